@@ -1,0 +1,1 @@
+"""Domain logic: ingest, indicators, demo data, methodology, training, evaluation. No UI here."""

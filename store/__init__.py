@@ -1,0 +1,1 @@
+"""DuckDB storage: schema migrations, connections that tolerate other processes, queries."""

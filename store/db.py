@@ -1,0 +1,121 @@
+"""Short-lived DuckDB connections with numbered migrations and a busy-wait on the file lock.
+
+DuckDB lets one process at a time hold a database file. The app, the CLI, the API and
+background jobs share one file, so nobody keeps a connection open between actions: every
+action opens, works and closes. A connection that meets another process's lock retries with
+back-off for `busy_timeout` seconds, then raises `StoreBusyError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from store.home import Home
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+DEFAULT_BUSY_TIMEOUT_S = float(os.environ.get("WORKBENCH_BUSY_TIMEOUT", "15"))
+
+
+class StoreBusyError(RuntimeError):
+    """Another process holds the database file for longer than we were willing to wait."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """All migration files as (version, file name, SQL), in order."""
+    found = []
+    for path in sorted(SQL_DIR.glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
+    return found
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied to this database (0 for a new file)."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every migration newer than the database, each in its own transaction."""
+    applied = []
+    current = schema_version(con)
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        log.info("applied migration %s", name)
+        applied.append(version)
+    return applied
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def open_connection(path: Path, busy_timeout: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open `path` read-write, waiting with back-off while another process holds it."""
+    timeout = DEFAULT_BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusyError(
+                    f"The database {path.name} is busy: another process (the app, the CLI, the API "
+                    f"or a background job) has held it for over {timeout:.0f} s. Try again in a moment."
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@contextmanager
+def connect(home: Home, busy_timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the workbench database, migrated to the newest schema, closed on exit."""
+    home.ensure()
+    con = open_connection(home.db_path, busy_timeout)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One write transaction: committed if the block succeeds, rolled back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
