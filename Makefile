@@ -13,6 +13,7 @@ $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements.txt
+	$(PY) -c "import site; print('$(CURDIR)', file=open(site.getsitepackages()[0] + '/workbench-repo.pth', 'w'))"
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt

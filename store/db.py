@@ -48,8 +48,16 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, "SELECT coalesce(max(version), 0) FROM schema_version"))
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """The single value a query returns (None for no row), with the result fully consumed.
+
+    DuckDB 2 refuses some calls (e.g. `register`) while a result is only partly fetched.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:

@@ -1,0 +1,108 @@
+"""The store: migrations upgrade old files, and a locked file is waited for, then refused."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import store.db as db
+from store.db import StoreBusyError, connect, migrations, schema_version
+from store.home import Home, current_home
+
+
+def test_new_database_gets_every_migration(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home) as con:
+        assert schema_version(con) == max(v for v, _, _ in migrations())
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    expected = {"funds", "companies", "nav", "benchmarks", "benchmark_levels", "risk_free"}
+    assert expected | {"ratings", "rating_scores", "qualitative", "upload_log", "meta"} <= tables
+    assert (home.root / "uploads").is_dir() and (home.root / "runs").is_dir()
+
+
+def test_opening_an_older_database_applies_only_newer_migrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home) as con:
+        con.execute("INSERT INTO funds (fund_id, fund_name) VALUES ('F1', '한빛')")
+    newer = tmp_path / "sql"
+    shutil.copytree(db.SQL_DIR, newer)
+    (newer / "999_add_fund_note.sql").write_text("ALTER TABLE funds ADD COLUMN note VARCHAR;")
+    monkeypatch.setattr(db, "SQL_DIR", newer)
+    with connect(home) as con:
+        assert schema_version(con) == 999
+        assert con.execute("SELECT fund_id, note FROM funds").fetchall() == [("F1", None)]
+        names = [r[0] for r in con.execute("SELECT name FROM schema_version ORDER BY 1").fetchall()]
+    assert names[-1] == "999_add_fund_note.sql"
+    with connect(home) as con:  # a second open applies nothing again
+        assert db.migrate(con) == []
+
+
+def test_failed_migration_leaves_the_database_at_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home) as con:
+        before = schema_version(con)
+    broken = tmp_path / "sql"
+    shutil.copytree(db.SQL_DIR, broken)
+    (broken / "998_broken.sql").write_text("CREATE TABLE half (a INT); SELECT * FROM missing;")
+    monkeypatch.setattr(db, "SQL_DIR", broken)
+    with pytest.raises(Exception, match="missing"):
+        with connect(home):
+            pass
+    monkeypatch.setattr(db, "SQL_DIR", db.Path(db.__file__).parent / "sql")
+    with connect(home) as con:
+        assert schema_version(con) == before
+        assert "half" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+
+
+def _hold_lock(path: Path, seconds: float) -> subprocess.Popen:
+    code = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+        "print('locked', flush=True); time.sleep(float(sys.argv[2])); c.close()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_writer_waits_for_another_process_then_succeeds(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home):
+        pass
+    holder = _hold_lock(home.db_path, 1.5)
+    started = time.monotonic()
+    with connect(home, busy_timeout=20) as con:
+        con.execute("INSERT INTO meta VALUES ('k', 'v')")
+    waited = time.monotonic() - started
+    holder.wait()
+    assert waited > 0.5  # it really had to wait for the other process
+
+
+def test_writer_gives_up_with_a_busy_message(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home):
+        pass
+    holder = _hold_lock(home.db_path, 4)
+    try:
+        with pytest.raises(StoreBusyError, match="busy"):
+            with connect(home, busy_timeout=0.5):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_home_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "elsewhere"))
+    assert current_home().root == (tmp_path / "elsewhere").resolve()
+    assert current_home(tmp_path / "x").db_path == (tmp_path / "x" / "workbench.duckdb").resolve()
