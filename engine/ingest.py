@@ -328,51 +328,49 @@ _EXPECTED = {
 
 
 def _column_checks(spec: FileKind, columns: list[str]) -> list[str]:
-    """SQL selects of (row, column, message) for every malformed or missing value."""
+    """SQL selects of (row, column, message) for every missing or malformed value in `typed`."""
     checks = []
     for column in columns:
-        type_ = "number" if column.startswith(SCORE_PREFIX) else spec.column(column).type
-        required = not column.startswith(SCORE_PREFIX) and spec.column(column).required
-        value, parsed = _value(column), _parsed(column, type_)
-        if required:
+        type_ = _type(spec, column)
+        raw = f'"{column}__raw"'
+        if _required(spec, column):
             checks.append(
-                f"SELECT rowid, '{column}', '{column} is empty' FROM raw WHERE {value} IS NULL"
+                f"SELECT _row, '{column}', '{column} is empty' FROM typed WHERE {raw} IS NULL"
             )
         if type_ == "text":
             continue
-        bad = f"{parsed} IS NULL"
+        bad = f'"{column}" IS NULL'
         if type_ == "positive":
-            bad = f"({parsed} IS NULL OR {parsed} <= 0)"
+            bad = f'("{column}" IS NULL OR "{column}" <= 0)'
         elif type_ == "nonneg":
-            bad = f"({parsed} IS NULL OR {parsed} < 0)"
+            bad = f'("{column}" IS NULL OR "{column}" < 0)'
         checks.append(
-            f"SELECT rowid, '{column}', '{column} must be {_EXPECTED[type_]}, got ''' || "
-            f"{value} || '''' FROM raw WHERE {value} IS NOT NULL AND {bad}"
+            f"SELECT _row, '{column}', '{column} must be {_EXPECTED[type_]}, got ''' || "
+            f"{raw} || '''' FROM typed WHERE {raw} IS NOT NULL AND {bad}"
         )
     return checks
 
 
 def _duplicate_check(spec: FileKind) -> str:
-    key = ", ".join(f"{_value(k)}" for k in spec.key)
-    shown = " || ', ' || ".join(f"coalesce({_value(k)}, '')" for k in spec.key)
+    """Rows whose parsed key repeats an earlier row's (so 20240102 and 2024-01-02 collide)."""
+    key = ", ".join(f'"{k}"' for k in spec.key)
+    shown = " || ', ' || ".join(f'CAST("{k}" AS VARCHAR)' for k in spec.key)
+    not_null = " AND ".join(f'"{k}" IS NOT NULL' for k in spec.key)
     return (
-        "SELECT rowid, 'key', 'duplicate " + "/".join(spec.key) + " ' || "
-        f"{shown} || ' (first on row ' || (first_row + {FIRST_DATA_ROW}) || ')' FROM ("
-        f" SELECT rowid, {', '.join(spec.key)},"
-        f" min(rowid) OVER (PARTITION BY {key}) AS first_row FROM raw) d"
-        " WHERE rowid > first_row"
+        "SELECT _row, 'key', 'duplicate " + "/".join(spec.key) + " ' || "
+        f"{shown} || ' (first on row ' || first_row || ')' FROM ("
+        f" SELECT _row, {key}, min(_row) OVER (PARTITION BY {key}) AS first_row"
+        f" FROM typed WHERE {not_null}) d WHERE _row > first_row"
     )
 
 
-def _collect(
-    con: duckdb.DuckDBPyConnection, checks: list[str], offset: int = FIRST_DATA_ROW
-) -> tuple[list, int]:
+def _collect(con: duckdb.DuckDBPyConnection, checks: list[str]) -> tuple[list, int]:
     """Run the checks; the problems of the first rows and the number of invalid rows."""
     if not checks:
         return [], 0
     union = " UNION ALL ".join(checks)
     found = con.execute(
-        f"WITH p(r, col, msg) AS ({union}) SELECT r + {offset}, col, msg FROM p ORDER BY r"
+        f"WITH p(r, col, msg) AS ({union}) SELECT r, col, msg FROM p ORDER BY r"
     ).fetchall()
     rows = sorted({r for r, _, _ in found})[:MAX_PROBLEMS_SHOWN]
     shown = [(r, c, m) for r, c, m in found if r in rows]
@@ -387,20 +385,30 @@ def _raise_if(name: str, problems: list, invalid: int, what: str = "invalid") ->
         raise IngestError(name, head, problems, invalid)
 
 
+def _type(spec: FileKind, column: str) -> str:
+    return "number" if column.startswith(SCORE_PREFIX) else spec.column(column).type
+
+
+def _required(spec: FileKind, column: str) -> bool:
+    return not column.startswith(SCORE_PREFIX) and spec.column(column).required
+
+
 def stage(mem: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
-    """Check every value of `raw` and build the typed table `stage`, or raise IngestError."""
+    """Parse every value of `raw` once, check it, and build the typed table `stage`.
+
+    Raises IngestError listing the first invalid rows.
+    """
     spec = KINDS[parsed.kind]
     columns = list(parsed.mapping.values())
+    exprs = [f'{_value(c)} AS "{c}__raw", {_parsed(c, _type(spec, c))} AS "{c}"' for c in columns]
+    mem.execute(
+        f"CREATE OR REPLACE TABLE typed AS SELECT rowid + {FIRST_DATA_ROW} AS _row, "
+        f"{', '.join(exprs)} FROM raw"
+    )
     checks = _column_checks(spec, columns) + [_duplicate_check(spec)]
     _raise_if(parsed.file_name, *_collect(mem, checks))
-    exprs = []
-    for column in columns:
-        type_ = "number" if column.startswith(SCORE_PREFIX) else spec.column(column).type
-        exprs.append(f'{_parsed(column, type_)} AS "{column}"')
-    mem.execute(
-        f"CREATE OR REPLACE TABLE stage AS SELECT rowid + {FIRST_DATA_ROW} AS _row, "
-        f"{', '.join(exprs)} FROM raw ORDER BY rowid"
-    )
+    keep = ", ".join(f'"{c}"' for c in columns)
+    mem.execute(f"CREATE OR REPLACE TABLE stage AS SELECT _row, {keep} FROM typed ORDER BY _row")
 
 
 def preview_file(
@@ -595,7 +603,7 @@ def ingest_file(
             con.register("incoming", incoming)
             checks = _referential_checks(parsed)
             if checks:
-                _raise_if(name, *_collect(con, checks, offset=0))
+                _raise_if(name, *_collect(con, checks))
             with transaction(con):
                 counts = _write(con, parsed)
                 upload_id = _log_upload(
