@@ -1,72 +1,27 @@
 """Load analysts' files (CSV in UTF-8 or CP949, Excel, Parquet) into the store, all or nothing.
 
-A file is read by DuckDB into an in-memory table of text columns, its headers mapped to
-canonical names, every value parsed and checked in SQL, and only a file without a single
-invalid row is upserted into the workbench database in one transaction.
+A file is read by DuckDB into an in-memory table of text columns (`engine.ingest_read`), its
+values parsed and checked in SQL (`engine.ingest_checks`), and only a file without a single
+invalid row is upserted into the workbench database in one transaction (here).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from engine.filekinds import KINDS, SCORE_PREFIX, FileKind, describe_kinds, infer_kind, map_headers
+from engine.filekinds import KINDS, SCORE_PREFIX
+from engine.ingest_checks import collect_problems, preview_file, raise_if_problems, stage
+from engine.ingest_read import DEFAULT_MAX_BYTES, IngestError, ParsedFile, read_file, sha256_of
 from store.db import connect, scalar, transaction
 from store.home import Home
 
+__all__ = ["IngestError", "IngestResult", "ParsedFile", "ingest_file", "preview_file", "read_file"]
+
 log = logging.getLogger(__name__)
-
-MAX_PROBLEMS_SHOWN = 20
-DEFAULT_MAX_BYTES = int(float(os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "200")) * 1024 * 1024)
-DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%Y.%m.%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S"]
-SNIFF_BYTES = 64 * 1024
-FIRST_DATA_ROW = 2  # row numbers as a spreadsheet shows them: the header is row 1
-
-
-class IngestError(ValueError):
-    """A file was refused; nothing was written. `problems` lists (row, column, message)."""
-
-    def __init__(
-        self,
-        file_name: str,
-        summary: str,
-        problems: list[tuple[int, str, str]] | None = None,
-        invalid_rows: int = 0,
-    ) -> None:
-        self.file_name = file_name
-        self.summary = summary
-        self.problems = problems or []
-        self.invalid_rows = invalid_rows
-        super().__init__(self._one_line())
-
-    def _one_line(self) -> str:
-        if not self.problems:
-            return f"{self.file_name}: {self.summary}"
-        shown = "; ".join(f"row {row}: {message}" for row, _, message in self.problems)
-        return f"{self.file_name}: {self.summary} — {shown}"
-
-
-@dataclass
-class ParsedFile:
-    """What a file turned out to be, before anything is written."""
-
-    file_name: str
-    sha256: str
-    format: str  # csv | xlsx | parquet
-    encoding: str | None
-    delimiter: str | None
-    kind: str
-    rows: int
-    mapping: dict[str, str]
-    ignored_columns: list[str]
-    score_criteria: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,349 +41,6 @@ class IngestResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-# ---------------------------------------------------------------- reading
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _sniff_format(head: bytes, name: str) -> str:
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise IngestError(name, "old binary Excel (.xls) is not supported: save it as .xlsx")
-    if head.startswith(b"%PDF"):
-        raise IngestError(name, "this is a PDF; upload fund data as CSV, Excel or Parquet")
-    if b"\x00" in head[:SNIFF_BYTES]:
-        raise IngestError(name, "not a CSV, Excel (.xlsx) or Parquet file")
-    return "csv"
-
-
-def _detect_encoding(path: Path, name: str) -> str:
-    """utf-8 (with or without BOM) or cp949, decided by trying to decode the whole file."""
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    for encoding in ("utf-8", "cp949"):
-        try:
-            data.decode(encoding)
-            return encoding
-        except UnicodeDecodeError:
-            continue
-    raise IngestError(name, "text is neither UTF-8 nor CP949/EUC-KR; save the CSV as UTF-8")
-
-
-def _detect_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
-
-
-def _load_csv(mem: duckdb.DuckDBPyConnection, path: Path, name: str) -> tuple[str, str]:
-    encoding = _detect_encoding(path, name)
-    source = path
-    tmp: Path | None = None
-    if encoding == "cp949":
-        fd, tmp_name = tempfile.mkstemp(suffix=".csv")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.write_text(path.read_bytes().decode("cp949"), encoding="utf-8")
-        source = tmp
-    try:
-        with source.open(encoding="utf-8-sig") as handle:
-            first_line = handle.readline()
-        if not first_line.strip():
-            raise IngestError(name, "the file is empty")
-        delimiter = _detect_delimiter(first_line)
-        try:
-            mem.execute(
-                "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = false, all_varchar = true,"
-                " delim = ?, quote = '\"', escape = '\"', auto_detect = false,"
-                " columns = ?, skip = 1, null_padding = true)",
-                [str(source), delimiter, _csv_columns(first_line, delimiter)],
-            )
-        except duckdb.Error as exc:
-            raise IngestError(name, f"could not read the CSV: {_first_line(exc)}") from exc
-        return encoding, delimiter
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-
-
-def _csv_columns(first_line: str, delimiter: str) -> dict[str, str]:
-    import csv
-
-    headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r\n")], delimiter=delimiter))
-    columns: dict[str, str] = {}
-    for index, header in enumerate(headers):
-        label = header.strip() or f"column{index + 1}"
-        while label in columns:
-            label += "_"
-        columns[label] = "VARCHAR"
-    return columns
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:300]
-
-
-def _load_excel(mem: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str | None) -> None:
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as exc:
-        raise IngestError(name, f"could not open the Excel file: {_first_line(exc)}") from exc
-    with book:
-        if sheet is not None and sheet not in book.sheet_names:
-            raise IngestError(
-                name, f"no sheet named '{sheet}'; the sheets are: {', '.join(book.sheet_names)}"
-            )
-        frame = book.parse(sheet if sheet is not None else 0, dtype=str)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.dropna(how="all")
-    mem.register("excel_frame", frame)
-    mem.execute("CREATE TABLE raw AS SELECT * FROM excel_frame")
-    mem.unregister("excel_frame")
-
-
-def _load_parquet(mem: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
-    try:
-        mem.execute("CREATE TABLE raw AS SELECT * FROM read_parquet(?)", [str(path)])
-    except duckdb.Error as exc:
-        raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
-    casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in _table_columns(mem, "raw"))
-    mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {casts} FROM raw")
-
-
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-
-
-def read_file(
-    path: Path,
-    kind: str | None = None,
-    *,
-    sheet: str | None = None,
-    display_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-) -> tuple[duckdb.DuckDBPyConnection, ParsedFile]:
-    """Read `path` into an in-memory DuckDB table `raw` with canonical column names."""
-    path = Path(path)
-    name = display_name or path.name
-    if not path.is_file():
-        raise IngestError(name, "file not found")
-    size = path.stat().st_size
-    if size == 0:
-        raise IngestError(name, "the file is empty")
-    if size > max_bytes:
-        raise IngestError(
-            name,
-            f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit "
-            "(WORKBENCH_MAX_UPLOAD_MB); split it into smaller files",
-        )
-    if kind is not None and kind not in KINDS:
-        raise IngestError(name, f"unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
-    with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
-    file_format = _sniff_format(head, name)
-    mem = duckdb.connect()
-    encoding = delimiter = None
-    try:
-        if file_format == "csv":
-            encoding, delimiter = _load_csv(mem, path, name)
-        elif file_format == "xlsx":
-            _load_excel(mem, path, name, sheet)
-        else:
-            _load_parquet(mem, path, name)
-        parsed = _map_raw(mem, name, kind)
-    except BaseException:
-        mem.close()
-        raise
-    parsed.sha256 = _sha256(path)
-    parsed.format, parsed.encoding, parsed.delimiter = file_format, encoding, delimiter
-    return mem, parsed
-
-
-def _map_raw(mem: duckdb.DuckDBPyConnection, name: str, kind: str | None) -> ParsedFile:
-    headers = _table_columns(mem, "raw")
-    headers_map = map_headers(headers)
-    if headers_map.duplicates:
-        canonical, spelled = next(iter(headers_map.duplicates.items()))
-        raise IngestError(
-            name, f"columns {', '.join(spelled)} all mean '{canonical}'; keep only one of them"
-        )
-    present = headers_map.canonical
-    if kind is None:
-        candidates = infer_kind(present)
-        if not candidates:
-            raise IngestError(
-                name,
-                f"cannot tell what this file holds from its headers ({', '.join(headers)}); "
-                f"each kind needs — {describe_kinds()}",
-            )
-        kind = candidates[0]
-    spec = KINDS[kind]
-    missing = [c for c in spec.required if c not in present]
-    if missing:
-        raise IngestError(
-            name,
-            f"a {kind} file needs the column(s) {', '.join(missing)}; found {', '.join(headers)}",
-        )
-    allowed = {c.name for c in spec.columns}
-    keep = {
-        h: c
-        for h, c in headers_map.mapping.items()
-        if c in allowed or (spec.score_columns and c.startswith(SCORE_PREFIX))
-    }
-    ignored = [h for h in headers if h not in keep]
-    select = ", ".join(f'"{h}" AS "{c}"' for h, c in keep.items())
-    mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {select} FROM raw")
-    rows = scalar(mem, "SELECT count(*) FROM raw")
-    if rows == 0:
-        raise IngestError(name, "the file has a header but no data rows")
-    scores = sorted(c[len(SCORE_PREFIX) :] for c in keep.values() if c.startswith(SCORE_PREFIX))
-    return ParsedFile(name, "", "", None, None, kind, rows, keep, ignored, scores)
-
-
-# ---------------------------------------------------------------- parsing and checks
-
-
-def _value(column: str) -> str:
-    return f"nullif(trim(\"{column}\"), '')"
-
-
-def _parsed(column: str, type_: str) -> str:
-    value = _value(column)
-    if type_ == "text":
-        return value
-    if type_ == "date":
-        formats = ", ".join(f"'{f}'" for f in DATE_FORMATS)
-        return f"CAST(try_strptime({value}, [{formats}]) AS DATE)"
-    number = f"TRY_CAST(regexp_replace({value}, '[,\\s%]', '', 'g') AS DOUBLE)"
-    if type_ == "grade":
-        return f"(CASE WHEN {number} BETWEEN 1 AND 5 AND {number} = round({number}) THEN CAST({number} AS INTEGER) END)"
-    return number
-
-
-_EXPECTED = {
-    "date": "a date (YYYY-MM-DD, YYYYMMDD or YYYY.MM.DD)",
-    "number": "a number",
-    "positive": "a positive number",
-    "nonneg": "a number of zero or more",
-    "grade": "a whole number from 1 to 5",
-}
-
-
-def _column_checks(spec: FileKind, columns: list[str]) -> list[str]:
-    """SQL selects of (row, column, message) for every missing or malformed value in `typed`."""
-    checks = []
-    for column in columns:
-        type_ = _type(spec, column)
-        raw = f'"{column}__raw"'
-        if _required(spec, column):
-            checks.append(
-                f"SELECT _row, '{column}', '{column} is empty' FROM typed WHERE {raw} IS NULL"
-            )
-        if type_ == "text":
-            continue
-        bad = f'"{column}" IS NULL'
-        if type_ == "positive":
-            bad = f'("{column}" IS NULL OR "{column}" <= 0)'
-        elif type_ == "nonneg":
-            bad = f'("{column}" IS NULL OR "{column}" < 0)'
-        checks.append(
-            f"SELECT _row, '{column}', '{column} must be {_EXPECTED[type_]}, got ''' || "
-            f"{raw} || '''' FROM typed WHERE {raw} IS NOT NULL AND {bad}"
-        )
-    return checks
-
-
-def _duplicate_check(spec: FileKind) -> str:
-    """Rows whose parsed key repeats an earlier row's (so 20240102 and 2024-01-02 collide)."""
-    key = ", ".join(f'"{k}"' for k in spec.key)
-    shown = " || ', ' || ".join(f'CAST("{k}" AS VARCHAR)' for k in spec.key)
-    not_null = " AND ".join(f'"{k}" IS NOT NULL' for k in spec.key)
-    return (
-        "SELECT _row, 'key', 'duplicate " + "/".join(spec.key) + " ' || "
-        f"{shown} || ' (first on row ' || first_row || ')' FROM ("
-        f" SELECT _row, {key}, min(_row) OVER (PARTITION BY {key}) AS first_row"
-        f" FROM typed WHERE {not_null}) d WHERE _row > first_row"
-    )
-
-
-def _collect(con: duckdb.DuckDBPyConnection, checks: list[str]) -> tuple[list, int]:
-    """Run the checks; the problems of the first rows and the number of invalid rows."""
-    if not checks:
-        return [], 0
-    union = " UNION ALL ".join(checks)
-    found = con.execute(
-        f"WITH p(r, col, msg) AS ({union}) SELECT r, col, msg FROM p ORDER BY r"
-    ).fetchall()
-    rows = sorted({r for r, _, _ in found})[:MAX_PROBLEMS_SHOWN]
-    shown = [(r, c, m) for r, c, m in found if r in rows]
-    return shown, len({r for r, _, _ in found})
-
-
-def _raise_if(name: str, problems: list, invalid: int, what: str = "invalid") -> None:
-    if problems:
-        head = f"{invalid} {what} row{'s' if invalid != 1 else ''}, nothing was loaded"
-        if invalid > MAX_PROBLEMS_SHOWN:
-            head += f" (first {MAX_PROBLEMS_SHOWN} shown)"
-        raise IngestError(name, head, problems, invalid)
-
-
-def _type(spec: FileKind, column: str) -> str:
-    return "number" if column.startswith(SCORE_PREFIX) else spec.column(column).type
-
-
-def _required(spec: FileKind, column: str) -> bool:
-    return not column.startswith(SCORE_PREFIX) and spec.column(column).required
-
-
-def stage(mem: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
-    """Parse every value of `raw` once, check it, and build the typed table `stage`.
-
-    Raises IngestError listing the first invalid rows.
-    """
-    spec = KINDS[parsed.kind]
-    columns = list(parsed.mapping.values())
-    exprs = [f'{_value(c)} AS "{c}__raw", {_parsed(c, _type(spec, c))} AS "{c}"' for c in columns]
-    mem.execute(
-        f"CREATE OR REPLACE TABLE typed AS SELECT rowid + {FIRST_DATA_ROW} AS _row, "
-        f"{', '.join(exprs)} FROM raw"
-    )
-    checks = _column_checks(spec, columns) + [_duplicate_check(spec)]
-    _raise_if(parsed.file_name, *_collect(mem, checks))
-    keep = ", ".join(f'"{c}"' for c in columns)
-    mem.execute(f"CREATE OR REPLACE TABLE stage AS SELECT _row, {keep} FROM typed ORDER BY _row")
-
-
-def preview_file(
-    path: Path,
-    kind: str | None = None,
-    *,
-    sheet: str | None = None,
-    display_name: str | None = None,
-    limit: int = 20,
-) -> tuple[ParsedFile, pd.DataFrame]:
-    """The detected kind/encoding and the first parsed rows; raises IngestError like ingest."""
-    mem, parsed = read_file(path, kind, sheet=sheet, display_name=display_name)
-    try:
-        stage(mem, parsed)
-        frame = mem.execute(
-            "SELECT * EXCLUDE (_row) FROM stage ORDER BY _row LIMIT ?", [limit]
-        ).df()
-    finally:
-        mem.close()
-    return parsed, frame
 
 
 # ---------------------------------------------------------------- writing
@@ -603,7 +215,7 @@ def ingest_file(
             con.register("incoming", incoming)
             checks = _referential_checks(parsed)
             if checks:
-                _raise_if(name, *_collect(con, checks))
+                raise_if_problems(name, *collect_problems(con, checks))
             with transaction(con):
                 counts = _write(con, parsed)
                 upload_id = _log_upload(
@@ -628,7 +240,7 @@ def ingest_file(
 def _log_refusal(
     home: Home, path: Path, parsed: ParsedFile | None, name: str, message: str, source: str
 ) -> None:
-    sha = parsed.sha256 if parsed else (_sha256(path) if path.is_file() else "")
+    sha = parsed.sha256 if parsed else (sha256_of(path) if path.is_file() else "")
     try:
         with connect(home) as con:
             _log_upload(con, parsed, name, sha, "refused", message[:2000], source)
