@@ -160,7 +160,7 @@ def _load_excel(mem: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: st
             raise IngestError(
                 name, f"no sheet named '{sheet}'; the sheets are: {', '.join(book.sheet_names)}"
             )
-        frame = book.parse(sheet if sheet is not None else 0, dtype=str)
+        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.dropna(how="all")
     mem.register("excel_frame", frame)

@@ -94,3 +94,35 @@ def test_human_output_is_readable(tmp_path: Path, files: dict[str, Path]) -> Non
         done.stdout.strip()
         == "funds.csv: funds (csv, cp949), 1 rows — 1 inserted, 0 replaced, 0 unchanged"
     )
+
+
+def test_demo_then_metrics_for_one_window_with_json_table(tmp_path: Path) -> None:
+    home = tmp_path / "h"
+    built = run_cli("demo", "--funds", "30", "--json", home=home)
+    assert built.returncode == 0, built.stderr
+    demo = json.loads(built.stdout)
+    assert demo["counts"]["funds"] == 30 and demo["label"].startswith("Synthetic")
+    done = run_cli("metrics", "--window", "3y", "--json", home=home)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["as_of"] == demo["end"] and result["windows"] == ["3y"]
+    assert result["rows"] == 30 and 0 < result["computed"] <= 30
+    computed = [r for r in result["table"] if r["reason"] is None]
+    assert all(r["volatility"] > 0 and r["end_date"] <= demo["end"] for r in computed)
+    out = tmp_path / "ind.parquet"
+    assert run_cli("metrics", "--out", str(out), home=home).returncode == 0
+    import pandas as pd
+
+    assert set(pd.read_parquet(out)["window"]) == {"1y", "3y", "5y"}
+
+
+def test_demo_refuses_to_mix_into_real_data(tmp_path: Path, files: dict[str, Path]) -> None:
+    home = tmp_path / "h"
+    run_cli("ingest", str(files["funds"]), home=home)
+    done = run_cli("demo", "--funds", "30", home=home)
+    assert done.returncode == 2 and "already holds your own data (1 funds)" in done.stderr
+
+
+def test_metrics_on_an_empty_store_says_what_to_load(tmp_path: Path) -> None:
+    done = run_cli("metrics", home=tmp_path / "h")
+    assert done.returncode == 2 and "no NAV data in the store yet" in done.stderr

@@ -59,14 +59,23 @@ def cmd_init(args: argparse.Namespace, home: Home) -> dict:
         state = summary(con)
     built = None
     if args.demo_if_empty and state["funds"] == 0:
-        built = cmd_demo(argparse.Namespace(seed=None, funds=None), home)
+        built = cmd_demo(argparse.Namespace(seed=None, funds=None, force=False), home)
     return {"home": str(home.root), "database": str(home.db_path), "demo": built, **state}
 
 
 def cmd_demo(args: argparse.Namespace, home: Home) -> dict:
     """Build the synthetic demo universe into the store (deterministic, seeded)."""
     from engine.demo import DemoConfig, build_demo
+    from store.db import connect
+    from store.queries import summary as store_summary
 
+    with connect(home) as con:
+        state = store_summary(con)
+    if state["funds"] and not state["synthetic"] and not getattr(args, "force", False):
+        raise CliError(
+            f"the store at {home.root} already holds your own data ({state['funds']} funds): the "
+            "demo would mix synthetic funds into it. Use another --home, or --force"
+        )
     overrides = {}
     if args.seed is not None:
         overrides["seed"] = args.seed
@@ -89,12 +98,19 @@ def cmd_ingest(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_metrics(args: argparse.Namespace, home: Home) -> dict:
     """Indicators for every fund as of a date; optionally written to CSV, Parquet or Excel."""
-    from engine.metrics import WINDOWS, indicators
+    from engine.metrics import WINDOWS, indicators, latest_nav_date
+    from store.db import connect
 
     windows = [args.window] if args.window else list(WINDOWS)
     if args.window and args.window not in WINDOWS:
         raise CliError(f"unknown window '{args.window}'; choose one of {', '.join(WINDOWS)}")
-    frame = indicators(home, as_of=args.as_of, windows=windows)
+    as_of = args.as_of
+    if as_of is None:
+        with connect(home) as con:
+            as_of = latest_nav_date(con)
+        if as_of is None:
+            raise CliError("no NAV data in the store yet: load a NAV file or the demo first")
+    frame = indicators(home, as_of=as_of, windows=windows)
     out = None
     if args.out:
         out = Path(args.out)
@@ -109,7 +125,7 @@ def cmd_metrics(args: argparse.Namespace, home: Home) -> dict:
             raise CliError(f"--out must end in .csv, .parquet or .xlsx, got '{out.name}'")
     computed = frame[frame["reason"].isna()] if "reason" in frame else frame
     result = {
-        "as_of": str(frame.attrs.get("as_of", args.as_of or "")),
+        "as_of": as_of.isoformat(),
         "windows": windows,
         "funds": int(frame["fund_id"].nunique()) if len(frame) else 0,
         "rows": len(frame),
@@ -117,7 +133,10 @@ def cmd_metrics(args: argparse.Namespace, home: Home) -> dict:
         "out": str(out) if out else None,
     }
     if not args.out:
-        result["table"] = json.loads(frame.to_json(orient="records", date_format="iso"))
+        table = frame.copy()
+        for column in ("start_date", "end_date"):
+            table[column] = table[column].dt.strftime("%Y-%m-%d")
+        result["table"] = json.loads(table.to_json(orient="records"))
     return result
 
 
@@ -156,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[common], help=cmd_demo.__doc__)
     p.add_argument("--seed", type=int, help="random seed (default 7)")
     p.add_argument("--funds", type=int, help="number of funds (default 300)")
+    p.add_argument("--force", action="store_true", help="load even into a store with real data")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("ingest", parents=[common], help=cmd_ingest.__doc__)
