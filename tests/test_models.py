@@ -117,3 +117,18 @@ def test_thinking_text_is_split_from_the_answer() -> None:
     )
     assert split_thinking('{"grade": 2}') == (None, '{"grade": 2}')
     assert PRESETS["qwen3-0.6b"].thinking and not PRESETS["qwen2-0.5b"].thinking
+
+
+def test_smollm2_is_prepared_from_its_wheel_and_answers_like_a_chat_model(tmp_path: Path) -> None:
+    folder = resolve(Home(tmp_path / "home"), "smollm2-135m")
+    config = (folder / "config.json").read_text()
+    assert "quantization_config" not in config  # trainers refuse "quantized" folders
+    model, tokenizer = load(folder)
+    assert 130_000_000 < model.num_parameters() < 140_000_000
+    prompt = chat_prompt(
+        tokenizer, [{"role": "user", "content": "What is the capital of France? One word."}]
+    )
+    batch = tokenizer([prompt], return_tensors="pt")
+    out = model.generate(**batch, max_new_tokens=8, do_sample=False)
+    answer = tokenizer.decode(out[0][batch["input_ids"].shape[1] :], skip_special_tokens=True)
+    assert "Paris" in answer
