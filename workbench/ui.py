@@ -1,0 +1,267 @@
+"""Shared widgets and cached reads for the pages.
+
+Reads go through `read(query_name, *args)`: one short-lived connection per query, the result
+cached with `st.cache_data` under the database file's modification stamp, so a write by this
+app (which also clears the cache) or by another process (the CLI) is seen on the next run. No
+connection is ever kept between reruns.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from engine.ingest import IngestError, ingest_file, preview_file
+from store import queries
+from store.db import StoreBusyError, connect
+from store.home import REPO_ROOT, Home, current_home
+from workbench.i18n import LANGS, fmt_num, t
+from workbench.views import kind_label
+
+PAGES_DIR = REPO_ROOT / "pages"
+PREVIEW_ROWS = 20
+
+
+def demo_funds() -> int:
+    """How many funds the Home page's demo button generates ($WORKBENCH_DEMO_FUNDS, default 300)."""
+    return int(os.environ.get("WORKBENCH_DEMO_FUNDS", "300"))
+
+
+def home() -> Home:
+    """The WORKBENCH_HOME of this app process."""
+    return current_home()
+
+
+def db_stamp(where: Home) -> tuple[str, int, int]:
+    """The database file's identity and modification stamp (zeros before it exists)."""
+    try:
+        stat = where.db_path.stat()
+    except FileNotFoundError:
+        return (str(where.root), 0, 0)
+    return (str(where.root), stat.st_mtime_ns, stat.st_size)
+
+
+# ---------------------------------------------------------------- cached reads
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _read(stamp: tuple[str, int, int], query: str, *args: Any) -> Any:
+    with connect(Home(Path(stamp[0]))) as con:
+        return getattr(queries, query)(con, *args)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _indicators(stamp: tuple[str, int, int]) -> pd.DataFrame:
+    from engine.metrics import indicators
+
+    return indicators(Home(Path(stamp[0])))
+
+
+def read(query: str, *args: Any, stop: bool = True) -> Any:
+    """`store.queries.<query>(con, *args)`, cached until the database changes.
+
+    When the database stays busy, show the reason and stop the page (or return None with
+    `stop=False`).
+    """
+    where = home()
+    try:
+        return _read(db_stamp(where), query, *args)
+    except StoreBusyError as exc:
+        st.error(f"{exc}\n\n{t('store_busy_hint')}")
+        if stop:
+            st.stop()
+        return None
+
+
+def indicators() -> pd.DataFrame | None:
+    """Indicators of every fund and window as of the latest NAV date, computed once per data state."""
+    try:
+        return _indicators(db_stamp(home()))
+    except StoreBusyError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # a metrics bug must not take the fund page down
+        st.error(f"{t('indicators_failed')}: {type(exc).__name__}: {exc}")
+    return None
+
+
+def after_write() -> None:
+    """Forget every cached read (call after this app wrote to the store)."""
+    st.cache_data.clear()
+
+
+def guarded(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a store/engine action; show StoreBusyError or IngestError with st.error, return None."""
+    try:
+        return action(*args, **kwargs)
+    except IngestError as exc:
+        show_ingest_error(exc_details(exc))
+    except StoreBusyError as exc:
+        st.error(str(exc))
+    return None
+
+
+# ---------------------------------------------------------------- shell widgets
+
+
+def sidebar() -> dict | None:
+    """Language switch, the state folder and the demo badge; returns the store summary."""
+    with st.sidebar:
+        st.radio(
+            t("lang_label"),
+            list(LANGS),
+            format_func=LANGS.get,
+            key="lang",
+            horizontal=True,
+        )
+        state = read("summary", stop=False)
+        if state and state["synthetic"]:
+            st.badge(t("demo_badge"), icon=":material/science:", color="orange")
+        st.caption(t("home_path", path=home().root))
+    return state
+
+
+def demo_banner(state: dict | None) -> None:
+    """The warning every page shows while the store holds the synthetic demo."""
+    if state and state.get("synthetic"):
+        st.warning(t("demo_banner"), icon=":material/science:")
+
+
+def page_path(name: str) -> Path:
+    """The file of a page in `pages/` (for st.Page and st.page_link)."""
+    return PAGES_DIR / f"{name}.py"
+
+
+# ---------------------------------------------------------------- home
+
+
+def next_step(state: dict) -> str:
+    """The i18n key of what to do next, given `store.queries.summary`."""
+    if state["funds"] == 0:
+        return "next_empty"
+    if state["nav_rows"] == 0:
+        return "next_nav"
+    if state["benchmark_rows"] == 0:
+        return "next_benchmarks"
+    if state["ratings"] == 0:
+        return "next_ratings"
+    return "next_explore"
+
+
+def load_demo(n_funds: int | None = None) -> str | None:
+    """Build the synthetic demo into the store inside a status box; the success line or None."""
+    from engine.demo import DemoConfig, build_demo
+
+    with st.status(t("demo_running"), expanded=False) as status:
+        built = guarded(build_demo, home(), DemoConfig(n_funds=n_funds or demo_funds()))
+        after_write()
+        if built is None:
+            status.update(label=t("demo_failed"), state="error", expanded=True)
+            return None
+        done = t("demo_done", funds=built.n_funds, seconds=built.seconds)
+        status.update(label=done, state="complete")
+    return done
+
+
+# ---------------------------------------------------------------- uploads
+
+
+def save_upload(where: Home, name: str, data: bytes) -> Path:
+    """Write uploaded bytes to `uploads/<timestamp>_<name>` and return the path."""
+    where.ensure()
+    safe = Path(name).name.replace(os.sep, "_") or "upload"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    path = where.uploads / f"{stamp}_{safe}"
+    path.write_bytes(data)
+    return path
+
+
+def exc_details(exc: IngestError) -> dict:
+    """An IngestError as plain data (exceptions with extra fields do not survive pickling)."""
+    return {
+        "message": str(exc),
+        "file_name": exc.file_name,
+        "summary": exc.summary,
+        "problems": [(int(r), str(c), str(m)) for r, c, m in exc.problems],
+        "invalid_rows": int(exc.invalid_rows),
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def preview(path: str, kind: str | None, sheet: str | None, name: str) -> dict:
+    """`engine.ingest.preview_file` as plain data: {'parsed', 'rows'} or {'error'}."""
+    try:
+        parsed, frame = preview_file(
+            Path(path), kind, sheet=sheet, display_name=name, limit=PREVIEW_ROWS
+        )
+    except IngestError as exc:
+        return {"error": exc_details(exc)}
+    return {"parsed": parsed, "rows": frame}
+
+
+def commit_upload(path: str, kind: str | None, sheet: str | None, name: str) -> dict:
+    """Ingest one saved upload; {'result': IngestResult dict} or {'error': details}."""
+    try:
+        result = ingest_file(home(), Path(path), kind, sheet=sheet, source="ui", display_name=name)
+    except IngestError as exc:
+        return {"error": exc_details(exc)}
+    except StoreBusyError as exc:
+        return {"error": {"message": str(exc), "summary": str(exc), "problems": []}}
+    finally:
+        after_write()
+    return {"result": result.to_dict()}
+
+
+def show_ingest_error(error: dict) -> None:
+    """The refusal: its summary, then one line per problem ('row N: message'), then the total."""
+    lines = [f"**{t('p_errors')}** — {error.get('file_name') or ''}: {error['summary']}"]
+    for row, _column, message in error.get("problems", []):
+        lines.append(f"- {t('row_problem', row=row, message=message)}")
+    if error.get("invalid_rows"):
+        lines.append(f"\n{t('p_invalid_total', n=error['invalid_rows'])}")
+    st.error("\n".join(lines), icon=":material/block:")
+
+
+def show_preview(parsed: Any, rows: pd.DataFrame) -> None:
+    """Detected kind, format, encoding, delimiter, header mapping, ignored columns, first rows."""
+    delimiter = {"\t": "TAB", ",": ",", ";": ";"}.get(parsed.delimiter or "", parsed.delimiter)
+    facts(
+        [
+            (t("p_kind"), kind_label(parsed.kind)),
+            (t("p_format"), parsed.format.upper()),
+            (t("p_encoding"), parsed.encoding or "–"),
+            (t("p_delimiter"), delimiter or "–"),
+            (t("p_rows"), fmt_num(parsed.rows)),
+        ]
+    )
+    left, right = st.columns([1, 2])
+    with left:
+        st.markdown(f"**{t('p_mapping')}**")
+        mapping = pd.DataFrame(
+            list(parsed.mapping.items()), columns=[t("p_original"), t("p_canonical")]
+        )
+        st.dataframe(mapping, hide_index=True)
+        if parsed.ignored_columns:
+            st.caption(t("p_ignored", cols=", ".join(parsed.ignored_columns)))
+        else:
+            st.caption(t("p_no_ignored"))
+    with right:
+        st.markdown(f"**{t('p_first_rows', n=min(PREVIEW_ROWS, parsed.rows))}**")
+        st.dataframe(rows, hide_index=True)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def facts(pairs: list[tuple[str, str]], per_row: int = 5) -> None:
+    """Key facts as small label/value pairs in a grid (st.metric is too large for names)."""
+    for start in range(0, len(pairs), per_row):
+        columns = st.columns(per_row)
+        for column, (label, value) in zip(columns, pairs[start : start + per_row], strict=False):
+            column.caption(label)
+            column.markdown(f"**{value}**")
