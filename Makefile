@@ -6,7 +6,9 @@ PIP    := $(PY) -m pip
 PORT   ?= 8501
 export WORKBENCH_HOME ?= $(CURDIR)/var
 
-.PHONY: run test venv dev-venv browser-deps home bench lint format clean
+.PHONY: run test venv dev-venv fonts browser-deps home bench lint format clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
 $(VENV)/.runtime: requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -24,16 +26,19 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 venv: $(VENV)/.runtime
 dev-venv: $(VENV)/.dev
 
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi nanum; then \
-		echo "installing Debian chromium and fonts-nanum"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-			chromium chromium-driver fonts-nanum >/dev/null; \
-	fi
+# Korean font for generated methodology PDFs and screenshots (Debian fonts-nanum).
+fonts:
+	@test -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf || { \
+		echo "installing Debian fonts-nanum"; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends fonts-nanum >/dev/null; }
 
-home: venv
+browser-deps: fonts
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian chromium"; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends \
+			chromium chromium-driver >/dev/null; }
+
+home: venv fonts
 	$(PY) -m workbench init --demo-if-empty
 
 run: home
@@ -45,6 +50,8 @@ test: dev-venv browser-deps
 bench: dev-venv
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_scoring.py
+	$(PY) bench/bench_extract.py
 
 lint: dev-venv
 	$(PY) -m ruff check .

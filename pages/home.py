@@ -33,8 +33,14 @@ row[3].metric(
 row = st.columns(4)
 row[0].metric(t("m_qualitative"), fmt_num(state["qualitative"]))
 row[1].metric(t("m_uploads"), fmt_num(state["uploads"]))
-# Slots the methodology and training stages fill in.
-row[2].metric(t("m_methodologies"), "0", t("not_yet"), "off", delta_arrow="off")
+# The training stage fills in the runs slot.
+row[2].metric(
+    t("m_methodologies"),
+    fmt_num(state["methodologies"]),
+    t("m_versions", n=state["methodology_versions"]),
+    "off",
+    delta_arrow="off",
+)
 row[3].metric(t("m_runs"), "0", t("not_yet"), "off", delta_arrow="off")
 
 st.subheader(t("next_header"))

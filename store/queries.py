@@ -54,6 +54,8 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict:
     result["dataset"] = get_meta(con, "dataset")
     result["synthetic"] = result["dataset"] == DEMO_DATASET
     result["schema_version"] = scalar(con, "SELECT max(version) FROM schema_version")
+    result["methodologies"] = scalar(con, "SELECT count(DISTINCT methodology_id) FROM methodologies")
+    result["methodology_versions"] = scalar(con, "SELECT count(*) FROM methodologies")
     return result
 
 

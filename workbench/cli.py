@@ -209,10 +209,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", parents=[common], help=cmd_status.__doc__)
     p.set_defaults(func=cmd_status)
+
+    from workbench.cli_methodology import add_parsers
+
+    add_parsers(sub, common, _date)
     return parser
 
 
 def _human(command: str, result: dict) -> None:
+    if "summary" in result:
+        print(result["summary"])
+        return
+    if "versions" in result:
+        for v in result["versions"]:
+            active = f"  active for {v['active_for']}" if v.get("active_for") else ""
+            print(
+                f"{v['methodology_id']} v{v['version']}  {v['name']}  ({v['created_at']}){active}"
+            )
+        return
+    if "changes" in result:
+        for c in result["changes"]:
+            print(f"{c['change']:9} {c['path']}: {c.get('old')!r} -> {c.get('new')!r}")
+        return
     if command == "ingest":
         for f in result["files"]:
             print(
@@ -228,10 +246,22 @@ def _human(command: str, result: dict) -> None:
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
+    from engine.extract import ExtractionError
     from engine.ingest import IngestError
+    from engine.methodology import MethodologyError
+    from engine.models import ModelError
     from store.db import StoreBusyError
 
-    return (CliError, IngestError, StoreBusyError, FileNotFoundError, ValueError)
+    return (
+        CliError,
+        IngestError,
+        StoreBusyError,
+        MethodologyError,
+        ExtractionError,
+        ModelError,
+        FileNotFoundError,
+        ValueError,
+    )
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:

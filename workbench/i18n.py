@@ -60,6 +60,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_methodologies": ("평가 방법론", "Methodologies"),
     "m_runs": ("학습 실행", "Training runs"),
     "not_yet": ("아직 제공되지 않음", "not yet available"),
+    "m_versions": ("버전 {n}개", "{n} versions"),
     "next_header": ("다음 단계", "Next step"),
     "next_empty": (
         "데이터베이스가 비어 있습니다. 데모 데이터를 불러와 둘러보거나, 직접 가진 펀드 자료를 올리십시오.",
