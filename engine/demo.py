@@ -2,7 +2,7 @@
 
 Everything here is generated from one seed: a factor-model market with regime changes, ~300
 funds with persistent skill, fees and manager changes, yearly qualitative reviews, and expert
-grades made by a house methodology (`HOUSE_METHODOLOGY`) plus undocumented analyst habits
+grades made by a house methodology (`house_methodology()`) plus undocumented analyst habits
 (`HIDDEN_HABITS`) and analyst-to-analyst noise. The files are written in the mixed formats
 analysts really have (CP949 CSV, Parquet, CSV with BOM, Excel) and ingested with
 `engine.ingest.ingest_file`, so the demo also exercises the upload path.
@@ -29,15 +29,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.demo_house import (
-    CRITERIA,
+    CRITERION_IDS,
     HIDDEN_HABITS,
-    HOUSE_METHODOLOGY,
     MIN_TRACK_RECORD_YEARS,
     SMALL_FUND_AUM,
     SMALL_FUND_MAX_GRADE,
-    band_grade,
-    category_percentile,
     grade_funds,
+    house_methodology,
+    scoring_inputs,
 )
 from engine.demo_market import (
     BENCHMARKS,
@@ -63,22 +62,21 @@ from store.home import Home
 
 __all__ = [
     "CATEGORIES",
-    "CRITERIA",
+    "CRITERION_IDS",
     "DATASET_META_KEY",
     "DATASET_META_VALUE",
     "DEMO_LABEL",
     "HIDDEN_HABITS",
-    "HOUSE_METHODOLOGY",
     "SMALL_FUND_AUM",
     "SMALL_FUND_MAX_GRADE",
     "DemoConfig",
     "DemoData",
     "DemoSummary",
-    "band_grade",
     "build_demo",
-    "category_percentile",
     "generate_demo",
+    "house_methodology",
     "mark_synthetic",
+    "scoring_inputs",
     "write_demo_files",
 ]
 

@@ -1,131 +1,148 @@
 """The house's way of grading funds in the demo: methodology, hidden habits, analysts, grades.
 
-The written methodology (`HOUSE_METHODOLOGY`: sections, criteria, weights, grade bands,
-eligibility), the analysts' undocumented habits (`HIDDEN_HABITS`), the analysts with their
-leniency and noise, and the grading step that applies all of them at each rating date. Part of
-the synthetic demo (`engine.demo`).
+The written methodology (`house_methodology()`: a methodology document in the format of
+docs/methodology-format.md), the analysts' undocumented habits (`HIDDEN_HABITS`), the analysts
+with their leniency and noise, and the grading step that applies all of them at each rating
+date. The documented grade is exactly what the reference scorer (`engine.scoring.score`) gives
+under the written methodology, so "the existing way" a model is compared with agrees with the
+demo data; the habits and the analyst's leniency and noise then move the expert's final grade.
+Part of the synthetic demo (`engine.demo`).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from engine.demo_market import DAYS_PER_YEAR, DemoSettings, _days, _rng, _years_before
+from engine.demo_market import DAYS_PER_YEAR, DemoSettings, _days, _rng
 from engine.demo_text import ANALYST_NAMES, COMMENT_FACTS, EOK, _comment
 from engine.demo_universe import Universe, manager_facts
+from engine.methodology import DEFAULT_SCORE_BANDS, effective_weight, iter_criteria
 from engine.metrics import MetricInputs, compute_indicators
+from engine.scoring import DECIMALS, category_pct, score
 
-MIN_TRACK_RECORD_YEARS = 3
+MIN_TRACK_RECORD_MONTHS = 36
+MIN_TRACK_RECORD_YEARS = MIN_TRACK_RECORD_MONTHS // 12
+HOUSE_ID = "house"
 
 # ---------------------------------------------------------------- methodology
 
-# (grade, lowest category percentile): top 10% -> 5, next 22.5% -> 4, middle 35% -> 3, ...
-GRADE_BANDS = ((5, 90.0), (4, 67.5), (3, 32.5), (2, 10.0), (1, 0.0))
-NEUTRAL_SCORE = 3  # a criterion without a value (or a category of one) scores neutral
-WEIGHTED_DECIMALS = 2  # the weighted score is rounded so that ties are ties for everyone
+# (section id, kind, name_ko, name_en, weight % of the total)
+_SECTIONS = (
+    ("quantitative", "quantitative", "정량평가", "Quantitative", 60),
+    ("qualitative", "qualitative", "정성평가", "Qualitative", 20),
+    ("company", "company", "운용사평가", "Management company", 10),
+    ("esg", "esg", "ESG", "ESG", 10),
+)
+# (section id, criterion id, name_ko, name_en, weight % of its section, measure)
+_CRITERIA = (
+    ("quantitative", "return_3y", "3년 연환산 수익률", "3-year annualised return", 25,
+     ("ann_return", "3y")),
+    ("quantitative", "sharpe_3y", "3년 샤프지수", "3-year Sharpe ratio", 25, ("sharpe", "3y")),
+    ("quantitative", "info_ratio_3y", "3년 정보비율", "3-year information ratio", 15,
+     ("information_ratio", "3y")),
+    ("quantitative", "drawdown_3y", "3년 최대낙폭", "3-year maximum drawdown", 15,
+     ("max_drawdown", "3y")),
+    ("quantitative", "sortino_5y", "5년 소티노비율", "5-year Sortino ratio", 10,
+     ("sortino", "5y", "3y")),
+    ("quantitative", "return_1y", "1년 수익률", "1-year return", 10, ("cum_return", "1y")),
+    ("qualitative", "philosophy_process", "운용철학 및 프로세스",
+     "Investment philosophy and process", 40, "philosophy_process"),
+    ("qualitative", "org_stability", "조직 안정성", "Organisational stability", 30,
+     "org_stability"),
+    ("qualitative", "risk_management", "위험관리 체계", "Risk-management system", 30,
+     "risk_management"),
+    ("company", "company_capability", "운용사 운용역량", "Company investment capability", 40,
+     "company_capability"),
+    ("company", "company_organisation", "운용사 조직", "Company organisation", 30,
+     "company_organisation"),
+    ("company", "company_systems", "운용사 시스템·인프라", "Company systems and infrastructure", 30,
+     "company_systems"),
+    ("esg", "esg", "ESG·지속가능성", "ESG and sustainability", 100, "esg"),
+)  # fmt: skip
+_NAME = {"ko": "하우스 펀드평가 방법론 (데모)", "en": "House fund-rating methodology (demo)"}
+_DESCRIPTION = {
+    "ko": (
+        "데모용 합성 데이터의 하우스 평가방법론. 정량 항목은 유형 내 백분위 구간으로, 정성·운용사·"
+        "ESG 항목은 최근 정성평가 점수로 1~5점을 매기고, 가중평균 종합점수의 유형 내 백분위로 "
+        "등급을 정한다."
+    ),
+    "en": (
+        "The house methodology of the synthetic demo data. Quantitative criteria score 1-5 by "
+        "category percentile band, qualitative, company and ESG criteria use the latest review "
+        "score; the grade is the category percentile band of the weighted total."
+    ),
+}
 
 
-def _criterion(
-    cid: str, section: str, name_ko: str, name_en: str, weight: float, **extra: object
-) -> dict:
-    return {"id": cid, "section": section, "name_ko": name_ko, "name_en": name_en,
-            "weight": weight, **extra}  # fmt: skip
+def _measure(spec: tuple | str) -> dict:
+    """An indicator measure from (indicator, window[, fallback]), a qualitative one from its id."""
+    if isinstance(spec, str):
+        return {"type": "qualitative", "criterion": spec}
+    measure = {"type": "indicator", "indicator": spec[0], "window": spec[1]}
+    if len(spec) > 2:
+        measure["fallback_window"] = spec[2]
+    return measure
 
 
-def _quant(
-    cid: str, name_ko: str, name_en: str, weight: float, indicator: str, window: str,
-    fallback_window: str | None = None,
-) -> dict:  # fmt: skip
-    return _criterion(
-        cid, "quantitative", name_ko, name_en, weight, source="indicator", indicator=indicator,
-        window=window, fallback_window=fallback_window, direction="higher_is_better",
-        scoring="category_percentile_bands",
-    )  # fmt: skip
+def house_methodology(lang: str = "ko") -> dict:
+    """The house's written methodology as a methodology document (a fresh copy on every call).
+
+    Quantitative 60 (3y return 25, 3y Sharpe 25, 3y IR 15, 3y drawdown 15, 5y Sortino 10 with
+    the 3y value for funds without 5 years, 1y return 10), qualitative 20 (40/30/30), company
+    10 (40/30/30), ESG 10; funds with at least 36 months since inception are rated; indicator
+    criteria score by category percentile band and the grade is the category percentile band of
+    the total (top 10 % 5, next 22.5 % 4, middle 35 % 3, next 22.5 % 2, bottom 10 % 1).
+    `lang` ("ko" or "en") is the language the document is written in; names are in both.
+    """
+    lang = "ko" if lang == "ko" else "en"
+    bands = [{"min_pct": low, "score": value} for low, value in DEFAULT_SCORE_BANDS]
+    sections = [
+        {"id": sid, "kind": kind, "name_ko": ko, "name_en": en, "weight": weight, "criteria": []}
+        for sid, kind, ko, en, weight in _SECTIONS
+    ]
+    by_id = {section["id"]: section for section in sections}
+    for sid, cid, ko, en, weight, spec in _CRITERIA:
+        measure = _measure(spec)
+        if measure["type"] == "qualitative":
+            scoring = {"method": "qualitative"}  # the analyst's 1-5 score as is
+        else:
+            scoring = {"method": "percentile_bands", "bands": copy.deepcopy(bands)}
+        by_id[sid]["criteria"].append(
+            {"id": cid, "name_ko": ko, "name_en": en, "weight": weight, "measure": measure,
+             "direction": "higher_is_better", "scoring": scoring}
+        )  # fmt: skip
+    doc = {
+        "id": HOUSE_ID,
+        "name": _NAME[lang],
+        "language": lang,
+        "client": None,
+        "description": _DESCRIPTION[lang],
+        "eligibility": {"min_track_record_months": MIN_TRACK_RECORD_MONTHS},
+        "missing_inputs": {"score": 3, "max_weight": 30},
+        "sections": sections,
+        "grade_scale": {
+            "method": "percentile",
+            "bands": [{"grade": value, "min_pct": low} for low, value in DEFAULT_SCORE_BANDS],
+        },
+    }
+    if lang == "ko":
+        doc["name_en"] = _NAME["en"]
+    return doc
 
 
-def _judged(cid: str, section: str, name_ko: str, name_en: str, weight: float) -> dict:
-    return _criterion(
-        cid, section, name_ko, name_en, weight, source="qualitative", indicator=None,
-        window=None, fallback_window=None, direction="higher_is_better",
-        scoring="analyst_score_1_to_5",
-    )  # fmt: skip
+CRITERION_IDS: tuple[str, ...] = tuple(row[1] for row in _CRITERIA)
+SCORE_COLUMNS = [f"score_{cid}" for cid in CRITERION_IDS]
 
 
-HOUSE_METHODOLOGY: dict = {
-    "methodology_id": "demo-house-2026",
-    "name_ko": "하우스 펀드평가 방법론 (데모)",
-    "name_en": "House fund-rating methodology (demo)",
-    "version": "2026.1",
-    "scale": {"min": 1, "max": 5, "best": 5},
-    "peer_group": "category",
-    "eligibility": {
-        "min_track_record_years": MIN_TRACK_RECORD_YEARS,
-        "rule_ko": "평가기준일 현재 설정 후 3년 이상 기준가격 이력이 있는 펀드만 평가",
-        "rule_en": "Only funds with at least 3 years of NAV history at the as-of date are rated",
-    },
-    "grade_bands": [
-        {"grade": g, "min_percentile": lo, "max_percentile": hi}
-        for (g, lo), hi in zip(GRADE_BANDS, (100.0,) + tuple(b for _, b in GRADE_BANDS[:-1]), strict=True)
-    ],
-    "percentile": {
-        "definition_en": (
-            "100 x (rank - 1) / (n - 1) within the category, ties averaged, 100 = best; for "
-            "indicators this is engine.metrics' <indicator>_pct over the funds that have the "
-            "indicator for that window; undefined (n < 2) scores neutral 3"
-        ),
-        "definition_ko": "유형 내 백분위 = 100 x (순위 - 1) / (펀드 수 - 1), 100이 최상위",
-    },
-    "sections": [
-        {"id": "quantitative", "name_ko": "정량평가", "name_en": "Quantitative", "weight": 60},
-        {"id": "qualitative", "name_ko": "정성평가", "name_en": "Qualitative", "weight": 20},
-        {"id": "company", "name_ko": "운용사평가", "name_en": "Management company", "weight": 10},
-        {"id": "esg", "name_ko": "ESG", "name_en": "ESG", "weight": 10},
-    ],
-    "criteria": [
-        _quant("return_3y", "3년 연환산 수익률", "3-year annualised return", 15, "ann_return", "3y"),
-        _quant("sharpe_3y", "3년 샤프지수", "3-year Sharpe ratio", 15, "sharpe", "3y"),
-        _quant("info_ratio_3y", "3년 정보비율", "3-year information ratio", 10,
-               "information_ratio", "3y"),
-        _quant("drawdown_3y", "3년 최대낙폭", "3-year maximum drawdown", 10, "max_drawdown", "3y"),
-        _quant("sortino_5y", "5년 소티노비율", "5-year Sortino ratio", 5, "sortino", "5y", "3y"),
-        _quant("return_1y", "1년 수익률", "1-year return", 5, "cum_return", "1y"),
-        _judged("philosophy_process", "qualitative", "운용철학 및 프로세스",
-                "Investment philosophy and process", 8),
-        _judged("org_stability", "qualitative", "조직 안정성", "Organisational stability", 6),
-        _judged("risk_management", "qualitative", "위험관리 체계", "Risk-management system", 6),
-        _judged("company_capability", "company", "운용사 운용역량",
-                "Company investment capability", 4),
-        _judged("company_organisation", "company", "운용사 조직", "Company organisation", 3),
-        _judged("company_systems", "company", "운용사 시스템·인프라",
-                "Company systems and infrastructure", 3),
-        _judged("esg", "esg", "ESG·지속가능성", "ESG and sustainability", 10),
-    ],
-    "final_grade": {
-        "rule": "weighted_score_then_category_percentile_bands",
-        "rule_ko": (
-            "정량 항목은 유형 내 백분위 구간으로 1~5점, 정성·운용사·ESG 항목은 최근 정성평가 점수를 "
-            "사용. 가중평균 종합점수를 유형 내 백분위로 환산해 상위 10% 5등급, 다음 22.5% 4등급, "
-            "중간 35% 3등급, 다음 22.5% 2등급, 하위 10% 1등급."
-        ),
-        "rule_en": (
-            "Quantitative criteria score 1-5 by category percentile band; qualitative, company and "
-            "ESG criteria use the latest review score. The weighted score is ranked within the "
-            "category and mapped with the same bands: top 10% grade 5, next 22.5% 4, middle 35% 3, "
-            "next 22.5% 2, bottom 10% 1."
-        ),
-        "weighted_score": "sum(weight x score) / 100, rounded to 2 decimals (1.00-5.00)",
-        "fallback_ko": "5년 이력이 없으면 5년 지표 대신 3년 지표 사용",
-    },
-}  # fmt: skip
-"""The written house methodology: sections, criteria, weights (sum 100), bands, eligibility."""
+def _effective_weight(criterion_id: str) -> float:
+    """A criterion's weight in % of the whole house methodology."""
+    doc = house_methodology()
+    return next(effective_weight(s, c) for s, c in iter_criteria(doc) if c["id"] == criterion_id)
 
-CRITERIA: list[dict] = HOUSE_METHODOLOGY["criteria"]
-QUANT_CRITERIA = [c for c in CRITERIA if c["source"] == "indicator"]
-JUDGED_CRITERIA = [c for c in CRITERIA if c["source"] == "qualitative"]
-SCORE_COLUMNS = [f"score_{c['id']}" for c in CRITERIA]
 
 # Parameters of the undocumented habits below.
 TURNOVER_NOTCH_MIN_CHANGES = 2
@@ -143,14 +160,14 @@ HIDDEN_HABITS: dict[str, dict] = {
         "rule_en": (
             f"{TURNOVER_NOTCH_MIN_CHANGES}+ manager changes in the 3 years before the as-of date: "
             f"one grade notch down after banding; a single change in the last 12 months: "
-            f"-{RECENT_CHANGE_PENALTY} on the weighted score"
+            f"-{RECENT_CHANGE_PENALTY} on the total"
         ),
         "params": {"min_changes_3y": TURNOVER_NOTCH_MIN_CHANGES, "notch": -1,
                    "recent_change_penalty": RECENT_CHANGE_PENALTY},
     },
     "long_track_record": {
         "name_ko": "장기 운용이력 선호",
-        "rule_en": f"{LONG_RECORD_YEARS:.0f}+ years since inception: +{LONG_RECORD_BONUS} on the weighted score",
+        "rule_en": f"{LONG_RECORD_YEARS:.0f}+ years since inception: +{LONG_RECORD_BONUS} on the total",
         "params": {"min_age_years": LONG_RECORD_YEARS, "bonus": LONG_RECORD_BONUS},
     },
     "small_fund_distrust": {
@@ -165,14 +182,15 @@ HIDDEN_HABITS: dict[str, dict] = {
         "name_ko": "최근 부진 과민반응",
         "rule_en": (
             f"1-year return in the bottom {SLUMP_BOTTOM_PERCENT:.0f}% of the category: "
-            f"-{SLUMP_PENALTY} on the weighted score (the written weight of 1y is only 5%)"
+            f"-{SLUMP_PENALTY} on the total (the written weight of the 1y return is only "
+            f"{_effective_weight('return_1y'):g}%)"
         ),
         "params": {"bottom_percent": SLUMP_BOTTOM_PERCENT, "penalty": SLUMP_PENALTY},
     },
 }  # fmt: skip
 """Analyst habits that shape the expert grades but are NOT in the written methodology.
 
-They stand for the house's tacit knowledge: a model that learns only `HOUSE_METHODOLOGY` will
+They stand for the house's tacit knowledge: a model that learns only `house_methodology()` will
 miss them, one that learns from the expert grades can pick them up. Every habit acts on facts
 a model can see (manager history in the org_stability review, inception date, AUM, 1y return).
 """
@@ -183,7 +201,7 @@ class Analyst:
     """An expert who grades funds, with a personal leniency and inconsistency."""
 
     name: str
-    leniency: float  # added to the weighted score
+    leniency: float  # added to the total
     noise_sd: float
 
 
@@ -211,25 +229,11 @@ def rating_dates(config: DemoSettings, dates: pd.DatetimeIndex) -> list[pd.Times
     return found + [end]
 
 
-def category_percentile(values: pd.Series, groups: pd.Series) -> pd.Series:
-    """100 x (rank - 1) / (n - 1) within each group, ties averaged, higher value higher; NaN if n < 2."""
-    rank = values.groupby(groups).rank(method="average")
-    count = values.groupby(groups).transform("count")
-    return ((rank - 1.0) / (count - 1.0) * 100.0).where(count >= 2)
-
-
-def band_grade(percentile: pd.Series | np.ndarray) -> np.ndarray:
-    """Grade 1-5 from a category percentile with GRADE_BANDS; NaN scores NEUTRAL_SCORE."""
+def grade_band(percentile: pd.Series | np.ndarray, doc: dict) -> np.ndarray:
+    """Grade 1-5 of a category percentile with the grade bands of `doc` (a percentile scale)."""
     pct = np.asarray(percentile, dtype=float)
-    grade = np.select([pct >= low for _, low in GRADE_BANDS], [g for g, _ in GRADE_BANDS], 1)
-    return np.where(np.isnan(pct), NEUTRAL_SCORE, grade).astype(int)
-
-
-def _latest_reviews(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """The latest score per subject and criterion on or before `as_of`, wide by criterion."""
-    seen = qualitative[qualitative["as_of"] <= as_of].sort_values("as_of")
-    latest = seen.groupby(["subject_id", "criterion_id"], sort=False).last()
-    return latest["score"].unstack("criterion_id")
+    bands = doc["grade_scale"]["bands"]
+    return np.select([pct >= b["min_pct"] for b in bands], [b["grade"] for b in bands], 1)
 
 
 def _indicator(table: pd.DataFrame, key: str, window: str) -> pd.Series:
@@ -238,40 +242,35 @@ def _indicator(table: pd.DataFrame, key: str, window: str) -> pd.Series:
     return pd.Series(rows[key].to_numpy(float), index=rows["fund_id"].to_numpy())
 
 
-def _score_documented(
-    eligible: pd.DataFrame, table: pd.DataFrame, reviews: pd.DataFrame
-) -> pd.DataFrame:
-    """Every documented criterion's 1-5 score and the weighted score, per eligible fund."""
-    scores = pd.DataFrame(index=eligible.index)
-    for c in QUANT_CRITERIA:
-        pct = eligible["fund_id"].map(_indicator(table, c["indicator"] + "_pct", c["window"]))
-        if c["fallback_window"]:
-            fallback = _indicator(table, c["indicator"] + "_pct", c["fallback_window"])
-            pct = pct.fillna(eligible["fund_id"].map(fallback))
-        scores[c["id"]] = band_grade(pct)
-    for c in JUDGED_CRITERIA:
-        subject = eligible["company"] if c["section"] == "company" else eligible["fund_id"]
-        column = reviews[c["id"]] if c["id"] in reviews else pd.Series(dtype=float)
-        scores[c["id"]] = subject.map(column).fillna(NEUTRAL_SCORE).astype(int)
-    weights = np.array([c["weight"] for c in CRITERIA], dtype=float)
-    weighted = scores[[c["id"] for c in CRITERIA]].to_numpy(float) @ weights / 100.0
-    scores["weighted"] = np.round(weighted, WEIGHTED_DECIMALS)
-    return scores
+def scoring_inputs(
+    funds: pd.DataFrame, qualitative: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The demo's funds and reviews in the columns `engine.scoring.score` reads (as the store has them).
+
+    funds: fund_id, category, company_id (the company's name), inception_date, aum;
+    qualitative: with subject_kind 'fund' for a fund code, 'company' otherwise (as ingest does).
+    """
+    scored_funds = funds[["fund_id", "category", "inception_date", "aum"]].assign(
+        company_id=funds["company"]
+    )
+    is_fund = qualitative["subject_id"].isin(funds["fund_id"])
+    reviews = qualitative.assign(subject_kind=np.where(is_fund, "fund", "company"))
+    return scored_funds, reviews
 
 
 def _habits(out: pd.DataFrame, ret1_pct: pd.Series) -> None:
-    """Add the score adjustments of the hidden habits (in weighted-score points) to `out`."""
+    """Add the score adjustments of the hidden habits (in points of the 1-5 total) to `out`."""
     out["adj_long_record"] = np.where(out["age_years"] >= LONG_RECORD_YEARS, LONG_RECORD_BONUS, 0.0)
     recent = (out["changes_1y"] >= 1) & (out["changes_3y"] < TURNOVER_NOTCH_MIN_CHANGES)
     out["adj_recent_change"] = np.where(recent, -RECENT_CHANGE_PENALTY, 0.0)
     out["adj_recent_slump"] = np.where(ret1_pct < SLUMP_BOTTOM_PERCENT, -SLUMP_PENALTY, 0.0)
 
 
-def _final_grade(out: pd.DataFrame) -> None:
-    """Band the adjusted score within the category, then apply the notch and cap habits."""
+def _final_grade(out: pd.DataFrame, doc: dict) -> None:
+    """Band the adjusted total within the category, then apply the notch and cap habits."""
     adjustments = [c for c in out.columns if c.startswith("adj_")]
-    out["weighted_final"] = out["weighted_documented"] + out[adjustments].sum(axis=1)
-    banded = band_grade(category_percentile(out["weighted_final"], out["category"]))
+    out["total_final"] = (out["total_documented"] + out[adjustments].sum(axis=1)).round(DECIMALS)
+    banded = grade_band(category_pct(out["total_final"], out["category"]), doc)
     out["turnover_notch"] = out["changes_3y"] >= TURNOVER_NOTCH_MIN_CHANGES
     notched = np.clip(banded - out["turnover_notch"].to_numpy(int), 1, 5)
     out["small_fund"] = out["aum"] < SMALL_FUND_AUM
@@ -283,26 +282,31 @@ def _grade_date(
     universe: Universe,
     dates: pd.DatetimeIndex,
     table: pd.DataFrame,
-    qualitative: pd.DataFrame,
+    inputs: tuple[dict, pd.DataFrame, pd.DataFrame],
     as_of: pd.Timestamp,
     analyst: np.ndarray,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """All eligible funds graded at one date (empty when none has a 3-year record)."""
+    """Every fund the house methodology grades at one date (empty when it grades none).
+
+    The documented scores, total and grade are `engine.scoring.score` of `inputs` (the house
+    methodology, `scoring_inputs`); the hidden habits and the analyst come on top.
+    """
     funds = universe.funds
-    cutoff = pd.Timestamp(_years_before(as_of.date(), MIN_TRACK_RECORD_YEARS))
-    has_3y = funds["fund_id"].map(_indicator(table, "ann_return", "3y").notna()).to_numpy(bool)
-    keep = (universe.truth["nav_start"] <= cutoff).to_numpy() & has_3y
+    doc, scored_funds, reviews = inputs
+    documented = score(doc, table, reviews, scored_funds, as_of)
+    keep = documented["grade"].notna().to_numpy()
+    documented = documented[keep]
     eligible = funds[keep]
     fund_ids = eligible["fund_id"]
     day = _days([as_of])[0]
-    scores = _score_documented(eligible, table, _latest_reviews(qualitative, as_of))
 
     out = eligible[["fund_id", "category", "aum"]].copy()
     out.insert(1, "as_of", as_of)
-    out[[c["id"] for c in CRITERIA]] = scores[[c["id"] for c in CRITERIA]]
-    out["weighted_documented"] = scores["weighted"]
-    out["grade_documented"] = band_grade(category_percentile(scores["weighted"], out["category"]))
+    for cid in CRITERION_IDS:
+        out[cid] = documented[f"score_{cid}"].to_numpy(float)
+    out["total_documented"] = documented["total"].to_numpy(float)
+    out["grade_documented"] = documented["grade"].to_numpy(np.int64)
     facts = manager_facts(universe, dates, day)[keep]
     for column in ("changes_1y", "changes_3y", "tenure_years"):
         out[column] = facts[column].to_numpy()
@@ -312,7 +316,7 @@ def _grade_date(
     out["adj_analyst"] = np.array([a.leniency for a in ANALYSTS])[analyst[keep]]
     noise_sd = np.array([a.noise_sd for a in ANALYSTS])[analyst[keep]]
     out["adj_noise"] = rng.standard_normal(len(out)) * noise_sd
-    _final_grade(out)
+    _final_grade(out, doc)
 
     for name, key, window in COMMENT_FACTS:
         out[name] = fund_ids.map(_indicator(table, key, window))
@@ -334,10 +338,12 @@ def grade_funds(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Expert grades at each rating date: the house methodology, hidden habits and analyst noise.
 
-    Returns (ratings, detail): the ratings file in canonical columns, and per rating the
-    documented score and grade next to every habit's and analyst's adjustment.
+    Returns (ratings, detail): the ratings file in canonical columns (score_<criterion> are the
+    documented criterion scores), and per rating the documented scores, total and grade next to
+    every habit's and analyst's adjustment.
     """
     rng = _rng(config.seed, "grading")
+    house = (house_methodology(), *scoring_inputs(universe.funds, qualitative))
     inputs = MetricInputs(
         funds=universe.funds[["fund_id", "category", "benchmark_id"]],
         nav=nav,
@@ -353,10 +359,10 @@ def grade_funds(
     for index, as_of in enumerate(when):
         table = compute_indicators(inputs, as_of.date(), windows=("1y", "3y", "5y"))
         analyst = np.where(switched[index], stand_in[index], usual)
-        details.append(_grade_date(universe, dates, table, qualitative, as_of, analyst, rng))
+        details.append(_grade_date(universe, dates, table, house, as_of, analyst, rng))
     detail = pd.concat(details, ignore_index=True)
     detail["as_of"] = detail["as_of"].astype("datetime64[s]")
     detail["grade"] = detail["grade"].astype(np.int64)
     ratings = detail[["fund_id", "as_of", "grade", "analyst", "comment"]].copy()
-    ratings[SCORE_COLUMNS] = detail[[c["id"] for c in CRITERIA]].astype(float).to_numpy()
+    ratings[SCORE_COLUMNS] = detail[list(CRITERION_IDS)].astype(float).to_numpy()
     return ratings, detail

@@ -1,16 +1,20 @@
-"""The methodology document: load, validate, summarise, edit as a table, diff, start blank.
+"""The methodology document: the format's rules, loading and validation, and the public API.
 
 A methodology is one JSON document (docs/methodology-format.md), checked in two steps:
 `engine/schemas/methodology.schema.json` (structure, via jsonschema draft 2020-12) and the
 semantic checks below (weights, unique ids, band order, grades, indicator keys). Both report a
 `Problem` with the JSON path of the offending field, e.g. `$.sections[0].criteria[2].weight`.
 
-`summary` is the text the training prompts quote, so it states every number the scorer uses.
+This module is the one to import: besides its own names it offers those of
+`engine.methodology_text` (summary, blank), `engine.methodology_table` (criteria,
+from_criteria), `engine.methodology_diff` (diff) and `engine.methodology_versions` (save_version,
+list_versions, get, set_active, active, body_sha256), loaded on first use. Those modules import
+this one, never the other way round at import time, so there is no import cycle.
 """
 
 from __future__ import annotations
 
-import copy
+import importlib
 import json
 import math
 import os
@@ -19,13 +23,58 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import pandas as pd
 
 from engine.metrics import INDICATORS, WINDOWS
 from engine.schemas import load_schema
+
+if TYPE_CHECKING:  # the names offered lazily below, for type checkers and editors
+    from engine.methodology_diff import diff
+    from engine.methodology_table import ANY_VALUE, CRITERIA_COLUMNS, criteria, from_criteria
+    from engine.methodology_text import blank, summary
+    from engine.methodology_versions import (
+        ALL_CLIENTS,
+        active,
+        body_sha256,
+        get,
+        list_versions,
+        save_version,
+        set_active,
+    )
+
+__all__ = [
+    "ALL_CLIENTS",
+    "ANY_VALUE",
+    "CRITERIA_COLUMNS",
+    "DEFAULT_SCORE_BANDS",
+    "GRADES",
+    "SECTION_KINDS",
+    "WEIGHT_TOTAL",
+    "MethodologyError",
+    "Problem",
+    "active",
+    "blank",
+    "body_sha256",
+    "check",
+    "criteria",
+    "diff",
+    "direction",
+    "effective_weight",
+    "from_criteria",
+    "get",
+    "iter_criteria",
+    "json_path",
+    "list_versions",
+    "load",
+    "missing_rule",
+    "save_version",
+    "set_active",
+    "summary",
+    "validate",
+    "windows_needed",
+]
 
 WEIGHT_TOTAL = 100.0
 WEIGHT_TOLERANCE = 0.01
@@ -39,23 +88,23 @@ SECTION_KINDS = ("quantitative", "qualitative", "company", "esg")
 SCORING_METHODS = ("percentile_bands", "thresholds", "qualitative")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 DEFAULT_SCORE_BANDS = ((90, 5), (67.5, 4), (32.5, 3), (10, 2), (0, 1))  # (min_pct, score)
-CRITERIA_COLUMNS = [
-    "section",
-    "criterion",
-    "name_ko",
-    "name_en",
-    "weight",
-    "effective_weight",
-    "measure",
-    "indicator",
-    "window",
-    "fallback_window",
-    "qualitative",
-    "direction",
-    "scoring",
-    "bands",
-]
-ANY_VALUE = "*"  # in the table's `bands` text: the last threshold (null, any other value)
+
+# Public names defined in the submodules, offered here on first use (PEP 562 __getattr__).
+_ELSEWHERE = {
+    "engine.methodology_text": ("summary", "blank"),
+    "engine.methodology_table": ("criteria", "from_criteria", "CRITERIA_COLUMNS", "ANY_VALUE"),
+    "engine.methodology_diff": ("diff",),
+    "engine.methodology_versions": (
+        "save_version",
+        "list_versions",
+        "get",
+        "set_active",
+        "active",
+        "body_sha256",
+        "ALL_CLIENTS",
+    ),
+}
+_HOME = {name: module for module, names in _ELSEWHERE.items() for name in names}
 
 
 @dataclass(frozen=True)
@@ -122,7 +171,7 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _fmt(value: Any) -> str:
+def fmt_number(value: Any) -> str:
     """A number as written by a person: 30, 67.5, 0.1 (never 30.0 or 1e+10)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -131,7 +180,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _tidy(value: float) -> int | float:
+def tidy_number(value: float) -> int | float:
     """An int when the float is integral (keeps JSON and round trips tidy)."""
     return int(value) if float(value).is_integer() and abs(value) < 1e15 else float(value)
 
@@ -334,7 +383,7 @@ def _sums_to_100(weights: list, path: str, label: str, out: list[Problem]) -> No
         return  # the schema reports missing or non-numeric weights
     total = math.fsum(weights)
     if abs(total - WEIGHT_TOTAL) > WEIGHT_TOLERANCE:
-        out.append(Problem(path, f"{label} sum to {_fmt(round(total, 6))}, not 100"))
+        out.append(Problem(path, f"{label} sum to {fmt_number(round(total, 6))}, not 100"))
 
 
 def _criterion_problems(criterion: dict, where: str) -> list[Problem]:
@@ -403,7 +452,8 @@ def _band_problems(bands: list, where: str, key: str, result: str) -> list[Probl
         if previous is not None and low >= previous[0]:
             out.append(
                 Problem(
-                    f"{where}[{k}].{key}", f"must be below the band above ({_fmt(previous[0])})"
+                    f"{where}[{k}].{key}",
+                    f"must be below the band above ({fmt_number(previous[0])})",
                 )
             )
         if previous is not None and value is not None and previous[1] is not None:
@@ -411,7 +461,7 @@ def _band_problems(bands: list, where: str, key: str, result: str) -> list[Probl
                 out.append(
                     Problem(
                         f"{where}[{k}].{result}",
-                        f"{_fmt(value)} is above the band above ({_fmt(previous[1])}); "
+                        f"{fmt_number(value)} is above the band above ({fmt_number(previous[1])}); "
                         "list bands from best to worst",
                     )
                 )
@@ -457,14 +507,14 @@ def _threshold_problems(thresholds: list, where: str, way: str) -> list[Problem]
                 out.append(
                     Problem(
                         f"{here}.{key}",
-                        f"must be {relation} the threshold above ({_fmt(previous_bound)})",
+                        f"must be {relation} the threshold above ({fmt_number(previous_bound)})",
                     )
                 )
         if score is not None and previous_score is not None and score > previous_score:
             out.append(
                 Problem(
                     f"{here}.score",
-                    f"{_fmt(score)} is above the threshold above ({_fmt(previous_score)}); "
+                    f"{fmt_number(score)} is above the threshold above ({fmt_number(previous_score)}); "
                     "list thresholds from best to worst",
                 )
             )
@@ -500,7 +550,8 @@ def _grade_problems(grade_scale: dict) -> list[Problem]:
         if low is not None and previous_low is not None and low >= previous_low:
             out.append(
                 Problem(
-                    f"{where}[{k}].{key}", f"must be below the band above ({_fmt(previous_low)})"
+                    f"{where}[{k}].{key}",
+                    f"must be below the band above ({fmt_number(previous_low)})",
                 )
             )
         previous_low = low if low is not None else previous_low
@@ -516,450 +567,23 @@ def _grade_problems(grade_scale: dict) -> list[Problem]:
             out.append(
                 Problem(
                     f"{where}[{len(bands) - 1}].{key}",
-                    f"the last band must start at {_fmt(floor)} or lower so every fund gets a grade",
+                    f"the last band must start at {fmt_number(floor)} or lower so every fund gets a grade",
                 )
             )
     return out
 
 
-# ---------------------------------------------------------------- summary
-
-_TEXT = {
-    "en": {
-        "head": "Methodology {id}{version}: {name} ({client})",
-        "all_clients": "all clients",
-        "client": "client {client}",
-        "rated": "Rated funds: {rules}.",
-        "everyone": "every fund",
-        "track": "track record >= {n} months",
-        "aum": "AUM >= {aum}",
-        "categories": "categories {names}",
-        "rule": (
-            "Each criterion scores 1-5; section score = sum of criterion weight% x score; "
-            "total = sum of section weight% x section score (1-5)."
-        ),
-        "percentile": (
-            "Percentile = rank within the fund's category among rated funds, 0 worst to 100 best "
-            "(reversed when lower is better)."
-        ),
-        "fractions": "Indicator values in % are fractions: 0.12 = 12%.",
-        "missing": (
-            "Missing input: score {score}, listed; no grade when missing criteria weigh over "
-            "{weight}% of the total."
-        ),
-        "section": "{n}. {name} [{id}] {weight}%",
-        "criterion": "- {id} {name}: {weight}% ({effective}% of total); {how}",
-        "of_total": "of total",
-        "higher_is_better": "higher is better",
-        "lower_is_better": "lower is better",
-        "fallback": "else {window}",
-        "pct": "percentile",
-        "value": "value",
-        "else": "else",
-        "qual_fund": "analyst score 1-5 as is (fund: {criterion})",
-        "qual_company": "analyst score 1-5 as is (management company: {criterion})",
-        "grade_percentile": "Grade: category percentile of total",
-        "grade_thresholds": "Grade: total",
-    },
-    "ko": {
-        "head": "평가방법론 {id}{version}: {name} ({client})",
-        "all_clients": "전체 위탁사",
-        "client": "위탁사 {client}",
-        "rated": "평가대상: {rules}.",
-        "everyone": "전체 펀드",
-        "track": "운용기간 {n}개월 이상",
-        "aum": "순자산 {aum} 이상",
-        "categories": "유형 {names}",
-        "rule": (
-            "항목별 1~5점; 부문점수 = Σ 항목 가중치% x 점수; 종합점수 = Σ 부문 가중치% x 부문점수 (1~5)."
-        ),
-        "percentile": "백분위 = 평가대상 펀드 중 같은 유형 내 순위, 0 최하 ~ 100 최상 (낮을수록 우수면 반대).",
-        "fractions": "% 단위 지표값은 소수로 표기: 0.12 = 12%.",
-        "missing": (
-            "입력값 없음: {score}점 부여 후 표시; 없는 항목의 가중치 합이 전체의 {weight}%를 넘으면 "
-            "등급 없음."
-        ),
-        "section": "{n}. {name} [{id}] {weight}%",
-        "criterion": "- {id} {name}: {weight}% (전체 {effective}%); {how}",
-        "higher_is_better": "높을수록 우수",
-        "lower_is_better": "낮을수록 우수",
-        "fallback": "없으면 {window}",
-        "pct": "백분위",
-        "value": "값",
-        "else": "그 외",
-        "qual_fund": "정성평가 점수 1~5 그대로 (펀드: {criterion})",
-        "qual_company": "정성평가 점수 1~5 그대로 (운용사: {criterion})",
-        "grade_percentile": "등급: 종합점수의 유형 내 백분위",
-        "grade_thresholds": "등급: 종합점수",
-    },
-}
+# ---------------------------------------------------------------- names from the submodules
 
 
-def _name(item: dict, lang: str) -> str:
-    first, second = ("name_ko", "name_en") if lang == "ko" else ("name_en", "name_ko")
-    return item.get(first) or item.get(second) or item.get("id", "")
+def __getattr__(name: str) -> Any:
+    """A public name of a submodule (see _ELSEWHERE), imported when first asked for."""
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
 
 
-def _amount(value: float, lang: str) -> str:
-    if lang == "ko" and value >= 1e8 and value % 1e8 == 0:
-        return f"{value / 1e8:,.0f}억원"
-    return f"{_tidy(value):,}" + ("원" if lang == "ko" else "")
-
-
-def _steps(pairs: list[tuple[float | None, Any]], sign: str, last_is_else: bool, t: dict) -> str:
-    """'>=90->5, >=67.5->4, else 1' from (bound, result) pairs, best first."""
-    parts = []
-    for k, (bound, result) in enumerate(pairs):
-        if k == len(pairs) - 1 and (bound is None or last_is_else):
-            parts.append(f"{t['else']} {result}")
-        else:
-            parts.append(f"{sign}{_fmt(bound)}->{result}")
-    return ", ".join(parts)
-
-
-def _how(section: dict, criterion: dict, t: dict) -> str:
-    measure, scoring, way = criterion["measure"], criterion["scoring"], direction(criterion)
-    if scoring["method"] == "qualitative":
-        template = t["qual_company"] if section["kind"] == "company" else t["qual_fund"]
-        return template.format(criterion=measure["criterion"])
-    source = f"{measure['indicator']} {measure['window']}"
-    if measure.get("fallback_window"):
-        source += f" ({t['fallback'].format(window=measure['fallback_window'])})"
-    if scoring["method"] == "percentile_bands":
-        bands = [(b["min_pct"], b["score"]) for b in scoring["bands"]]
-        rule = f"{t['pct']} " + _steps(bands, ">=", bands[-1][0] == 0, t)
-    else:
-        key = "min" if way == "higher_is_better" else "max"
-        pairs = [(item.get(key), item["score"]) for item in scoring["thresholds"]]
-        rule = f"{t['value']} " + _steps(pairs, ">=" if key == "min" else "<=", False, t)
-    return f"{source}, {t[way]}; {rule}"
-
-
-def summary(doc: dict, lang: str = "ko") -> str:
-    """A compact, exact text of a valid methodology (rules, criteria, weights, bands) in ko or en."""
-    t = _TEXT["ko" if lang == "ko" else "en"]
-    name = doc["name"] if lang == "ko" else doc.get("name_en") or doc["name"]
-    version = f" v{doc['version']}" if doc.get("version") else ""
-    client = t["client"].format(client=doc["client"]) if doc.get("client") else t["all_clients"]
-    lines = [t["head"].format(id=doc["id"], version=version, name=name, client=client)]
-    rules = []
-    eligibility = doc.get("eligibility") or {}
-    if "min_track_record_months" in eligibility:
-        rules.append(t["track"].format(n=eligibility["min_track_record_months"]))
-    if "min_aum" in eligibility:
-        rules.append(t["aum"].format(aum=_amount(eligibility["min_aum"], lang)))
-    if eligibility.get("categories"):
-        rules.append(t["categories"].format(names=", ".join(eligibility["categories"])))
-    lines.append(t["rated"].format(rules="; ".join(rules) or t["everyone"]))
-    lines.append(t["rule"])
-    uses_percentile = doc["grade_scale"]["method"] == "percentile" or any(
-        c["scoring"]["method"] == "percentile_bands" for _, c in iter_criteria(doc)
-    )
-    if uses_percentile:
-        lines.append(t["percentile"])
-    if any(
-        c["scoring"]["method"] == "thresholds" and INDICATORS[c["measure"]["indicator"]].unit == "%"
-        for _, c in iter_criteria(doc)
-    ):
-        lines.append(t["fractions"])
-    score, weight = missing_rule(doc)
-    lines.append(t["missing"].format(score=_fmt(score), weight=_fmt(weight)))
-    for n, section in enumerate(doc["sections"], start=1):
-        lines.append(
-            t["section"].format(
-                n=n, name=_name(section, lang), id=section["id"], weight=_fmt(section["weight"])
-            )
-        )
-        for criterion in section["criteria"]:
-            lines.append(
-                t["criterion"].format(
-                    id=criterion["id"],
-                    name=_name(criterion, lang),
-                    weight=_fmt(criterion["weight"]),
-                    effective=_fmt(round(effective_weight(section, criterion), 4)),
-                    how=_how(section, criterion, t),
-                )
-            )
-    grade_scale = doc["grade_scale"]
-    if grade_scale["method"] == "percentile":
-        bands = [(b["min_pct"], b["grade"]) for b in grade_scale["bands"]]
-        lines.append(f"{t['grade_percentile']} " + _steps(bands, ">=", bands[-1][0] == 0, t))
-    else:
-        bands = [(b["min_score"], b["grade"]) for b in grade_scale["bands"]]
-        last_is_else = bands[-1][0] <= LOWEST_TOTAL
-        lines.append(f"{t['grade_thresholds']} " + _steps(bands, ">=", last_is_else, t))
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- criteria table
-
-
-def _bands_text(criterion: dict) -> str:
-    """'90:5, 67.5:4, 0:1' (percentile bands) or '1:5, 0.5:3, *:1' (thresholds; * = null)."""
-    scoring = criterion["scoring"]
-    if scoring["method"] == "percentile_bands":
-        return ", ".join(f"{_fmt(b['min_pct'])}:{b['score']}" for b in scoring["bands"])
-    if scoring["method"] == "thresholds":
-        key = "min" if direction(criterion) == "higher_is_better" else "max"
-        parts = []
-        for item in scoring["thresholds"]:
-            bound = item.get(key)
-            parts.append(f"{ANY_VALUE if bound is None else _fmt(bound)}:{item['score']}")
-        return ", ".join(parts)
-    return ""
-
-
-def criteria(doc: dict) -> pd.DataFrame:
-    """One row per criterion (CRITERIA_COLUMNS): the table the methodology editor shows.
-
-    `weight` is the percent of its section, `effective_weight` the percent of the total;
-    `bands` is '90:5, 67.5:4, …' (min_pct:score) or '1.0:5, 0.5:4, *:1' (bound:score, * = any).
-    """
-    rows = []
-    for section, criterion in iter_criteria(doc):
-        measure = criterion["measure"]
-        is_indicator = measure["type"] == "indicator"
-        rows.append(
-            {
-                "section": section["id"],
-                "criterion": criterion["id"],
-                "name_ko": criterion.get("name_ko"),
-                "name_en": criterion.get("name_en"),
-                "weight": float(criterion["weight"]),
-                "effective_weight": effective_weight(section, criterion),
-                "measure": measure["type"],
-                "indicator": measure.get("indicator") if is_indicator else None,
-                "window": measure.get("window") if is_indicator else None,
-                "fallback_window": measure.get("fallback_window") if is_indicator else None,
-                "qualitative": None if is_indicator else measure.get("criterion"),
-                "direction": direction(criterion),
-                "scoring": criterion["scoring"]["method"],
-                "bands": _bands_text(criterion),
-            }
-        )
-    return pd.DataFrame(rows, columns=CRITERIA_COLUMNS)
-
-
-def _cell(value: Any) -> Any:
-    """A table cell as a plain value: None for empty/NaN, stripped text, Python numbers."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip() or None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        return value
-    return value.item() if hasattr(value, "item") else value
-
-
-def _parse_bands(text: str | None, method: str, way: str, path: str) -> list[dict]:
-    """The `bands` cell back into bands (percentile_bands) or thresholds."""
-    if not text:
-        raise MethodologyError("criteria table", [Problem(path, f"{method} needs bands")])
-    out = []
-    key = (
-        "min_pct" if method == "percentile_bands" else "min" if way == "higher_is_better" else "max"
-    )
-    for k, part in enumerate(p.strip() for p in str(text).split(",")):
-        bound_text, sep, score_text = part.partition(":")
-        try:
-            if not sep:
-                raise ValueError(part)
-            bound = None if bound_text.strip() == ANY_VALUE else _tidy(float(bound_text))
-            score = _tidy(float(score_text))
-            if method == "percentile_bands" and bound is None:
-                raise ValueError(part)
-        except ValueError:
-            example = "90:5, 67.5:4, 0:1" if method == "percentile_bands" else "1.0:5, 0.5:3, *:1"
-            message = f"cannot read band {k + 1} '{part}': write bound:score, e.g. '{example}'"
-            raise MethodologyError("criteria table", [Problem(path, message)]) from None
-        out.append({key: bound, "score": score})
-    return out
-
-
-def from_criteria(doc: dict, frame: pd.DataFrame) -> dict:
-    """A copy of `doc` whose criteria are the rows of `frame` (as edited in the table editor).
-
-    Rows are grouped by `section` (which must exist), in table order; `effective_weight` is
-    ignored. Keys the table does not show (e.g. "x-source") are kept for criterion ids that
-    already existed. Raises MethodologyError for a cell it cannot read; validate the result.
-    """
-    out = copy.deepcopy(doc)
-    sections = {s["id"]: (i, s) for i, s in enumerate(out["sections"])}
-    before = {c["id"]: c for _, c in iter_criteria(doc)}
-    rebuilt: dict[str, list[dict]] = {sid: [] for sid in sections}
-    rows_seen = dict.fromkeys(sections, 0)
-    problems: list[Problem] = []
-    for number, row in enumerate(frame.to_dict("records"), start=1):
-        row = {k: _cell(v) for k, v in row.items()}
-        if row.get("section") not in sections:
-            known = ", ".join(sections)
-            problems.append(
-                Problem(
-                    "$.sections", f"row {number}: unknown section '{row.get('section')}' ({known})"
-                )
-            )
-            continue
-        index, _ = sections[row["section"]]
-        path = f"$.sections[{index}].criteria[{rows_seen[row['section']]}]"
-        rows_seen[row["section"]] += 1
-        try:
-            rebuilt[row["section"]].append(_criterion_from_row(row, before, path))
-        except MethodologyError as exc:
-            problems += [Problem(p.path, f"row {number}: {p.message}") for p in exc.problems]
-    if problems:
-        raise MethodologyError("the criteria table cannot be read", problems)
-    for sid, (_, section) in sections.items():
-        section["criteria"] = rebuilt[sid]
-    return out
-
-
-def _criterion_from_row(row: dict, before: dict[str, dict], path: str) -> dict:
-    old = before.get(row.get("criterion"), {})
-    criterion = copy.deepcopy(old)
-    criterion["id"] = row.get("criterion")
-    for key in ("name_ko", "name_en"):
-        if row.get(key) is not None:
-            criterion[key] = row[key]
-        else:
-            criterion.pop(key, None)
-    if row.get("weight") is None:
-        raise MethodologyError("criteria table", [Problem(f"{path}.weight", "weight is empty")])
-    try:
-        criterion["weight"] = _tidy(float(row["weight"]))
-    except (TypeError, ValueError):
-        message = f"weight '{row['weight']}' is not a number"
-        raise MethodologyError("criteria table", [Problem(f"{path}.weight", message)]) from None
-    old_measure = old.get("measure", {})
-    measure = {k: v for k, v in old_measure.items() if k.startswith("x-")}
-    measure["type"] = row.get("measure") or "indicator"
-    if measure["type"] == "indicator":
-        measure["indicator"] = row.get("indicator")
-        measure["window"] = row.get("window")
-        if row.get("fallback_window"):
-            measure["fallback_window"] = row["fallback_window"]
-    else:
-        measure["criterion"] = row.get("qualitative")
-    criterion["measure"] = measure
-    way = row.get("direction") or DEFAULT_DIRECTION
-    if "direction" in old or way != DEFAULT_DIRECTION:
-        criterion["direction"] = way
-    old_scoring = old.get("scoring", {})
-    scoring = {k: v for k, v in old_scoring.items() if k.startswith("x-")}
-    scoring["method"] = row.get("scoring") or "percentile_bands"
-    if scoring["method"] == "percentile_bands":
-        scoring["bands"] = _parse_bands(
-            row.get("bands"), "percentile_bands", way, f"{path}.scoring"
-        )
-    elif scoring["method"] == "thresholds":
-        scoring["thresholds"] = _parse_bands(row.get("bands"), "thresholds", way, f"{path}.scoring")
-    criterion["scoring"] = scoring
-    return criterion
-
-
-# ---------------------------------------------------------------- diff
-
-
-def _keyed(items: list) -> bool:
-    ids = [item.get("id") if isinstance(item, dict) else None for item in items]
-    return all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids)
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a == b and isinstance(a, bool) == isinstance(b, bool)
-
-
-def _diff(a: Any, b: Any, parts: list, out: list[dict]) -> None:
-    def add(change: str, where: list, old: Any, new: Any) -> None:
-        out.append({"path": json_path(where), "change": change, "old": old, "new": new})
-
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in list(a) + [k for k in b if k not in a]:
-            if not parts and key == "version":
-                continue
-            if key not in b:
-                add("removed", parts + [key], a[key], None)
-            elif key not in a:
-                add("added", parts + [key], None, b[key])
-            else:
-                _diff(a[key], b[key], parts + [key], out)
-    elif isinstance(a, list) and isinstance(b, list) and a and b and _keyed(a) and _keyed(b):
-        old_at = {item["id"]: k for k, item in enumerate(a)}
-        new_ids = {item["id"] for item in b}
-        for k, item in enumerate(a):
-            if item["id"] not in new_ids:
-                add("removed", parts + [k], item, None)
-        for k, item in enumerate(b):
-            if item["id"] in old_at:
-                _diff(a[old_at[item["id"]]], item, parts + [k], out)
-            else:
-                add("added", parts + [k], None, item)
-        common_old = [item["id"] for item in a if item["id"] in new_ids]
-        common_new = [item["id"] for item in b if item["id"] in old_at]
-        if common_old != common_new:
-            add("reordered", parts, common_old, common_new)
-    elif isinstance(a, list) and isinstance(b, list):
-        for k in range(max(len(a), len(b))):
-            if k >= len(b):
-                add("removed", parts + [k], a[k], None)
-            elif k >= len(a):
-                add("added", parts + [k], None, b[k])
-            else:
-                _diff(a[k], b[k], parts + [k], out)
-    elif not _same(a, b):
-        add("changed", parts, a, b)
-
-
-def diff(a: dict, b: dict) -> list[dict]:
-    """Field-level differences from `a` to `b`: dicts {path, change, old, new}.
-
-    change is "added", "removed", "changed" or "reordered" (a list of sections or criteria
-    whose common ids changed order). Sections and criteria are matched by id, other lists by
-    position; paths index into `b` (into `a` for removed items). The top-level version is not
-    compared.
-    """
-    out: list[dict] = []
-    _diff(a, b, [], out)
-    return out
-
-
-# ---------------------------------------------------------------- blank
-
-
-def blank(lang: str = "ko") -> dict:
-    """A valid minimal methodology to start writing one by hand (one criterion, 100 %)."""
-    bands = [{"min_pct": low, "score": score} for low, score in DEFAULT_SCORE_BANDS]
-    grades = [{"grade": score, "min_pct": low} for low, score in DEFAULT_SCORE_BANDS]
-    doc = {
-        "id": "new-methodology",
-        "name": "새 평가방법론" if lang == "ko" else "New methodology",
-        "language": "ko" if lang == "ko" else "en",
-        "client": None,
-        "eligibility": {"min_track_record_months": 36},
-        "sections": [
-            {
-                "id": "quantitative",
-                "kind": "quantitative",
-                "name_ko": "정량평가",
-                "name_en": "Quantitative",
-                "weight": 100,
-                "criteria": [
-                    {
-                        "id": "sharpe_3y",
-                        "name_ko": "샤프지수(3년)",
-                        "name_en": "Sharpe ratio (3y)",
-                        "weight": 100,
-                        "measure": {"type": "indicator", "indicator": "sharpe", "window": "3y"},
-                        "direction": "higher_is_better",
-                        "scoring": {"method": "percentile_bands", "bands": bands},
-                    }
-                ],
-            }
-        ],
-        "grade_scale": {"method": "percentile", "bands": grades},
-    }
-    if lang == "ko":
-        doc["name_en"] = "New methodology"
-    return doc
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOME))

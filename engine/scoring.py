@@ -46,6 +46,7 @@ from engine.methodology import (
     check,
     direction,
     effective_weight,
+    get,
     iter_criteria,
     missing_rule,
     windows_needed,
@@ -54,7 +55,6 @@ from engine.metrics import indicators as compute_store_indicators
 from engine.metrics import latest_nav_date
 from store.db import connect
 from store.home import Home
-from store.methodologies import get
 
 log = logging.getLogger(__name__)
 

@@ -1,75 +1,66 @@
-"""Methodology versions in the store: immutable, numbered per id, one active version per client.
+"""Methodology versions in the store: plain SQL over `methodologies` and `methodology_active`.
 
-A saved version is never changed or deleted: editing means saving the next version. Saving a
-body identical to the latest version (ignoring its "version" field) returns that version
-instead of adding a duplicate. `methodology_active` holds one row per client ('*' = the default
-for every client without its own). Each function that writes is one transaction.
+Storage only: the rules (validation, numbering, de-duplication, who may be active where) live
+in `engine.methodology_versions`, which is what callers use. A saved row is never updated or
+deleted; (methodology_id, version) is the primary key, so a version number can be taken once.
+Queries take `?` parameters; each function that writes is one transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import duckdb
 import pandas as pd
 
-from engine.methodology import MethodologyError, check
 from store.db import scalar, transaction
 
-ALL_CLIENTS = "*"
+ALL_CLIENTS = "*"  # the methodology_active row that is the default for every client
 
 
-def body_sha256(doc: dict) -> str:
-    """SHA-256 of the canonical JSON of `doc` without its "version" (sorted keys, no spaces)."""
-    body = {k: v for k, v in doc.items() if k != "version"}
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def latest_version(con: duckdb.DuckDBPyConnection, methodology_id: str) -> tuple[int, str] | None:
+    """(version, sha256) of the newest saved version of `methodology_id`; None when none is."""
+    rows = con.execute(
+        "SELECT version, sha256 FROM methodologies WHERE methodology_id = ?"
+        " ORDER BY version DESC LIMIT 1",
+        [methodology_id],
+    ).fetchall()
+    return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
 
-def save_version(
+def insert_version(
     con: duckdb.DuckDBPyConnection,
-    doc: dict,
     *,
+    methodology_id: str,
+    version: int,
+    name: str,
+    language: str,
+    client: str | None,
+    body: str,
+    sha256: str,
+    source_file: str | None,
+    note: str | None,
     created_by: str,
-    note: str | None = None,
-    source_file: str | None = None,
-) -> int:
-    """Validate `doc` and store it as the next version of its id; returns the version number.
+) -> None:
+    """Insert one version row (`body` is the JSON text, version included), in one transaction.
 
-    Raises MethodologyError (nothing written) when `doc` is invalid. The document's own
-    "version" is ignored: the store numbers versions 1, 2, 3, … per methodology id.
+    Raises duckdb.ConstraintException when (methodology_id, version) is already taken.
     """
-    check(doc)
-    sha = body_sha256(doc)
-    methodology_id = doc["id"]
     with transaction(con):
-        latest = con.execute(
-            "SELECT version, sha256 FROM methodologies WHERE methodology_id = ?"
-            " ORDER BY version DESC LIMIT 1",
-            [methodology_id],
-        ).fetchall()
-        if latest and latest[0][1] == sha:
-            return int(latest[0][0])
-        version = int(latest[0][0]) + 1 if latest else 1
-        body = json.dumps({**doc, "version": version}, ensure_ascii=False)
         con.execute(
             "INSERT INTO methodologies (methodology_id, version, name, language, client, body,"
             " sha256, source_file, note, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 methodology_id,
                 version,
-                doc["name"],
-                doc["language"],
-                doc.get("client"),
+                name,
+                language,
+                client,
                 body,
-                sha,
+                sha256,
                 source_file,
                 note,
                 created_by,
             ],
         )
-    return version
 
 
 def list_versions(
@@ -90,44 +81,19 @@ def list_versions(
     ).df()
 
 
-def get(con: duckdb.DuckDBPyConnection, methodology_id: str, version: int | None = None) -> dict:
-    """The document of a saved version (the latest when `version` is None), "version" filled in."""
-    latest = scalar(
-        con, "SELECT max(version) FROM methodologies WHERE methodology_id = ?", [methodology_id]
-    )
-    if latest is None:
-        raise MethodologyError(f"no methodology '{methodology_id}' is saved")
-    body = scalar(
+def get_body(con: duckdb.DuckDBPyConnection, methodology_id: str, version: int) -> str | None:
+    """The stored JSON text of one version; None when that version is not saved."""
+    return scalar(
         con,
         "SELECT body FROM methodologies WHERE methodology_id = ? AND version = ?",
-        [methodology_id, latest if version is None else version],
+        [methodology_id, version],
     )
-    if body is None:
-        raise MethodologyError(
-            f"methodology '{methodology_id}' has no version {version} (latest {latest})"
-        )
-    return json.loads(body)
 
 
 def set_active(
-    con: duckdb.DuckDBPyConnection,
-    methodology_id: str,
-    version: int,
-    client: str = ALL_CLIENTS,
-    *,
-    set_by: str,
+    con: duckdb.DuckDBPyConnection, methodology_id: str, version: int, client: str, set_by: str
 ) -> None:
-    """Make a saved version the active one for `client` ('*' = the default for all clients).
-
-    Refuses an unknown version, and a version written for another client (its "client" field).
-    """
-    doc = get(con, methodology_id, version)
-    written_for = doc.get("client")
-    if written_for is not None and written_for != client:
-        raise MethodologyError(
-            f"methodology '{methodology_id}' v{version} is written for client '{written_for}'; "
-            f"it cannot be made active for '{client}'"
-        )
+    """Record (methodology_id, version) as active for `client`, replacing its previous row."""
     with transaction(con):
         con.execute(
             "INSERT OR REPLACE INTO methodology_active (client, methodology_id, version, set_by,"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import store.db as db
 from engine import methodology as m
 from engine.methodology import MethodologyError, Problem
 from engine.schemas import load_schema, schema_path
-from store import methodologies as sm
+from store import methodologies as stored
 from store.db import connect, schema_version
 from store.home import Home
 
@@ -726,6 +728,47 @@ def test_diff_matches_sections_and_criteria_by_id() -> None:
 # ---------------------------------------------------------------- store
 
 
+PUBLIC_API = (
+    "load validate check Problem MethodologyError iter_criteria direction effective_weight "
+    "missing_rule windows_needed json_path summary blank criteria from_criteria CRITERIA_COLUMNS "
+    "diff save_version list_versions get set_active active body_sha256 ALL_CLIENTS"
+).split()
+
+
+def _fresh_python(code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a new interpreter (nothing imported yet) from the repository root."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
+    )
+
+
+def test_every_public_name_is_importable_from_engine_methodology_in_any_import_order() -> None:
+    for name in PUBLIC_API:
+        assert getattr(m, name) is not None, name
+    assert set(PUBLIC_API) <= set(m.__all__) and set(PUBLIC_API) <= set(dir(m))
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        m.nothing_here  # noqa: B018
+    names = ", ".join(PUBLIC_API)
+    for first in (
+        "methodology_table",
+        "methodology_text",
+        "methodology_diff",
+        "methodology_versions",
+    ):
+        done = _fresh_python(f"import engine.{first}\nfrom engine.methodology import {names}")
+        assert done.returncode == 0, (first, done.stderr)
+
+
+def test_the_store_of_versions_imports_nothing_from_the_engine() -> None:
+    done = _fresh_python(
+        "import sys, store.methodologies\n"
+        "print(sorted(k for k in sys.modules if k == 'engine' or k.startswith('engine.')))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.fixture
 def con(home: Home):
     with connect(home) as connection:
@@ -734,91 +777,92 @@ def con(home: Home):
 
 def test_save_numbers_versions_per_methodology_id(con) -> None:
     doc = _doc()
-    assert sm.save_version(con, doc, created_by="kim", note="first") == 1
+    assert m.save_version(con, doc, created_by="kim", note="first") == 1
     doc["name_en"] = "House v2"
-    assert sm.save_version(con, doc, created_by="kim") == 2
+    assert m.save_version(con, doc, created_by="kim") == 2
     other = m.blank("en")
-    assert sm.save_version(con, other, created_by="lee", source_file="new.pdf") == 1
-    table = sm.list_versions(con)
+    assert m.save_version(con, other, created_by="lee", source_file="new.pdf") == 1
+    table = m.list_versions(con)
     assert list(zip(table["methodology_id"], table["version"], strict=True)) == [
         ("house", 2),
         ("house", 1),
         ("new-methodology", 1),
     ]
-    assert list(sm.list_versions(con, "house")["note"].fillna("-")) == ["-", "first"]
+    assert list(m.list_versions(con, "house")["note"].fillna("-")) == ["-", "first"]
 
 
 def test_saving_the_latest_body_again_returns_its_version(con) -> None:
     doc = _doc()
-    assert sm.save_version(con, doc, created_by="kim") == 1
+    assert m.save_version(con, doc, created_by="kim") == 1
     again = json.loads(json.dumps(doc))  # same body, other key order and a stale version
     again = {"version": 9, **dict(reversed(list(again.items())))}
-    assert sm.save_version(con, again, created_by="lee") == 1
+    assert m.save_version(con, again, created_by="lee") == 1
     changed = {**doc, "description": "v2"}
-    assert sm.save_version(con, changed, created_by="kim") == 2
-    assert sm.save_version(con, doc, created_by="kim") == 3  # a revert is a new version
-    assert len(sm.list_versions(con)) == 3
+    assert m.save_version(con, changed, created_by="kim") == 2
+    assert m.save_version(con, doc, created_by="kim") == 3  # a revert is a new version
+    assert len(m.list_versions(con)) == 3
 
 
 def test_save_refuses_an_invalid_document_and_writes_nothing(con) -> None:
     doc = _doc()
     doc["sections"][0]["weight"] = 61
     with pytest.raises(MethodologyError, match=r"\$\.sections: section weights sum to 101"):
-        sm.save_version(con, doc, created_by="kim")
-    assert sm.list_versions(con).empty
+        m.save_version(con, doc, created_by="kim")
+    assert m.list_versions(con).empty
 
 
 def test_saved_versions_do_not_change_when_the_caller_edits_its_document(con) -> None:
     doc = _doc()
-    sm.save_version(con, doc, created_by="kim")
+    m.save_version(con, doc, created_by="kim")
     doc["sections"][0]["weight"] = 70
     doc["sections"][1]["weight"] = 15
-    sm.save_version(con, doc, created_by="kim")
-    first, second = sm.get(con, "house", 1), sm.get(con, "house")
+    m.save_version(con, doc, created_by="kim")
+    first, second = m.get(con, "house", 1), m.get(con, "house")
     assert first == {**_doc(), "version": 1}
     assert second["version"] == 2 and second["sections"][0]["weight"] == 70
-    assert not hasattr(sm, "update_version") and not hasattr(sm, "delete_version")
-    sha = sm.list_versions(con, "house").set_index("version")["sha256"]
-    assert sha[1] == sm.body_sha256(_doc()) and sha[1] != sha[2]
+    for module in (m, stored):
+        assert not hasattr(module, "update_version") and not hasattr(module, "delete_version")
+    sha = m.list_versions(con, "house").set_index("version")["sha256"]
+    assert sha[1] == m.body_sha256(_doc()) and sha[1] != sha[2]
 
 
 def test_get_names_the_missing_methodology_or_version(con) -> None:
     with pytest.raises(MethodologyError, match="no methodology 'house' is saved"):
-        sm.get(con, "house")
-    sm.save_version(con, _doc(), created_by="kim")
+        m.get(con, "house")
+    m.save_version(con, _doc(), created_by="kim")
     with pytest.raises(
         MethodologyError, match="methodology 'house' has no version 4 \\(latest 1\\)"
     ):
-        sm.get(con, "house", 4)
+        m.get(con, "house", 4)
 
 
 def test_active_version_per_client_falls_back_to_the_default(con) -> None:
-    assert sm.active(con) is None
-    sm.save_version(con, _doc(), created_by="kim")
-    sm.save_version(con, {**_doc(), "description": "v2"}, created_by="kim")
-    sm.set_active(con, "house", 1, set_by="kim")
-    assert sm.active(con) == ("house", 1)
-    assert sm.active(con, "kb") == ("house", 1)
-    sm.set_active(con, "house", 2, "kb", set_by="kim")
-    sm.set_active(con, "house", 2, set_by="lee")  # replaces the default
-    sm.set_active(con, "house", 1, "kb", set_by="kim")  # replaces kb's
-    assert sm.active(con) == ("house", 2)
-    assert sm.active(con, "kb") == ("house", 1)
-    assert sm.active(con, "nh") == ("house", 2)
-    table = sm.list_versions(con, "house").set_index("version")
+    assert m.active(con) is None
+    m.save_version(con, _doc(), created_by="kim")
+    m.save_version(con, {**_doc(), "description": "v2"}, created_by="kim")
+    m.set_active(con, "house", 1, set_by="kim")
+    assert m.active(con) == ("house", 1)
+    assert m.active(con, "kb") == ("house", 1)
+    m.set_active(con, "house", 2, "kb", set_by="kim")
+    m.set_active(con, "house", 2, set_by="lee")  # replaces the default
+    m.set_active(con, "house", 1, "kb", set_by="kim")  # replaces kb's
+    assert m.active(con) == ("house", 2)
+    assert m.active(con, "kb") == ("house", 1)
+    assert m.active(con, "nh") == ("house", 2)
+    table = m.list_versions(con, "house").set_index("version")
     assert table.loc[1, "active_for"] == "kb" and table.loc[2, "active_for"] == "*"
 
 
 def test_set_active_refuses_an_unknown_version_or_another_clients_methodology(con) -> None:
     with pytest.raises(MethodologyError, match="no methodology 'house'"):
-        sm.set_active(con, "house", 1, set_by="kim")
-    sm.save_version(con, {**_doc(), "client": "kb"}, created_by="kim")
+        m.set_active(con, "house", 1, set_by="kim")
+    m.save_version(con, {**_doc(), "client": "kb"}, created_by="kim")
     with pytest.raises(MethodologyError, match="written for client 'kb'"):
-        sm.set_active(con, "house", 1, "nh", set_by="kim")
+        m.set_active(con, "house", 1, "nh", set_by="kim")
     with pytest.raises(MethodologyError, match="written for client 'kb'"):
-        sm.set_active(con, "house", 1, set_by="kim")
-    sm.set_active(con, "house", 1, "kb", set_by="kim")
-    assert sm.active(con, "kb") == ("house", 1) and sm.active(con) is None
+        m.set_active(con, "house", 1, set_by="kim")
+    m.set_active(con, "house", 1, "kb", set_by="kim")
+    assert m.active(con, "kb") == ("house", 1) and m.active(con) is None
 
 
 def test_migration_002_upgrades_a_version_1_database(
@@ -838,4 +882,4 @@ def test_migration_002_upgrades_a_version_1_database(
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         assert {"methodologies", "methodology_active"} <= tables
         assert con.execute("SELECT fund_id FROM funds").fetchall() == [("F1",)]
-        assert sm.save_version(con, _doc(), created_by="kim") == 1
+        assert m.save_version(con, _doc(), created_by="kim") == 1

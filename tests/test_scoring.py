@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.methodology import MethodologyError
+from engine.methodology import MethodologyError, get, save_version
 from engine.metrics import indicators as store_indicators
 from engine.scoring import category_pct, score, score_funds
-from store import methodologies as sm
 from store.db import connect
 from store.home import Home
 
@@ -361,7 +360,7 @@ def _demo_doc() -> dict:
 
 def test_score_funds_reads_the_store_and_matches_score(demo_home: Home) -> None:
     with connect(demo_home) as con:
-        version = sm.save_version(con, _demo_doc(), created_by="test")
+        version = save_version(con, _demo_doc(), created_by="test")
         funds = con.execute(
             "SELECT fund_id, category, company_id, inception_date, aum FROM funds ORDER BY fund_id"
         ).df()
@@ -371,7 +370,7 @@ def test_score_funds_reads_the_store_and_matches_score(demo_home: Home) -> None:
     assert out.attrs["version"] == version and out.attrs["as_of"] == as_of
     assert out["fund_id"].tolist() == funds["fund_id"].tolist()
     table = store_indicators(demo_home, as_of, ["1y", "3y", "5y"])
-    expected = score(sm_doc(demo_home), table, qualitative, funds, as_of)
+    expected = score(_saved_doc(demo_home), table, qualitative, funds, as_of)
     pd.testing.assert_frame_equal(out, expected)
     graded = out["grade"].notna()
     assert graded.sum() > 0 and set(out.loc[graded, "grade"]) <= {1, 2, 3, 4, 5}
@@ -379,6 +378,6 @@ def test_score_funds_reads_the_store_and_matches_score(demo_home: Home) -> None:
     assert (out.loc[graded, "missing_weight"] <= 30).all()
 
 
-def sm_doc(home: Home) -> dict:
+def _saved_doc(home: Home) -> dict:
     with connect(home) as con:
-        return sm.get(con, "demo")
+        return get(con, "demo")

@@ -70,7 +70,7 @@ def cmd_validate(args: argparse.Namespace, home: Home) -> dict:
 def cmd_save(args: argparse.Namespace, home: Home) -> dict:
     """Save a methodology JSON file as a new immutable version (optionally make it active)."""
     from engine.methodology import save_version, set_active
-    from store.db import connect, transaction
+    from store.db import connect
 
     doc = _load_doc(args.file)
     with connect(home) as con:
@@ -78,8 +78,7 @@ def cmd_save(args: argparse.Namespace, home: Home) -> dict:
             con, doc, created_by=args.by, note=args.note, source_file=Path(args.file).name
         )
         if args.activate:
-            with transaction(con):
-                set_active(con, doc["id"], version, client=args.client, set_by=args.by)
+            set_active(con, doc["id"], version, client=args.client, set_by=args.by)
     return {
         "methodology_id": doc["id"],
         "version": version,
@@ -121,9 +120,9 @@ def cmd_show(args: argparse.Namespace, home: Home) -> dict:
 def cmd_activate(args: argparse.Namespace, home: Home) -> dict:
     """Make a version the active one for a client ('*' = every client without its own)."""
     from engine.methodology import set_active
-    from store.db import connect, transaction
+    from store.db import connect
 
-    with connect(home) as con, transaction(con):
+    with connect(home) as con:
         set_active(con, args.methodology_id, args.version, client=args.client, set_by=args.by)
     return {"methodology_id": args.methodology_id, "version": args.version, "client": args.client}
 
