@@ -151,26 +151,10 @@ def _from_hub_cache(hub_id: str) -> Path:
 
 
 def tokenizer_corpus() -> list[str]:
-    """Text the tiny tokenizer learns its merges from: our prompts' vocabulary, ko and en."""
-    from engine.metrics import INDICATORS
+    """Text the tiny tokenizer learns its merges from (see `engine.tiny_corpus`)."""
+    from engine.tiny_corpus import corpus
 
-    lines = []
-    for key, meta in INDICATORS.items():
-        lines += [key, meta.label, meta.label_ko]
-    lines += [
-        '{"scores": {"sharpe_3y": 4, "ann_return_3y": 3}, "grade": 4, "reasoning": "..."}',
-        "펀드 평가 방법론 정량평가 정성평가 운용사 평가 ESG 가중치 등급 상위 하위 백분위",
-        "연환산 수익률 변동성 샤프지수 소티노 최대낙폭 정보비율 추적오차 젠센 알파 베타",
-        "운용철학 운용프로세스 조직안정성 매니저 교체 위험관리 운용역량 시스템",
-        "국내주식형 해외주식형 국내채권형 해외채권형 혼합형 인덱스형 중소형 주식혼합 채권혼합",
-        "Fund evaluation methodology quantitative qualitative management company grade weight",
-        "annualised return volatility Sharpe Sortino drawdown information ratio tracking error",
-        "The fund ranks in the top percentile of its category over three years.",
-        "이 펀드는 3년 샤프지수가 유형 내 상위 12%이며 최대낙폭이 작아 4등급으로 평가합니다.",
-        "<think>먼저 정량 지표를 확인한다.</think>",
-        " ".join(f"{n / 100:.2f} {n}% {n}" for n in range(-100, 101, 3)),
-    ]
-    return lines * 4
+    return corpus()
 
 
 def build_tiny(
@@ -296,6 +280,7 @@ def load(folder: Path, *, dtype: str = "float32", device: str = "cpu"):
 
     if not is_model_folder(Path(folder)):
         raise ModelError(f"{folder} is not a model folder (config.json and a tokenizer needed)")
+    _quiet_transformers()
     tokenizer = AutoTokenizer.from_pretrained(folder)
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
