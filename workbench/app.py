@@ -22,6 +22,7 @@ from workbench.i18n import t  # noqa: E402
 PAGES = [
     ("home", "nav_home", ":material/home:"),
     ("data", "nav_data", ":material/database:"),
+    ("methodology", "nav_methodology", ":material/rule:"),
 ]
 
 # An emoji favicon is an inline SVG; a material icon would be fetched from fonts.gstatic.com.

@@ -90,19 +90,60 @@ def indicators() -> pd.DataFrame | None:
     return None
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _read_methodology(stamp: tuple[str, int, int], name: str, *args: Any) -> Any:
+    from engine import methodology
+
+    with connect(Home(Path(stamp[0]))) as con:
+        return getattr(methodology, name)(con, *args)
+
+
+def read_methodology(name: str, *args: Any) -> Any:
+    """`engine.methodology.<name>(con, *args)` (list_versions, get, active), cached until the
+    database changes; shows a busy store with st.error and stops the page."""
+    try:
+        return _read_methodology(db_stamp(home()), name, *args)
+    except StoreBusyError as exc:
+        st.error(f"{exc}\n\n{t('store_busy_hint')}")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _scores(stamp: tuple[str, int, int], methodology_id: str, version: int) -> pd.DataFrame:
+    from engine.scoring import score_funds
+
+    return score_funds(Home(Path(stamp[0])), methodology_id, version)
+
+
+def scores(methodology_id: str, version: int) -> pd.DataFrame:
+    """`engine.scoring.score_funds` of a saved version on the loaded funds, once per data state."""
+    return _scores(db_stamp(home()), methodology_id, version)
+
+
+def user_name() -> str:
+    """Who is working: `st.session_state["user"]` when a page set it, else "analyst"."""
+    return str(st.session_state.get("user") or "analyst")
+
+
 def after_write() -> None:
     """Forget every cached read (call after this app wrote to the store)."""
     st.cache_data.clear()
 
 
 def guarded(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a store/engine action; show StoreBusyError or IngestError with st.error, return None."""
+    """Run a store/engine action; show StoreBusyError, IngestError or MethodologyError with
+    st.error, return None."""
+    from engine.methodology import MethodologyError
+
     try:
         return action(*args, **kwargs)
     except IngestError as exc:
         show_ingest_error(exc_details(exc))
     except StoreBusyError as exc:
         st.error(str(exc))
+    except MethodologyError as exc:
+        lines = [f"**{exc.summary}**"] + [f"- `{p.path}`: {p.message}" for p in exc.problems]
+        st.error("\n".join(lines), icon=":material/block:")
     return None
 
 

@@ -244,3 +244,328 @@ def qualitative_table(scores: pd.DataFrame) -> pd.DataFrame:
         "note": "q_note",
     }
     return _renamed(out, columns)
+
+
+# ---------------------------------------------------------------- methodology page
+
+LOW_CONFIDENCE = 0.7  # extracted values below this (e.g. names inferred, not read) are flagged
+EDITOR_SECTION_COLUMNS = ["id", "kind", "name_ko", "name_en", "weight"]
+
+
+def _nan_if_missing(value: object) -> object:
+    return float("nan") if value is None else value
+
+
+def criteria_frame(doc: dict) -> pd.DataFrame | None:
+    """`engine.methodology.criteria` of a possibly incomplete document (a draft with a missing
+    weight or scoring shows an empty cell); None when its sections cannot be tabulated."""
+    import copy
+
+    from engine.methodology import criteria
+
+    patched = copy.deepcopy(doc)
+    sections = patched.get("sections")
+    if not isinstance(sections, list):
+        return None
+    try:
+        for section in sections:
+            section.setdefault("weight", float("nan"))
+            for criterion in section.setdefault("criteria", []):
+                criterion.setdefault("weight", float("nan"))
+                criterion.setdefault("measure", {}).setdefault("type", "indicator")
+                scoring = criterion.setdefault("scoring", {})
+                scoring.setdefault("method", "percentile_bands")
+                scoring.setdefault("bands", [])
+                scoring.setdefault("thresholds", [])
+        frame = criteria(patched)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    return frame
+
+
+def sections_frame(doc: dict) -> pd.DataFrame:
+    """The sections of a document as an editable table (id, kind, names, weight)."""
+    rows = [
+        {key: section.get(key) for key in EDITOR_SECTION_COLUMNS}
+        for section in doc.get("sections") or []
+        if isinstance(section, dict)
+    ]
+    frame = pd.DataFrame(rows, columns=EDITOR_SECTION_COLUMNS)
+    frame["weight"] = pd.to_numeric(frame["weight"], errors="coerce").astype(float)
+    return frame
+
+
+def json_value(value: object) -> object:
+    """A table cell as a JSON value: None for empty or NaN, stripped text, Python numbers."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def from_sections(doc: dict, frame: pd.DataFrame) -> tuple[dict, dict[str, str]]:
+    """A copy of `doc` whose sections are the rows of `frame`, and {old id: new id} renames.
+
+    A row keeps the criteria and extra keys of the section it was (its index label within the
+    original sections); a new row starts with no criteria. An empty weight is left out (the
+    validation then names it).
+    """
+    import copy
+
+    out = copy.deepcopy(doc)
+    before = [s for s in doc.get("sections") or [] if isinstance(s, dict)]
+    sections, renames = [], {}
+    for index, row in frame.iterrows():
+        old = before[index] if isinstance(index, int) and 0 <= index < len(before) else None
+        section = copy.deepcopy(old) if old else {"criteria": []}
+        for key in EDITOR_SECTION_COLUMNS:
+            value = json_value(row.get(key))
+            if value is None:
+                section.pop(key, None)
+            else:
+                section[key] = value
+        if old and old.get("id") and section.get("id") and old["id"] != section["id"]:
+            renames[old["id"]] = section["id"]
+        sections.append(section)
+    out["sections"] = sections
+    return out, renames
+
+
+def grade_frame(doc: dict) -> tuple[str, pd.DataFrame]:
+    """The grade scale's method and its bands as (grade, bound) rows, grades 5 to 1."""
+    scale = doc.get("grade_scale") if isinstance(doc.get("grade_scale"), dict) else {}
+    method = scale.get("method") if scale.get("method") in ("percentile", "thresholds") else None
+    key = "min_score" if method == "thresholds" else "min_pct"
+    bands = {b.get("grade"): b.get(key) for b in scale.get("bands") or [] if isinstance(b, dict)}
+    frame = pd.DataFrame({"grade": [5, 4, 3, 2, 1]})
+    frame["bound"] = [_nan_if_missing(bands.get(g)) for g in frame["grade"]]
+    frame["bound"] = pd.to_numeric(frame["bound"], errors="coerce").astype(float)
+    return method or "percentile", frame
+
+
+def from_grade_frame(doc: dict, method: str, frame: pd.DataFrame) -> dict:
+    """A copy of `doc` with the grade scale of `method` and the bounds in `frame`."""
+    import copy
+
+    out = copy.deepcopy(doc)
+    before = doc.get("grade_scale") if isinstance(doc.get("grade_scale"), dict) else {}
+    scale = {k: v for k, v in before.items() if str(k).startswith("x-")}
+    key = "min_score" if method == "thresholds" else "min_pct"
+    scale["method"] = method
+    scale["bands"] = []
+    for row in frame.to_dict("records"):
+        band = {"grade": json_value(row["grade"])}
+        bound = json_value(row.get("bound"))
+        if bound is not None:
+            band[key] = bound
+        scale["bands"].append(band)
+    out["grade_scale"] = scale
+    return out
+
+
+def problem_group(path: str) -> str:
+    """Which part of the editor a problem's JSON path belongs to: criteria, sections, grades, general."""
+    if path.startswith("$.sections") and ".criteria" in path:
+        return "criteria"
+    if path.startswith("$.sections"):
+        return "sections"
+    if path.startswith("$.grade_scale"):
+        return "grades"
+    return "general"
+
+
+def _criterion_reading(fields: list, prefix: str, skip: str) -> tuple[object, object, list[str]]:
+    """(first page, lowest confidence, names of the low-confidence fields) of the extracted
+    fields under a criterion's path; `skip` is the generated other-language name, which is a
+    translation for convenience rather than something read from the document."""
+    hits = [
+        f
+        for f in fields
+        if f.path.startswith((prefix + ".", prefix + "[")) and f.path != f"{prefix}.{skip}"
+    ]
+    if not hits:
+        return None, None, []
+    low = [f.path[len(prefix) + 1 :] for f in hits if f.confidence < LOW_CONFIDENCE]
+    return min(f.page for f in hits), min(f.confidence for f in hits), low
+
+
+def _check_mark(confidence: object) -> str:
+    if confidence is None:
+        return t("meth_not_found")
+    return t("meth_check") if float(confidence) < LOW_CONFIDENCE else ""  # type: ignore[arg-type]
+
+
+def _number_text(value: object) -> str:
+    """30 -> '30', 67.5 -> '67.5', NaN -> '–' (weights as a person writes them)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    number = float(value)  # type: ignore[arg-type]
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
+def draft_criteria_table(extraction) -> pd.DataFrame:
+    """The draft's criteria with the page each was read on, the lowest confidence of its values
+    and which of them to check."""
+    lang = extraction.draft.get("language", "ko")
+    other = "en" if lang == "ko" else "ko"
+    frame = criteria_frame(extraction.draft)
+    rows = []
+    for i, section in enumerate(extraction.draft.get("sections") or []):
+        for j in range(len(section.get("criteria") or [])):
+            page, confidence, low = _criterion_reading(
+                extraction.fields, f"sections[{i}].criteria[{j}]", f"name_{other}"
+            )
+            check = f"{t('meth_check')}: {', '.join(low)}" if low else _check_mark(confidence)
+            rows.append({"page": page, "confidence": confidence, "check": check})
+    if frame is None or len(frame) != len(rows):
+        frame = pd.DataFrame({"criterion": [None] * len(rows)})
+    out = pd.DataFrame(
+        {
+            t("meth_c_criterion"): frame["criterion"],
+            t("meth_c_name"): frame.get(f"name_{lang}"),
+            t("meth_c_page"): pd.array([r["page"] for r in rows], dtype="Int64"),
+            t("meth_c_confidence"): [r["confidence"] for r in rows],
+            t("meth_c_check"): [r["check"] for r in rows],
+            t("meth_c_section"): frame.get("section"),
+            t("meth_c_weight"): frame.get("weight", pd.Series(dtype=float)).map(_number_text),
+            t("meth_c_indicator"): frame.get("indicator"),
+            t("meth_c_window"): frame.get("window"),
+            t("meth_c_bands"): frame.get("bands"),
+        }
+    )
+    text = [t("meth_c_criterion"), t("meth_c_name"), t("meth_c_section")]
+    text += [t("meth_c_indicator"), t("meth_c_window"), t("meth_c_bands")]
+    out[text] = out[text].fillna("–")
+    return out
+
+
+def draft_fields_table(extraction) -> pd.DataFrame:
+    """Every extracted value with its JSON path, page, source text and confidence."""
+    import json
+
+    return pd.DataFrame(
+        {
+            t("meth_c_path"): ["$." + f.path for f in extraction.fields],
+            t("meth_c_value"): [
+                json.dumps(f.value, ensure_ascii=False) if not isinstance(f.value, str) else f.value
+                for f in extraction.fields
+            ],
+            t("meth_c_page"): pd.array([f.page for f in extraction.fields], dtype="Int64"),
+            t("meth_c_confidence"): [float(f.confidence) for f in extraction.fields],
+            t("meth_c_check"): [_check_mark(f.confidence) for f in extraction.fields],
+            t("meth_c_source"): [f.source_text for f in extraction.fields],
+        }
+    )
+
+
+def draft_general_table(extraction) -> pd.DataFrame:
+    """The draft's name, id, language, eligibility and grade scale, each with page and confidence."""
+    fields = draft_fields_table(extraction)
+    path = fields[t("meth_c_path")]
+    keep = ~path.str.startswith("$.sections")
+    return fields[keep].drop(columns=[t("meth_c_source")]).reset_index(drop=True)
+
+
+def highlight_low_confidence(frame: pd.DataFrame):
+    """A Styler that colours the rows flagged in the check column."""
+    column = t("meth_c_check")
+
+    def colour(row: pd.Series) -> list[str]:
+        flagged = bool(row.get(column))
+        return ["background-color: #fff3cd" if flagged else "" for _ in row]
+
+    return frame.style.apply(colour, axis=1).format(
+        {t("meth_c_confidence"): lambda v: "–" if v is None or v != v else f"{float(v):.2f}"}
+    )
+
+
+def page_tables(page) -> list[pd.DataFrame]:
+    """The ruled tables of an extracted page as frames (first row shown as a row, not a header)."""
+    out = []
+    for grid in page.tables:
+        width = max((len(row) for row in grid), default=0)
+        rows = [list(row) + [""] * (width - len(row)) for row in grid]
+        out.append(pd.DataFrame(rows, columns=[str(k + 1) for k in range(width)]))
+    return out
+
+
+def versions_table(versions: pd.DataFrame) -> pd.DataFrame:
+    """Saved methodology versions with translated headers (newest first per id)."""
+    out = versions.copy()
+    out["created_at"] = out["created_at"].map(lambda v: str(v)[:19])
+    for column in ("client", "note", "source_file", "created_by"):
+        out[column] = out[column].fillna("–")
+    out["active_for"] = out["active_for"].map(
+        lambda v: "–" if not isinstance(v, str) else v.replace("*", t("meth_all_clients"))
+    )
+    columns = {
+        "methodology_id": "meth_c_id",
+        "version": "meth_c_version",
+        "name": "meth_c_name",
+        "language": "meth_c_language",
+        "client": "meth_c_client",
+        "created_at": "meth_c_created_at",
+        "created_by": "meth_c_created_by",
+        "note": "meth_c_note",
+        "active_for": "meth_c_active_for",
+        "source_file": "meth_c_source_file",
+    }
+    return _renamed(out, columns)
+
+
+def _json_cell(value: object) -> str:
+    import json
+
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def diff_table(changes: list[dict]) -> pd.DataFrame:
+    """`engine.methodology.diff` as a table: path, change (translated), old, new."""
+    return pd.DataFrame(
+        {
+            t("meth_c_path"): [c["path"] for c in changes],
+            t("meth_c_change"): [t(f"meth_change_{c['change']}") for c in changes],
+            t("meth_c_old"): [_json_cell(c["old"]) for c in changes],
+            t("meth_c_new"): [_json_cell(c["new"]) for c in changes],
+        }
+    )
+
+
+def scores_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """The reference scorer's result per fund: category, total, grade, missing inputs, exclusion."""
+    return pd.DataFrame(
+        {
+            t("c_fund_id"): scores["fund_id"],
+            t("c_category"): scores["category"],
+            t("meth_c_total"): scores["total"].map(fmt_ratio),
+            t("meth_c_grade"): scores["grade"].map(grade_text),
+            t("meth_c_missing"): scores["missing"].fillna("").replace("", "–"),
+            t("meth_c_excluded"): scores["excluded_by"].fillna("–"),
+        }
+    )
+
+
+def grade_counts(scores: pd.DataFrame) -> pd.DataFrame:
+    """Funds per grade 5..1 plus the funds without a grade (excluded or too much missing)."""
+    grades = scores["grade"]
+    labels = [str(g) for g in (5, 4, 3, 2, 1)] + [t("meth_no_grade")]
+    counts = [int((grades == g).sum()) for g in (5, 4, 3, 2, 1)] + [int(grades.isna().sum())]
+    return pd.DataFrame({t("meth_c_grade"): labels, t("meth_c_funds"): counts})
+
+
+def grade_chart(counts: pd.DataFrame) -> go.Figure:
+    """Bar chart of the grade distribution of a score preview."""
+    fig = go.Figure()
+    fig.add_bar(x=counts.iloc[:, 0], y=counts.iloc[:, 1], marker_color="#2e6da4")
+    fig = _layout(fig, t("meth_grade_chart"))
+    fig.update_layout(hovermode="closest", xaxis={"type": "category"})
+    return fig
