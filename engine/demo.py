@@ -54,6 +54,7 @@ from engine.demo_market import (
     risk_free_frame,
     simulate_market,
 )
+from engine.demo_methodology import install_house_methodology
 from engine.demo_reviews import qualitative_frame
 from engine.demo_universe import Universe, generate_universe
 from engine.ingest import ingest_file
@@ -141,6 +142,7 @@ class DemoSummary:
     seconds: float
     n_funds: int = 0
     n_rated_funds: int = 0
+    methodology: dict = field(default_factory=dict)  # {"id", "version"} of the house methodology
 
 
 # ---------------------------------------------------------------- NAVs
@@ -310,7 +312,11 @@ def mark_synthetic(home: Home) -> None:
 
 
 def build_demo(home: Home, config: DemoConfig = DemoConfig()) -> DemoSummary:
-    """Generate the demo, write its files under uploads/demo and load them through ingest."""
+    """Generate the demo, write its files under uploads/demo and load them through ingest.
+
+    Then the house methodology is installed as a methodology version, active for all clients
+    (`engine.demo_methodology`: rendered as a Korean PDF and extracted like an upload).
+    """
     started = time.perf_counter()
     home.ensure()
     data = generate_demo(config)
@@ -321,11 +327,15 @@ def build_demo(home: Home, config: DemoConfig = DemoConfig()) -> DemoSummary:
         result = ingest_file(home, files[kind], kind, source="demo")
         counts[kind], inserted[kind], replaced[kind] = result.rows, result.inserted, result.replaced
     mark_synthetic(home)
+    loaded = time.perf_counter()
+    methodology = install_house_methodology(home)
     seconds = time.perf_counter() - started
     log.info(
-        "demo: %d funds, %d NAV rows, %d ratings; generated in %.1f s, loaded in %.1f s",
+        "demo: %d funds, %d NAV rows, %d ratings; generated in %.1f s, loaded in %.1f s, "
+        "methodology %s v%d in %.1f s",
         len(data.funds), len(data.nav), len(data.ratings), generated - started,
-        seconds - (generated - started),
+        loaded - generated, methodology.methodology_id, methodology.version,
+        seconds - (loaded - started),
     )  # fmt: skip
     return DemoSummary(
         label=DEMO_LABEL,
@@ -339,4 +349,5 @@ def build_demo(home: Home, config: DemoConfig = DemoConfig()) -> DemoSummary:
         seconds=seconds,
         n_funds=len(data.funds),
         n_rated_funds=int(data.ratings["fund_id"].nunique()),
+        methodology={"id": methodology.methodology_id, "version": methodology.version},
     )

@@ -39,16 +39,16 @@ _SECTIONS = (
 )
 # (section id, criterion id, name_ko, name_en, weight % of its section, measure)
 _CRITERIA = (
-    ("quantitative", "return_3y", "3년 연환산 수익률", "3-year annualised return", 25,
+    ("quantitative", "ann_return_3y", "3년 연환산 수익률", "3-year annualised return", 25,
      ("ann_return", "3y")),
     ("quantitative", "sharpe_3y", "3년 샤프지수", "3-year Sharpe ratio", 25, ("sharpe", "3y")),
-    ("quantitative", "info_ratio_3y", "3년 정보비율", "3-year information ratio", 15,
+    ("quantitative", "information_ratio_3y", "3년 정보비율", "3-year information ratio", 15,
      ("information_ratio", "3y")),
-    ("quantitative", "drawdown_3y", "3년 최대낙폭", "3-year maximum drawdown", 15,
+    ("quantitative", "max_drawdown_3y", "3년 최대낙폭", "3-year maximum drawdown", 15,
      ("max_drawdown", "3y")),
     ("quantitative", "sortino_5y", "5년 소티노비율", "5-year Sortino ratio", 10,
      ("sortino", "5y", "3y")),
-    ("quantitative", "return_1y", "1년 수익률", "1-year return", 10, ("cum_return", "1y")),
+    ("quantitative", "cum_return_1y", "1년 수익률", "1-year return", 10, ("cum_return", "1y")),
     ("qualitative", "philosophy_process", "운용철학 및 프로세스",
      "Investment philosophy and process", 40, "philosophy_process"),
     ("qualitative", "org_stability", "조직 안정성", "Organisational stability", 30,
@@ -183,7 +183,7 @@ HIDDEN_HABITS: dict[str, dict] = {
         "rule_en": (
             f"1-year return in the bottom {SLUMP_BOTTOM_PERCENT:.0f}% of the category: "
             f"-{SLUMP_PENALTY} on the total (the written weight of the 1y return is only "
-            f"{_effective_weight('return_1y'):g}%)"
+            f"{_effective_weight('cum_return_1y'):g}%)"
         ),
         "params": {"bottom_percent": SLUMP_BOTTOM_PERCENT, "penalty": SLUMP_PENALTY},
     },

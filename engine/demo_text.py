@@ -201,7 +201,7 @@ def _comment(row: pd.Series, pick: np.ndarray) -> str:
     facts = dict(
         ret3=row["ret3"] * 100, position=_position(row["ret3_pct"]), sharpe=row["sharpe3"],
         peers=int(row["peers"]), rank=int(row["ret3_rank"]), ir=ir, ir_word=ir_word,
-        mdd=row["mdd3"] * 100, mdd_word=MDD_WORDS[int(row["drawdown_3y"])],
+        mdd=row["mdd3"] * 100, mdd_word=MDD_WORDS[int(row["max_drawdown_3y"])],
     )  # fmt: skip
     parts = [PERF_TEMPLATES[int(pick[0] * len(PERF_TEMPLATES))].format(**facts)]
     if pick[1] < 0.6:

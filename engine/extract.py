@@ -1,7 +1,9 @@
 """Draft a methodology (the JSON format of docs/methodology-format.md) from a PDF document.
 
     result = extract("methodology.pdf")
-    result.draft      # a methodology dict: id slugged from the title, version 1, language
+    result.draft      # a methodology dict: id slugged from the title, version 1, language,
+                      # client null (a house-wide document), the purpose paragraph as its
+                      # description, fallback windows and the missing-input rule from prose
     result.fields     # every extracted value with its JSON path, page, source text, confidence
     result.missing    # JSON paths it could not find (never guessed silently)
     result.pages      # page text and tables, for showing beside the draft

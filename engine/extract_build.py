@@ -129,6 +129,11 @@ def assemble(b: Any, title: str | None, name_en: str | None, title_block: Any) -
         emit("name_en", Src(draft["name_en"], page1, draft["name_en"], 0.8))
     draft["language"] = lang
     emit("language", Src(lang, page1, f"detected from the text ({lang})", 0.9))
+    draft["client"] = None  # a house methodology; the analyst names a client for a variant
+    emit("client", Src(None, page1, "detected from the text: no client named (all)", INFERRED))
+    if b.description is not None:
+        draft["description"] = b.description.value
+        emit("description", b.description)
 
     eligibility: dict[str, Any] = {}
     for key, value, page, text, conf in sorted(b.found["eligibility"], key=lambda e: -e[4]):
@@ -140,6 +145,13 @@ def assemble(b: Any, title: str | None, name_en: str | None, title_block: Any) -
     ]
     if eligibility:
         draft["eligibility"] = eligibility
+    missing_inputs: dict[str, Any] = {}
+    for key, value, page, text, conf in b.found["missing"]:
+        if key not in missing_inputs:
+            missing_inputs[key] = value
+            emit(f"missing_inputs.{key}", Src(value, page, text, conf))
+    if missing_inputs:
+        draft["missing_inputs"] = missing_inputs
 
     sections = list(b.sections.values())
     _normalise_weights(sections)
@@ -223,6 +235,9 @@ def _criterion(c, path, lang, other, used_ids, scoring, lower, emit, missing) ->
             emit(f"{path}.measure.window", c.src["window"])
         else:
             missing.append(f"{path}.measure.window")
+        if "fallback_window" in c.src:
+            measure["fallback_window"] = c.get("fallback_window")
+            emit(f"{path}.measure.fallback_window", c.src["fallback_window"])
         emit(f"{path}.measure.indicator", c.src["measure"], measure["indicator"])
         base = measure["indicator"] + (f"_{window}" if window else "")
     else:

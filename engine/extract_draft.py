@@ -1,11 +1,14 @@
 """Assemble a methodology draft from the text lines and tables of a PDF, in reading order.
 
-Headings set the topic (eligibility, a section, score conversion, grades, appendix). Criteria
-come from criteria tables (a header with a weight column and a criterion or indicator column)
-or, when the document has none, from sentences inside a section that name a criterion and a
-weight. Weights given as points of the total (배점 12점) are turned into shares of the
+Headings set the topic (purpose, eligibility, a section, score conversion, grades, appendix).
+Criteria come from criteria tables (a header with a weight column and a criterion or indicator
+column) or, when the document has none, from sentences inside a section that name a criterion
+and a weight. Weights given as points of the total (배점 12점) are turned into shares of the
 section. Bands are read from table rows or bullets that start with a grade or score label.
-Every value keeps the page and text it came from.
+The purpose paragraph is the description; sentences that give a window in place of a
+missing one ("5년 이력이 없는 펀드는 3년 소티노비율로 평가한다") set a criterion's fallback window,
+and the rule for missing inputs ("자료가 없는 경우 3점(중립)으로 간주하며, … 30%를 넘으면 등급을
+부여하지 않는다") is read from its sentence. Every value keeps the page and text it came from.
 """
 
 from __future__ import annotations
@@ -92,10 +95,12 @@ class DraftBuilder:
         self.units: list[_Unit] = []
         self.table_criteria = 0
         # band rows (grades, scoring), lower-is-better mentions, eligibility rules, windows
-        # stated once for all indicators
+        # stated once for all indicators, fallback windows, missing-input rules
         self.found: dict[str, list[tuple]] = {
-            k: [] for k in ("grades", "scoring", "lower", "eligibility", "window")
+            k: []
+            for k in ("grades", "scoring", "lower", "eligibility", "window", "fallback", "missing")
         }
+        self.description: Src | None = None
         self.warnings: list[str] = []
 
     # -- reading -----------------------------------------------------------------------------
@@ -115,6 +120,12 @@ class DraftBuilder:
             for c in s.criteria:
                 if default and c.measure["type"] == "indicator" and "window" not in c.src:
                     c.src["window"] = Src(*default, INFERRED + 0.1)
+        for entry in self.found["fallback"]:
+            self.fallback(*entry)
+        purpose = [u for u in self.units if u.topic == "purpose" and u.text.strip()]
+        if purpose:
+            text = " ".join(u.text.strip() for u in purpose)
+            self.description = Src(text, purpose[0].page, text, PROSE)
 
     def section(self, kind: str, name: str, page: int) -> _Section:
         if kind not in self.sections:
@@ -266,6 +277,8 @@ class DraftBuilder:
         if unit.topic in ("grades", "scoring"):
             self.band_row(rules.BULLET.sub("", unit.text, count=1), unit.page, unit.topic, PROSE)
         for sentence in _sentences(unit.text):
+            if unit.topic != "appendix" and self.rules_for_missing_data(sentence, unit.page):
+                continue
             self.eligibility(sentence, unit)
             window = rules.window_of(sentence)
             if window and rules.DEFAULT_WINDOW_CUE.search(sentence) and unit.topic != "appendix":
@@ -327,11 +340,41 @@ class DraftBuilder:
                 else {"type": "qualitative", "criterion": mention.key}
             )
             crit = self.add_criterion(unit.section, measure, name, unit.page, source, PROSE)
-            window = rules.window_of(sentence[mention.start : weight[0]])
+            window = rules.window_of(sentence[mention.start : weight[0]]) or rules.window_of(name)
             if measure["type"] == "indicator" and window:
                 crit.src["window"] = Src(window, unit.page, source, PROSE)
             self.set_weight(crit, weight[1], unit.page, PROSE)
             crit.src["weight"] = crit.src["weight"]._replace(text=source)
+
+    def rules_for_missing_data(self, sentence: str, page: int) -> bool:
+        """A fallback window ('5년 이력이 없는 펀드는 3년 소티노비율로 평가한다') or the
+        missing-input rule; True when the sentence was one of them."""
+        windows = rules.fallback_of(sentence)
+        keys = [m.key for m in rules.mentions(sentence) if m.type == "indicator"]
+        if windows and keys:
+            self.found["fallback"].append((keys, *windows, page, sentence))
+            return True
+        rule = rules.missing_rule_of(sentence)
+        for key, value in rule.items():
+            self.found["missing"].append((key, value, page, sentence, PROSE))
+        return bool(rule)
+
+    def fallback(self, keys: list[str], window: str, other: str, page: int, text: str) -> None:
+        """Give the criteria of the indicators named their fallback window: those in `window`
+        fall back to `other` (or, when none is in `window`, those in `other` to `window`)."""
+        criteria = [
+            c
+            for s in self.sections.values()
+            for c in s.criteria
+            if c.measure["type"] == "indicator" and c.measure["indicator"] in keys
+        ]
+        for primary, fallback in ((window, other), (other, window)):
+            hits = [c for c in criteria if c.get("window") == primary]
+            if hits:
+                for c in hits:
+                    c.src["fallback_window"] = Src(fallback, page, text, PROSE)
+                return
+        self.warnings.append(f"page {page}: '{text}' names no criterion of the document")
 
     def lower_is_better(self, sentence: str, page: int) -> None:
         cue = rules.LOWER_CUE.search(sentence)

@@ -88,6 +88,10 @@ TOPIC_PATTERNS: list[tuple[str, str]] = [
     ("grades", r"등급|\bstars?\b|rating\s+(?:bands?|scale)|\bgrades?\b"),
     ("eligibility", r"평가\s*대상|적용\s*대상|eligib"),
     ("appendix", r"부록|별첨|appendix|annex"),
+    (
+        "purpose",
+        r"목적|purpose|objective|introduction|^\s*(?:[\dⅠ-Ⅻ]+[.)]?\s*)?(?:개요|overview)\s*$",
+    ),
 ]
 HEADER_ROLES: list[tuple[str, str]] = [
     ("weight", r"가중치|배점|비중|weight|points"),
@@ -121,6 +125,36 @@ DEFAULT_WINDOW_CUE = re.compile(
 TRACK_CUE = re.compile(r"설정|경과|운용\s*기간|track\s+record|since\s+inception|history", re.I)
 AUM_CUE = re.compile(r"순자산|설정\s*액|운용\s*규모|수탁고|\baum\b|net\s+assets|fund\s+size", re.I)
 CATEGORY_CUE = re.compile(r"(?:유형|categor(?:y|ies))\s*[:：]\s*(.+)$", re.I)
+WINDOW = re.compile(
+    r"(\d+)\s*개월|(\d+)[\s-]*months?(?![a-z])|(\d+)[\s-]*m(?![a-z])"
+    r"|(\d+)\s*년|(\d+)[\s-]*(?:years?|yrs?|y)(?![a-z])",
+    re.I,
+)
+# "5년 이력이 없는 펀드는 3년 …로 평가한다", "funds without 5 years of data are rated on the 3-year …"
+FALLBACK_CUE = re.compile(
+    r"(?:이력|자료|기록|실적|기간)[이가]?\s*(?:없|부족|미달|짧)|미만|대신|대체"
+    r"|without|not\s+available|unavailable|lacking|less\s+than|shorter\s+than|instead"
+    r"|in\s+place\s+of",
+    re.I,
+)
+# "평가 항목의 자료가 없는 경우 … 3점(중립)으로 간주하며, … 30%를 넘으면 등급을 부여하지 않는다"
+MISSING_CUE = re.compile(
+    r"자료가?\s*(?:없|누락|부족)|결측|누락|missing|without\s+data|no\s+data"
+    r"|not\s+available|unavailable",
+    re.I,
+)
+MISSING_SCORE = re.compile(
+    r"([1-5](?:\.\d+)?)\s*점\s*(?:\(\s*중립\s*\))?\s*으?로\s*(?:간주|처리|부여|평가|본다)"
+    r"|(?:scored|scores|(?:a\s+)?score\s+of|receives?)\s+(?:a\s+score\s+of\s+)?([1-5](?:\.\d+)?)\b",
+    re.I,
+)
+NO_GRADE_CUE = re.compile(
+    r"등급을?\s*(?:부여|산정|매기)\s*하?지\s*않|등급\s*(?:을\s*)?(?:부여|산정)?\s*(?:에서\s*)?(?:제외|보류|미부여)"
+    r"|평가\s*대상에서\s*제외|not\s+(?:be\s+)?(?:rated|graded)|no\s+(?:grade|rating)|unrated"
+    r"|excluded\s+from\s+(?:the\s+)?rating",
+    re.I,
+)
+EXCEED_CUE = re.compile(r"넘|초과|more\s+than|exceed|over|above", re.I)
 
 
 class Mention(NamedTuple):
@@ -198,6 +232,56 @@ def window_of(text: str) -> str | None:
         years = int(next(g for g in m.groups() if g))
         return f"{years}y" if years in (1, 3, 5) else None
     return None
+
+
+def windows_in(text: str) -> list[tuple[str, int, int]]:
+    """Every 1-, 3- or 5-year window in `text` as (window, start, end), left to right."""
+    found = []
+    for m in WINDOW.finditer(text or ""):
+        number = int(next(g for g in m.groups() if g))
+        years = number / 12 if m.group(1) or m.group(2) or m.group(3) else number
+        if years in (1, 3, 5):
+            found.append((f"{int(years)}y", m.start(), m.end()))
+    return found
+
+
+def fallback_of(text: str) -> tuple[str, str] | None:
+    """(window, fallback window) of a sentence that says which window replaces a missing one.
+
+    The sentence names two windows and a cue ('이력이 없는', 'without'); the window nearest the
+    cue is the one that may be missing ('5년 이력이 없는 펀드는 3년 …로 평가한다' → ('5y', '3y')).
+    """
+    cue = FALLBACK_CUE.search(text or "")
+    found = windows_in(text)
+    if cue is None or len({w for w, _, _ in found}) != 2:
+        return None
+
+    def distance(item: tuple[str, int, int]) -> int:
+        _, start, end = item
+        return max(cue.start() - end, start - cue.end(), 0)
+
+    primary = min(found, key=distance)[0]
+    return primary, next(w for w, _, _ in found if w != primary)
+
+
+def missing_rule_of(text: str) -> dict[str, float | int]:
+    """The missing-input rule stated in a sentence: {'score': 3, 'max_weight': 30}, either or none.
+
+    score: what a criterion without data scores ('3점(중립)으로 간주', 'is scored 3');
+    max_weight: the % of the weight without data above which a fund gets no grade ('가중치 합이
+    30%를 넘으면 등급을 부여하지 않는다', 'more than 30% of the total weight is not rated').
+    """
+    text = text or ""
+    if not MISSING_CUE.search(text):
+        return {}
+    rule: dict[str, float | int] = {}
+    m = MISSING_SCORE.search(text)
+    if m:
+        rule["score"] = clean_number(float(next(g for g in m.groups() if g)))
+    share = PERCENT.search(text)
+    if share and NO_GRADE_CUE.search(text) and EXCEED_CUE.search(text):
+        rule["max_weight"] = clean_number(float(share.group(1)))
+    return rule
 
 
 def weight_of(text: str) -> tuple[float, bool] | None:

@@ -1,10 +1,15 @@
 """Render a methodology JSON as a realistic rating-methodology PDF (Korean or English).
 
 The PDF is what a rating house circulates: a title page, a header (company, document title) and
-a footer (page number "- 3 -", "대외비") on every page, prose sections for purpose and
-eligibility, the criteria and their weights, the score conversion of the quantitative
-indicators and the grade bands. Grades are printed in the document's own convention: a Korean
-document says "1등급" for the best grade (our internal grade 5), an English one "5 stars".
+a footer (page number "- 3 -", "대외비") on every page, prose sections for purpose (the
+document's description) and eligibility, the criteria and their weights, the score conversion
+of the quantitative indicators and the grade bands. Grades are printed in the document's own
+convention: a Korean document says "1등급" for the best grade (our internal grade 5), an English
+one "5 stars". What a criteria table has no column for is stated in sentences, as a house
+would: a fallback window ("5년 이력이 없는 펀드는 3년 소티노비율로 평가한다") and the rule for
+missing inputs ("평가 항목의 자료가 없는 경우 해당 항목은 3점(중립)으로 간주하며, 자료가 없는
+항목의 가중치 합이 30%를 넘으면 등급을 부여하지 않는다"). Names are printed in the document's
+language only.
 
 Layouts, so that extraction is tested on documents it was not tailored to:
   table     one big criteria table, section weights in a row-spanning 구분 cell
@@ -23,46 +28,20 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from engine.extract_rules import QUALITATIVE_NAMES, SECTION_NAMES
 from engine.metrics import INDICATORS
 
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
 FONTS = {"": FONT_DIR / "NanumGothic.ttf", "B": FONT_DIR / "NanumGothicBold.ttf"}
 LAYOUTS = ("table", "sections", "prose", "long")
+# A window in a criterion name ("5년", "(36개월)", "5-year", "(5y)"), dropped when the name is
+# used with another window.
+WINDOW_WORDS = (
+    r"\(\s*\d+\s*(?:년|개월|y|years?|months?)\s*\)"
+    r"|\b\d+[\s-]*(?:years?|yr|y)\b|\d+\s*(?:년|개월)"
+)
+KEEP_TOGETHER = 3  # paragraphs of up to this many lines are kept on one page
 COMPANY = {"ko": "가온펀드평가(주)", "en": "Gaon Fund Ratings Co., Ltd."}
-SECTION_NAMES = {
-    "ko": {
-        "quantitative": "정량평가",
-        "qualitative": "정성평가",
-        "company": "운용사평가",
-        "esg": "ESG평가",
-    },
-    "en": {
-        "quantitative": "Quantitative",
-        "qualitative": "Qualitative",
-        "company": "Management company",
-        "esg": "ESG",
-    },
-}
-QUALITATIVE_NAMES = {
-    "ko": {
-        "philosophy_process": "운용철학 및 프로세스",
-        "org_stability": "조직안정성",
-        "risk_management": "위험관리",
-        "esg": "ESG 통합 수준",
-        "company_capability": "운용사 역량",
-        "company_organisation": "조직 및 인력",
-        "company_systems": "운용 시스템",
-    },
-    "en": {
-        "philosophy_process": "Investment philosophy and process",
-        "org_stability": "Organisational stability",
-        "risk_management": "Risk management",
-        "esg": "ESG integration",
-        "company_capability": "Firm capability",
-        "company_organisation": "Organisation and people",
-        "company_systems": "Systems and infrastructure",
-    },
-}
 T = {
     "ko": {
         "h": [
@@ -98,6 +77,11 @@ T = {
         "score_cols": ["점수", "유형 내 백분위 기준"],
         "lower": "다음 지표는 값이 낮을수록 우수한 것으로 보아 순위를 역으로 적용한다: {names}.",
         "qual": "정성 항목은 담당 애널리스트가 평가위원회 심의를 거쳐 1~5점으로 평가한다.",
+        "fallback": "{y}년 이력이 없는 펀드는 {fy}년 {n}{ro} 평가한다.",
+        "missing_score": "평가 항목의 자료가 없는 경우 해당 항목은 {s}점{neutral}으로 간주{end}",
+        "missing_weight": "자료가 없는 항목의 가중치 합이 {w}%를 넘으면 등급을 부여하지 않는다.",
+        "missing_ends": ("하며,", "한다."),
+        "neutral": "(중립)",
         "grade_pct": "종합점수의 유형 내 백분위에 따라 다음과 같이 등급을 부여하며, 1등급이 가장 우수한 등급이다.",
         "grade_thr": "종합점수에 따라 다음과 같이 등급을 부여하며, 1등급이 가장 우수한 등급이다.",
         "grade_cols": ["등급", "기준"],
@@ -140,6 +124,12 @@ T = {
         "score_cols": ["Score", "Percentile rank in category"],
         "lower": "For the following indicators a lower value is better and the ranking is reversed: {names}.",
         "qual": "Qualitative criteria are scored 1 to 5 by the analyst and reviewed by the rating committee.",
+        "fallback": "Funds without {y} of data are rated on the {fy}-year {n}.",
+        "missing_score": "A criterion without data is scored {s}{neutral}{end}",
+        "missing_weight": "A fund whose criteria without data carry more than {w}% of the total "
+        "weight is not rated.",
+        "missing_ends": (";", "."),
+        "neutral": " (neutral)",
         "grade_pct": "Funds receive 1 to 5 stars from the category percentile of their weighted score; 5 stars is the highest rating.",
         "grade_thr": "Stars are assigned from the weighted total score as follows; 5 stars is the highest rating.",
         "grade_cols": ["Rating", "Criterion"],
@@ -213,6 +203,13 @@ def _josa(word: str) -> str:
     return "은" if (ord(hangul[-1]) - 0xAC00) % 28 else "는"
 
 
+def _ro(word: str) -> str:
+    """The particle 로/으로 after a word: 으로 after a final consonant other than ㄹ."""
+    hangul = [c for c in word if "가" <= c <= "힣"]
+    final = (ord(hangul[-1]) - 0xAC00) % 28 if hangul else 0
+    return "으로" if final and final != 8 else "로"
+
+
 def _krw(value: float, lang: str) -> str:
     v = int(value)
     if lang == "en":
@@ -275,6 +272,11 @@ class _Doc(FPDF):
         if bullet:
             self.set_x(self.l_margin + 4)
             text = f"- {text}"
+        lines = self.multi_cell(0, 6, text, dry_run=True, output="LINES")
+        if len(lines) <= KEEP_TOGETHER and self.will_page_break(6 * len(lines)):
+            x = self.get_x()
+            self.add_page()  # a short paragraph is not split over a page break
+            self.set_x(x)
         self.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
 
     def grid(self, rows: list[list], widths: tuple[float, ...]) -> None:
@@ -329,10 +331,8 @@ class _Renderer:
         for line in (t["version"].format(v=doc.get("version", 1)), COMPANY[self.lang]):
             pdf.cell(0, 8, line, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.add_page()
-        pdf.heading(t["h"][0])
-        pdf.para(t["purpose"].format(company=COMPANY[self.lang]))
-        if doc.get("description"):
-            pdf.para(doc["description"])
+        pdf.heading(t["h"][0])  # the document's own description is its purpose paragraph
+        pdf.para(doc.get("description") or t["purpose"].format(company=COMPANY[self.lang]))
         self.eligibility()
         pdf.heading(t["h"][2])
         pdf.para(t["overview"].format(n=len(doc["sections"])))
@@ -492,7 +492,35 @@ class _Renderer:
         lower = [self.crit_name(c) for c in crits if c.get("direction") == "lower_is_better"]
         if lower:
             self.pdf.para(t["lower"].format(names=", ".join(lower)))
+        for c in crits:
+            if c["measure"].get("fallback_window"):
+                self.pdf.para(self._fallback(c))
         self.pdf.para(t["qual"])
+        if self.doc.get("missing_inputs"):
+            self.pdf.para(self._missing(self.doc["missing_inputs"]))
+
+    def _fallback(self, c: dict) -> str:
+        """'5년 이력이 없는 펀드는 3년 소티노비율로 평가한다.' for a criterion with a fallback window."""
+        m = c["measure"]
+        name = re.sub(WINDOW_WORDS, " ", self.crit_name(c)).strip() or self.indicator(c)
+        years, fallback = int(m["window"].rstrip("y")), int(m["fallback_window"].rstrip("y"))
+        if self.lang == "ko":
+            return self.t["fallback"].format(y=years, fy=fallback, n=name, ro=_ro(name))
+        span = f"{years} year" + ("s" if years > 1 else "")
+        return self.t["fallback"].format(y=span, fy=fallback, n=name)
+
+    def _missing(self, rule: dict) -> str:
+        """The missing-input rule in one sentence: what a criterion without data scores, and the
+        share of the weight without data above which a fund is not graded."""
+        t, parts = self.t, []
+        if "score" in rule:
+            neutral = t["neutral"] if rule["score"] == 3 else ""
+            end = t["missing_ends"][0 if "max_weight" in rule else 1]
+            parts.append(t["missing_score"].format(s=_num(rule["score"]), neutral=neutral, end=end))
+        if "max_weight" in rule:
+            weight = t["missing_weight"].format(w=_num(rule["max_weight"]))
+            parts.append(weight[0].lower() + weight[1:] if parts and self.lang == "en" else weight)
+        return " ".join(parts)
 
     def grades(self) -> None:
         t, scale = self.t, self.doc.get("grade_scale")

@@ -174,9 +174,10 @@ def test_house_methodology_is_a_valid_document_with_the_documented_weights() -> 
     effective = {c["id"]: effective_weight(s, c) for s, c in iter_criteria(doc)}
     assert tuple(effective) == CRITERION_IDS
     assert effective == pytest.approx({
-        "return_3y": 15, "sharpe_3y": 15, "info_ratio_3y": 9, "drawdown_3y": 9, "sortino_5y": 6,
-        "return_1y": 6, "philosophy_process": 8, "org_stability": 6, "risk_management": 6,
-        "company_capability": 4, "company_organisation": 3, "company_systems": 3, "esg": 10,
+        "ann_return_3y": 15, "sharpe_3y": 15, "information_ratio_3y": 9, "max_drawdown_3y": 9,
+        "sortino_5y": 6, "cum_return_1y": 6, "philosophy_process": 8, "org_stability": 6,
+        "risk_management": 6, "company_capability": 4, "company_organisation": 3,
+        "company_systems": 3, "esg": 10,
     })  # fmt: skip
     sortino = next(c for _, c in iter_criteria(doc) if c["id"] == "sortino_5y")
     assert sortino["measure"] == {

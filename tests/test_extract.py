@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.extract import ExtractionError, extract
-from engine.extract_rules import slugify
+from engine.extract_rules import fallback_of, missing_rule_of, slugify
 from engine.pdf_render import FONTS, LAYOUTS, render_pdf
 
 pytestmark = pytest.mark.skipif(
@@ -21,7 +21,9 @@ BANDS = [(90, 5), (67.5, 4), (32.5, 3), (10, 2), (0, 1)]
 QUINTILES = [(80, 5), (60, 4), (40, 3), (20, 2), (0, 1)]
 
 
-def ind(key, window, weight, name_ko=None, name_en=None, lower=False, bands=BANDS) -> dict:
+def ind(
+    key, window, weight, name_ko=None, name_en=None, lower=False, bands=BANDS, fallback=None
+) -> dict:
     c = {
         "id": f"{key}_{window}",
         "weight": weight,
@@ -33,6 +35,8 @@ def ind(key, window, weight, name_ko=None, name_en=None, lower=False, bands=BAND
         },
     }
     c.update({k: v for k, v in (("name_ko", name_ko), ("name_en", name_en)) if v})
+    if fallback:
+        c["measure"]["fallback_window"] = fallback
     return c
 
 
@@ -61,11 +65,14 @@ KO = {
     "name": "가온 펀드평가 방법론",
     "name_en": "Gaon Fund Rating Methodology",
     "language": "ko",
+    "description": "가온펀드평가(주)의 공모펀드 평가 기준을 정한다. 펀드는 동일 유형 내에서 상대 "
+    "비교하며, 부문별 점수를 가중 합산한 종합점수로 등급을 부여한다.",
     "eligibility": {
         "min_track_record_months": 36,
         "min_aum": 10_000_000_000,
         "categories": ["국내주식형", "해외주식형", "국내채권형"],
     },
+    "missing_inputs": {"score": 3, "max_weight": 30},
     "sections": [
         sec(
             "quantitative",
@@ -77,7 +84,7 @@ KO = {
                 ind("max_drawdown", "3y", 15, "최대낙폭(3년)"),
                 ind("volatility", "3y", 10, "연환산변동성(3년)", lower=True),
                 ind("ann_return", "1y", 10, "연환산수익률(1년)"),
-                ind("mrar", "5y", 10, "위험조정수익률(5년)"),
+                ind("mrar", "5y", 10, "위험조정수익률(5년)", fallback="3y"),
             ],
             "정량평가",
         ),
@@ -115,11 +122,14 @@ EN = {
     "name": "Gaon Star Rating Methodology",
     "name_en": "Gaon Star Rating Methodology",
     "language": "en",
+    "description": "This methodology sets out how Gaon rates funds against their category peers. "
+    "Section scores are combined into a weighted total that determines the star rating.",
     "eligibility": {
         "min_track_record_months": 36,
         "min_aum": 5_000_000_000,
         "categories": ["Domestic Equity", "Global Equity", "Domestic Bond"],
     },
+    "missing_inputs": {"score": 2, "max_weight": 25},
     "sections": [
         sec(
             "quantitative",
@@ -127,7 +137,14 @@ EN = {
             [
                 ind("ann_return", "3y", 25, name_en="Annualised return (3y)", bands=QUINTILES),
                 ind("sharpe", "3y", 25, name_en="Sharpe ratio (3y)", bands=QUINTILES),
-                ind("sortino", "5y", 20, name_en="Sortino ratio (5y)", bands=QUINTILES),
+                ind(
+                    "sortino",
+                    "5y",
+                    20,
+                    name_en="Sortino ratio (5y)",
+                    bands=QUINTILES,
+                    fallback="3y",
+                ),
                 ind(
                     "tracking_error",
                     "3y",
@@ -168,13 +185,15 @@ EN = {
         "x-labels": {"5": "5 stars", "4": "4 stars", "3": "3 stars", "2": "2 stars", "1": "1 star"},
     },
 }
-# No English title (the id is romanised), windows only in the 기간 column, top 5 % for 1등급.
+# No English title (the id is romanised), windows only in the 기간 column, top 5 % for 1등급,
+# no description (the boilerplate purpose is read as one), only half of the missing-input rule.
 SMALL = {
     "id": "narae-peondeudeunggeup-sanjeong-gijun",
     "version": 1,
     "name": "나래 펀드등급 산정 기준",
     "language": "ko",
     "eligibility": {"min_track_record_months": 24, "min_aum": 50_000_000_000},
+    "missing_inputs": {"max_weight": 20},
     "sections": [
         sec(
             "quantitative",
@@ -410,6 +429,45 @@ def test_a_document_not_made_by_our_renderer(tmp_path: Path) -> None:
         f"sections[0].criteria[{i}].scoring" for i in range(3)
     ]  # listed, not guessed
     assert all(f.page == 1 for f in result.fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5년 이력이 없는 펀드는 3년 소티노비율로 평가한다.", ("5y", "3y")),
+        ("운용기간이 5년 미만인 펀드는 3년 수익률로 대체한다.", ("5y", "3y")),
+        ("60개월 자료가 부족한 펀드는 36개월 샤프지수를 적용한다.", ("5y", "3y")),
+        ("Funds without 5 years of data are rated on the 3-year Sortino ratio.", ("5y", "3y")),
+        ("The 3-year value is used for funds without a 5-year history.", ("5y", "3y")),
+        ("설정 후 3년 이상 경과한 펀드를 평가한다.", None),
+        ("Funds with less than 3 years of history are not rated.", None),
+    ],
+)
+def test_fallback_window_phrases(text: str, expected: tuple | None) -> None:
+    assert fallback_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "평가 항목의 자료가 없는 경우 해당 항목은 3점(중립)으로 간주하며, 자료가 없는 항목의 "
+            "가중치 합이 30%를 넘으면 등급을 부여하지 않는다.",
+            {"score": 3, "max_weight": 30},
+        ),
+        ("자료가 누락된 항목은 2점으로 처리한다.", {"score": 2}),
+        ("결측 항목의 비중이 25%를 초과하는 펀드는 등급 산정에서 제외한다.", {"max_weight": 25}),
+        (
+            "A criterion with missing data receives a score of 3; funds missing more than 25% "
+            "of the weight are not rated.",
+            {"score": 3, "max_weight": 25},
+        ),
+        ("누락 비율이 5%를 넘으면 해당 기간의 지표를 산출하지 않는다.", {}),
+        ("Each quantitative indicator is converted to a score of 1 to 5.", {}),
+    ],
+)
+def test_missing_input_rule_phrases(text: str, expected: dict) -> None:
+    assert missing_rule_of(text) == expected
 
 
 def test_missing_values_are_listed_not_guessed(tmp_path: Path) -> None:
