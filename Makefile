@@ -52,6 +52,9 @@ bench: dev-venv
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_scoring.py
 	$(PY) bench/bench_extract.py
+	$(PY) bench/bench_evaluation.py
+	$(PY) bench/bench_review.py
+	$(PY) bench/bench_train.py
 
 lint: dev-venv
 	$(PY) -m ruff check .

@@ -33,7 +33,6 @@ row[3].metric(
 row = st.columns(4)
 row[0].metric(t("m_qualitative"), fmt_num(state["qualitative"]))
 row[1].metric(t("m_uploads"), fmt_num(state["uploads"]))
-# The training stage fills in the runs slot.
 row[2].metric(
     t("m_methodologies"),
     fmt_num(state["methodologies"]),
@@ -41,7 +40,13 @@ row[2].metric(
     "off",
     delta_arrow="off",
 )
-row[3].metric(t("m_runs"), "0", t("not_yet"), "off", delta_arrow="off")
+row[3].metric(
+    t("m_runs"),
+    fmt_num(state["runs"]),
+    t("m_finished_runs", n=state["finished_runs"]),
+    "off",
+    delta_arrow="off",
+)
 
 st.subheader(t("next_header"))
 step = ui.next_step(state)

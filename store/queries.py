@@ -54,8 +54,12 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict:
     result["dataset"] = get_meta(con, "dataset")
     result["synthetic"] = result["dataset"] == DEMO_DATASET
     result["schema_version"] = scalar(con, "SELECT max(version) FROM schema_version")
-    result["methodologies"] = scalar(con, "SELECT count(DISTINCT methodology_id) FROM methodologies")
+    result["methodologies"] = scalar(
+        con, "SELECT count(DISTINCT methodology_id) FROM methodologies"
+    )
     result["methodology_versions"] = scalar(con, "SELECT count(*) FROM methodologies")
+    result["runs"] = scalar(con, "SELECT count(*) FROM runs")
+    result["finished_runs"] = scalar(con, "SELECT count(*) FROM runs WHERE state = 'finished'")
     return result
 
 
@@ -86,6 +90,12 @@ def funds(
         """,
         [category, category, company, company, search, search, search, search],
     ).df()
+
+
+def rating_dates(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Distinct expert-rating dates (ISO), newest first."""
+    rows = con.execute("SELECT DISTINCT as_of FROM ratings ORDER BY 1 DESC").fetchall()
+    return [r[0].isoformat() for r in rows]
 
 
 def categories(con: duckdb.DuckDBPyConnection) -> list[str]:

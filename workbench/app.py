@@ -23,6 +23,10 @@ PAGES = [
     ("home", "nav_home", ":material/home:"),
     ("data", "nav_data", ":material/database:"),
     ("methodology", "nav_methodology", ":material/rule:"),
+    ("training", "nav_training", ":material/model_training:"),
+    ("runs", "nav_runs", ":material/history:"),
+    ("review", "nav_review", ":material/rate_review:"),
+    ("validation", "nav_validation", ":material/query_stats:"),
 ]
 
 # An emoji favicon is an inline SVG; a material icon would be fetched from fonts.gstatic.com.

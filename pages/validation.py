@@ -1,0 +1,205 @@
+"""Validation: do the grades predict the next 12 months (backtest), does the model hold up over
+time (monitoring), and take the results away (exports: CSV/Excel, a Hugging Face model folder).
+
+The figures come from `engine.backtest`, `engine.monitoring` and `engine.export`, the same
+functions as `python -m workbench backtest | evaluations export | export-model`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from engine import backtest, export, monitoring
+from store.home import Home
+from workbench import ui
+from workbench.i18n import t
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _backtest(stamp: tuple, sources: tuple[str, ...]) -> dict:
+    return backtest.backtest(Home(Path(stamp[0])), list(sources))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _over_time(stamp: tuple, evaluator: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    where = Home(Path(stamp[0]))
+    return (
+        monitoring.agreement_over_time(where, evaluator),
+        monitoring.agreement_by_category(where, evaluator),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _drift(stamp: tuple, date_a: str, date_b: str) -> pd.DataFrame:
+    from datetime import date
+
+    where = Home(Path(stamp[0]))
+    return monitoring.indicator_drift(where, date.fromisoformat(date_a), date.fromisoformat(date_b))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _tables(stamp: tuple, evaluation_id: str) -> dict[str, pd.DataFrame]:
+    return export.evaluation_tables(Home(Path(stamp[0])), evaluation_id)
+
+
+def finished_evaluations() -> pd.DataFrame:
+    from engine.evaluation import list_evaluations
+
+    frame = list_evaluations(ui.home())
+    return frame[frame["state"] == "finished"]
+
+
+def runs_with_model() -> list[str]:
+    root = ui.home().runs
+    if not root.is_dir():
+        return []
+    return sorted(
+        (p.name for p in root.iterdir() if (p / "model" / "config.json").is_file()), reverse=True
+    )
+
+
+# ---------------------------------------------------------------- tabs
+
+
+def backtest_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
+    st.caption(t("val_bt_intro"))
+    options = ["expert", "rules", *evaluations["evaluation_id"].tolist()]
+    sources = st.multiselect(
+        t("val_bt_sources"), options, default=["expert", "rules"], key="val_bt_sources"
+    )
+    if not sources:
+        return
+    try:
+        result = _backtest(stamp, tuple(sources))
+    except backtest.BacktestError as exc:
+        st.error(str(exc), icon=":material/block:")
+        return
+    for s in result["skipped"]:
+        st.caption(t("val_bt_skipped", **s))
+    if result["pooled"].empty:
+        st.info(t("val_bt_none"))
+        return
+    st.subheader(t("val_bt_pooled"))
+    st.dataframe(result["pooled"], hide_index=True, width="stretch")
+    st.subheader(t("val_bt_per_date"))
+    st.dataframe(result["per_date"], hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    chart = px.bar(
+        result["by_grade"], x="grade", y="mean_return", color="source", barmode="group",
+        title=t("val_bt_by_grade"),
+    )  # fmt: skip
+    chart.update_yaxes(tickformat=".1%")
+    left.plotly_chart(chart, width="stretch")
+    per_date = result["per_date"].assign(as_of=lambda f: pd.to_datetime(f["as_of"]))
+    right.plotly_chart(
+        px.line(
+            per_date,
+            x="as_of",
+            y="rank_ic",
+            color="source",
+            markers=True,
+            title=t("val_bt_ic_chart"),
+        ),  # fmt: skip
+        width="stretch",
+    )
+
+
+def monitoring_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
+    evaluators = sorted(set(evaluations["evaluator"]))
+    if not evaluators:
+        st.info(t("val_mon_none"))
+    else:
+        evaluator = st.selectbox(t("val_mon_evaluator"), evaluators, key="val_mon_evaluator")
+        over_time, by_category = _over_time(stamp, evaluator)
+        st.subheader(t("val_mon_time"))
+        st.dataframe(over_time, hide_index=True, width="stretch")
+        long = over_time.melt(
+            id_vars=["as_of"], value_vars=["exact", "within_one", "qwk", "invalid_output_share"]
+        ).assign(as_of=lambda f: pd.to_datetime(f["as_of"]))
+        st.plotly_chart(
+            px.line(long, x="as_of", y="value", color="variable", markers=True), width="stretch"
+        )
+        st.caption(t("val_mon_invalid_rule"))
+        st.subheader(t("val_mon_category"))
+        st.dataframe(by_category, hide_index=True, width="stretch")
+        if not by_category.empty:
+            st.plotly_chart(
+                px.bar(
+                    by_category, x="category", y="exact", color="evaluation_id", barmode="group"
+                ),  # fmt: skip
+                width="stretch",
+            )
+    st.subheader(t("val_mon_drift"))
+    st.caption(t("val_mon_drift_help"))
+    dates = [str(d) for d in backtest.rating_dates(ui.home())]
+    if len(dates) < 1:
+        return
+    left, right = st.columns(2)
+    date_a = left.selectbox(t("val_mon_date_a"), dates, index=0, key="val_mon_date_a")
+    date_b = right.selectbox(t("val_mon_date_b"), dates, index=len(dates) - 1, key="val_mon_date_b")
+    st.dataframe(_drift(stamp, date_a, date_b), hide_index=True, width="stretch")
+
+
+def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
+    ids = evaluations["evaluation_id"].tolist()
+    if not ids:
+        st.info(t("val_exp_no_eval"))
+    else:
+        chosen = st.selectbox(t("val_exp_evaluation"), ids, key="val_exp_evaluation")
+        tables = _tables(stamp, chosen)
+        a, b, c = st.columns(3)
+        a.download_button(t("val_exp_csv_results"), export.csv_bytes(tables["results"]),
+                          f"{chosen}-results.csv", "text/csv", key="val_dl_results")  # fmt: skip
+        b.download_button(t("val_exp_csv_agreement"), export.csv_bytes(tables["agreement"]),
+                          f"{chosen}-agreement.csv", "text/csv", key="val_dl_agreement")  # fmt: skip
+        c.download_button(
+            t("val_exp_excel"), export.excel_bytes(tables), f"{chosen}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="val_dl_xlsx",
+        )  # fmt: skip
+    st.subheader(t("val_exp_model"))
+    runs = runs_with_model()
+    if not runs:
+        st.info(t("val_exp_no_run"))
+        return
+    run_id = st.selectbox(t("val_exp_run"), runs, key="val_exp_run")
+    out = st.text_input(
+        t("val_exp_out"), value=str(ui.home().root / "exports" / run_id), key="val_exp_out"
+    )
+    left, right = st.columns(2)
+    repo = left.text_input(t("val_exp_repo"), key="val_exp_repo")
+    token = right.text_input(t("val_exp_token"), type="password", key="val_exp_token")
+    if st.button(t("val_exp_button"), key="val_exp_button"):
+        try:
+            with st.spinner(t("val_exp_button")):
+                done = export.export_model(
+                    ui.home(), run_id, Path(out), repo_id=repo or None, token=token or None
+                )
+        except export.ExportError as exc:
+            st.error(str(exc), icon=":material/block:")
+        else:
+            st.success(t("val_exp_done", run=run_id, out=done["out"]))
+
+
+# ---------------------------------------------------------------- page
+
+st.title(t("val_title"))
+state = ui.read("summary")
+ui.demo_banner(state)
+stamp = ui.db_stamp(ui.home())
+if not backtest.rating_dates(ui.home()):
+    st.info(t("val_empty"))
+    st.stop()
+evaluations = finished_evaluations()
+tab_bt, tab_mon, tab_exp = st.tabs(
+    [t("val_tab_backtest"), t("val_tab_monitoring"), t("val_tab_export")]
+)
+with tab_bt:
+    backtest_tab(stamp, evaluations)
+with tab_mon:
+    monitoring_tab(stamp, evaluations)
+with tab_exp:
+    export_tab(stamp, evaluations)

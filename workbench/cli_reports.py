@@ -1,0 +1,109 @@
+"""`python -m workbench backtest …`, `export-model …` and `evaluations export …`.
+
+Thin layers over `engine.backtest`, `engine.export`: the backtest of grade sources against the
+next 12 months' returns, a trained run as a Hugging Face model folder (pushed when a repo id and
+token are given), and an evaluation's tables as Excel or CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from store.home import Home
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", date_format="iso")) if len(frame) else []
+
+
+def _pct(value) -> str:
+    return "-" if value is None or value != value else f"{value:+.2%}"
+
+
+def _ratio(value) -> str:
+    return "-" if value is None or value != value else f"{value:.3f}"
+
+
+def cmd_backtest(args: argparse.Namespace, home: Home) -> dict:
+    """Rank IC, top-vs-bottom spread and hit rate of grades against the next 12 months' return."""
+    from engine.backtest import backtest
+
+    result = backtest(home, args.source or None)
+    lines = [f"horizon {result['horizon_months']} months; last NAV {result['last_nav']}"]
+    for r in result["pooled"].to_dict("records"):
+        lines.append(
+            f"{r['source']:<12} {r['dates']} dates, {r['n']} funds: rank IC {_ratio(r['rank_ic'])}"
+            f", spread 5-1 {_pct(r['spread_5_1'])}, 4-5 vs 1-2 {_pct(r['spread_45_12'])}"
+            f", hit rate {_pct(r['hit_rate']).lstrip('+')}"
+        )
+    for s in result["skipped"]:
+        lines.append(f"skipped {s['source']} {s['as_of']}: {s['reason']}")
+    return {
+        "horizon_months": result["horizon_months"],
+        "last_nav": str(result["last_nav"]),
+        "pooled": _records(result["pooled"]),
+        "per_date": _records(result["per_date"]),
+        "by_grade": _records(result["by_grade"]),
+        "skipped": [{**s, "as_of": str(s["as_of"])} for s in result["skipped"]],
+        "summary": "\n".join(lines),
+    }
+
+
+def cmd_export_model(args: argparse.Namespace, home: Home) -> dict:
+    """Write a run's final model as a Hugging Face folder with a model card (push optional)."""
+    from engine.export import export_model
+
+    done = export_model(
+        home, args.run_id, Path(args.out), repo_id=args.repo_id, token=args.token,
+        overwrite=args.overwrite,
+    )  # fmt: skip
+    text = f"{args.run_id} exported to {done['out']} ({len(done['files'])} files)"
+    if done["url"]:
+        text += f"; pushed to {done['url']}"
+    return {**done, "summary": text}
+
+
+def cmd_export_evaluation(args: argparse.Namespace, home: Home) -> dict:
+    """Write an evaluation's results, agreement and confusion tables (.xlsx or .csv)."""
+    from engine.export import export_evaluation
+
+    files = [str(p) for p in export_evaluation(home, args.evaluation_id, Path(args.out))]
+    return {"evaluation_id": args.evaluation_id, "files": files, "summary": "\n".join(files)}
+
+
+def add_evaluations_export(gsub: argparse._SubParsersAction, common) -> None:
+    """`evaluations export EVAL_ID --out FILE.xlsx|.csv` on the `evaluations` group."""
+    p = gsub.add_parser("export", parents=[common], help=cmd_export_evaluation.__doc__)
+    p.add_argument("evaluation_id", metavar="EVAL_ID")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
+    p.set_defaults(func=cmd_export_evaluation)
+
+
+def add_parsers(sub: argparse._SubParsersAction, common, date_type) -> None:
+    """Register `backtest` and `export-model` (and `evaluations export` when that group exists)."""
+    p = sub.add_parser("backtest", parents=[common], help=cmd_backtest.__doc__)
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="expert|rules|EVAL_ID",
+        help="grade source, repeatable (default: expert and rules)",
+    )
+    p.set_defaults(func=cmd_backtest)
+
+    p = sub.add_parser("export-model", parents=[common], help=cmd_export_model.__doc__)
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
+    p.add_argument("--repo-id", help="Hugging Face repo to push to (needs --token)")
+    p.add_argument("--token", help="Hugging Face token with write access")
+    p.add_argument("--overwrite", action="store_true", help="write into a non-empty folder")
+    p.set_defaults(func=cmd_export_model)
+
+    group = sub.choices.get("evaluations")
+    if group is not None:
+        for action in group._actions:
+            if isinstance(action, argparse._SubParsersAction) and "export" not in action.choices:
+                add_evaluations_export(action, common)
