@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from engine.metrics import INDICATORS, WINDOWS, MetricInputs, compute_indicators  # noqa: E402
 from engine.returns import PERCENT, periods_per_year, years_before  # noqa: E402
@@ -130,17 +131,6 @@ def baseline(inputs: MetricInputs, as_of: date, windows: list[str]) -> pd.DataFr
                 b = level[1:] / level[:-1] - 1
             rows.append({"fund_id": fund_id, "window": window} | _loop_indicators(r, b, rf, ann))
     return pd.DataFrame(rows)
-
-
-def timed(function, *args, repeat: int = 1) -> tuple[float, float, object]:
-    """Best wall and best CPU seconds of `repeat` calls, and the last result."""
-    wall, cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        start_wall, start_cpu = time.perf_counter(), time.process_time()
-        result = function(*args)
-        wall = min(wall, time.perf_counter() - start_wall)
-        cpu = min(cpu, time.process_time() - start_cpu)
-    return wall, cpu, result
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -19,7 +19,6 @@ import argparse
 import json
 import math
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from engine.methodology import (  # noqa: E402
     direction,
@@ -311,17 +312,6 @@ def baseline(doc, indicators, qualitative, funds, as_of) -> pd.DataFrame:
             },
         }
     )
-
-
-def timed(function, *args, repeat: int = 1) -> tuple[float, float, object]:
-    """Best wall and best CPU seconds of `repeat` calls, and the last result."""
-    wall, cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        start_wall, start_cpu = time.perf_counter(), time.process_time()
-        result = function(*args)
-        wall = min(wall, time.perf_counter() - start_wall)
-        cpu = min(cpu, time.process_time() - start_cpu)
-    return wall, cpu, result
 
 
 def main(argv: list[str] | None = None) -> dict:

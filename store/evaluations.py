@@ -48,24 +48,7 @@ RESULT_COLUMNS = (
     "parse_error",
     "latency_ms",
 )
-_NEW = (
-    "evaluation_id",
-    "evaluator",
-    "evaluator_kind",
-    "run_id",
-    "methodology_id",
-    "methodology_version",
-    "as_of",
-    "selection",
-    "samples",
-    "state",
-    "n_funds",
-    "settings",
-    "summary",
-    "created_by",
-    "finished_at",
-    "message",
-)
+_NEW = tuple(c for c in COLUMNS if c != "created_at")  # created_at: the default
 _INSERT_RESULTS = (
     "INSERT INTO evaluation_results (evaluation_id, " + ", ".join(RESULT_COLUMNS) + ")"
     " SELECT ?, fund_id, CAST(sample AS INTEGER), CAST(grade AS INTEGER), CAST(scores AS JSON),"
