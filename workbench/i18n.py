@@ -1351,7 +1351,7 @@ RUN_HELP_KO: dict[str, str] = {
     "device": "학습 장치: auto(GPU가 있으면 GPU), cpu 또는 cuda.",
     "bf16": "bfloat16 연산: auto(지원하는 GPU에서), on 또는 off.",
     "use_vllm": "vLLM으로 생성: auto(설치되어 있고 GPU일 때), on 또는 off.",
-    "gradient_checkpointing": "메모리를 아끼려고 활성값을 다시 계산합니다: auto(GPU에서 켬, CPU에서는 느려지기만 하므로 끔), on 또는 off.",
+    "gradient_checkpointing": "활성값을 저장하지 않고 다시 계산합니다 (메모리는 크게 줄고 약 1/3 느려짐): auto(파라미터 5천만 개 이상인 모델에서 켬), on 또는 off.",
     "micro_batch_size": "한 번의 순전파에 넣는 예시 수 (0: 배치 전체). 메모리가 부족하면 낮추세요: 한 단계가 여러 번에 나뉘어 계산될 뿐 학습 결과는 같습니다.",
     "parent_run_id": "이 실행이 이어받는 이전 실행 (전문가 피드백).",
     "feedback_ids": "이 실행의 데이터에 반영된 전문가 피드백 항목.",
