@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
+
 log = logging.getLogger("engine.evaluate_job")
 
 CONFIG, PROMPTS, STATUS, RESULTS, STOP = (
@@ -36,18 +38,6 @@ CONFIG, PROMPTS, STATUS, RESULTS, STOP = (
     "status.json",
     "results.parquet",
     "stop",
-)
-RESULT_COLUMNS = (
-    "fund_id",
-    "sample",
-    "grade",
-    "scores",
-    "reasoning",
-    "thinking",
-    "raw_output",
-    "parse_status",
-    "parse_error",
-    "latency_ms",
 )
 GRADES = (1, 2, 3, 4, 5)
 
