@@ -34,6 +34,7 @@ from store.home import Home  # noqa: E402
 
 FIGURES = ("qwk", "exact", "within_one", "invalid_share")
 POLL_S = 0.5
+VERDICT_TOLERANCE = 0.005  # QWK differences below this read as unchanged
 
 
 def build_home(root: Path, funds: int, methodology: str) -> tuple[Home, str]:
@@ -139,6 +140,23 @@ def _row(name: str, figures: dict | None) -> str:
     return f"{name:22} {values}  grades {shown}"
 
 
+def verdict(stages: dict) -> str:
+    """'GRPO vs SFT-only: QWK a → b (…)': did GRPO raise validation agreement over the warm-up?"""
+
+    def qwk(name: str) -> float | None:
+        value = (stages.get(name) or {}).get("qwk")
+        return value if isinstance(value, int | float) else None
+
+    before, after = qwk("after_warmup"), qwk("after_grpo")
+    if before is None or after is None:
+        return "GRPO vs SFT-only: QWK not measured"
+    if abs(after - before) < VERDICT_TOLERANCE:
+        word = "unchanged"
+    else:
+        word = "raised" if after > before else "lowered"
+    return f"GRPO vs SFT-only: QWK {before:.3f} → {after:.3f} ({word})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="builtin-tiny")
@@ -221,6 +239,7 @@ def main() -> int:
                 "after_grpo": stages.get("final"),
             },
         }
+        report["verdict"] = verdict(report["agreement"])
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=str))
         return 0
@@ -247,6 +266,7 @@ def main() -> int:
     print(f"validation agreement on {shown} funds (experts' grades):")
     for name, figures in report["agreement"].items():
         print("  " + _row(name, figures))
+    print(verdict(report["agreement"]))
     return 0 if report["state"] == "finished" else 1
 
 

@@ -17,6 +17,7 @@ and the state is "stopped". Any error: "failed" with a one-line message, traceba
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -248,9 +249,6 @@ class _Job:
     def run(self) -> str:
         """'finished' or 'stopped'."""
         import pandas as pd
-        import torch
-
-        from engine.models import load
 
         config = self.config
         frame = pd.read_parquet(self.folder / PROMPTS)
@@ -267,6 +265,36 @@ class _Job:
         log.info(
             "evaluating %d funds x %d samples on %s (%s)", len(prompts), samples, device, dtype
         )
+        with self.device_turn(device) as acquired:
+            if not acquired:
+                self.save()
+                return "stopped"
+            return self._generate(frame, prompts, criteria, device, dtype)
+
+    @contextlib.contextmanager
+    def device_turn(self, device: str) -> Iterator[bool]:
+        """On a GPU, wait until no training run holds it (engine.device_lock); else go at once."""
+        if device != "cuda":
+            yield True
+            return
+        from engine.device_lock import device_turn, lock_path
+
+        def waiting(holder: str | None) -> None:
+            self.write_status(message=f"waiting for the GPU: {holder or 'another job'} is using it")
+
+        path = lock_path(self.folder.parent.parent / "runs", device)
+        with device_turn(path, self.folder.name, self.stop_requested, waiting) as acquired:
+            yield acquired
+
+    def _generate(self, frame, prompts: list, criteria: list, device: str, dtype: str) -> str:
+        """Load the model and answer every prompt `samples` times; 'finished' or 'stopped'."""
+        import torch
+
+        from engine.models import load
+
+        config = self.config
+        samples = int(config["samples"])
+        self.write_status(message=f"loading the model on {device}")
         model, tokenizer = load(Path(config["model_folder"]), dtype=dtype, device=device)
         self.write_status(message="generating", generation_started_at=_now())
         self.t0 = time.monotonic()

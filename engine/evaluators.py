@@ -118,6 +118,17 @@ def run_config(home: Home, run_id: str) -> dict:
     return json.loads((run_dir(home, run_id) / "config.json").read_text(encoding="utf-8"))
 
 
+def prompt_style_of(home: Home, evaluator: Evaluator) -> str:
+    """The prompt form `evaluator` was trained on: its run's, else its base model's default."""
+    if evaluator.run_id:
+        return run_config(home, evaluator.run_id).get("prompt_style", "full")
+    if evaluator.model:
+        from engine.run_config import for_model
+
+        return for_model(evaluator.model).prompt_style
+    return "full"
+
+
 def run_snapshot(home: Home, run_id: str):
     from engine.snapshot import load_snapshot
 
@@ -184,6 +195,7 @@ def target_rows(
         seed=seed,
         splits=(1.0, 0.0, 0.0),
         max_funds=int(arg) if kind == "funds" else None,
+        prompt_style=prompt_style_of(home, evaluator),
     )
     rows = snapshot.rows()
     if kind == "category":

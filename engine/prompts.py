@@ -18,6 +18,13 @@ stated together with the fund instead of as a separate list of criteria (engine.
 `summary` is about three times longer, ~1,400 tokens in Korean), because small models with
 short contexts train on these prompts.
 
+`compact_messages` is the built-in tiny model's variant (random weights, byte-level tokenizer):
+the answer template alone as the system message and one short line per criterion (its id, the
+indicator value and category percentile, or the analyst's score), in the template's order, from
+the same `facts`. A ~750-token prompt is more than such a model learns to read in a short
+warm-up; the ~200-token variant it does (docs/training-format.md section 5). Real models keep
+`render`'s prompt.
+
 Numbers are shown as a person reads them: indicators in % with 1 decimal ("12.3%"), ratios with
 2 decimals ("0.82"), category percentiles as integers ("82"), analyst scores as "4점" / "4/5".
 A number that rounding would put on the other side of one of its criterion's band edges (a
@@ -89,6 +96,8 @@ TEXT = {
         "note_label": "{name} 메모",
         "aum_label": "순자산",
         "months_label": "운용기간",
+        "compact_indicator": "{id} {value} 백분위 {pct}",
+        "compact_missing": "{id} -",
     },
     "en": {
         "role": (
@@ -133,6 +142,8 @@ TEXT = {
         "note_label": "{name} note",
         "aum_label": "AUM",
         "months_label": "Track record",
+        "compact_indicator": "{id} {value} percentile {pct}",
+        "compact_missing": "{id} -",
     },
 }
 
@@ -409,3 +420,25 @@ def render(
         {"role": "user", "content": "\n".join(lines)},
     ]
     return messages, facts
+
+
+def compact_messages(doc: dict, lang: str, facts: dict[str, dict]) -> list[dict]:
+    """The tiny model's short prompt from `render`'s facts: the template and one line per criterion.
+
+    An indicator shows as 'sharpe_3y 0.82 백분위 75', a qualitative criterion as 'esg 4점',
+    a criterion without input as 'esg -'; every number shown is one of `facts`.
+    """
+    t = TEXT[lang]
+    lines = []
+    for _, criterion in iter_criteria(doc):
+        cid = criterion["id"]
+        fact, pct = facts.get(cid), facts.get(f"{cid}_pct")
+        if fact is None:
+            lines.append(t["compact_missing"].format(id=cid))
+        elif criterion["measure"]["type"] == "qualitative":
+            lines.append(f"{cid} {fact['text']}")
+        else:
+            shown = pct["text"] if pct else "-"
+            lines.append(t["compact_indicator"].format(id=cid, value=fact["text"], pct=shown))
+    template = system_message(doc, lang).splitlines()[1]
+    return [{"role": "system", "content": template}, {"role": "user", "content": "\n".join(lines)}]

@@ -80,7 +80,9 @@ def _next_run_id(home: Home, recorded: int) -> tuple[str, RunFolder]:
             n += 1
 
 
-def create_run(home: Home, config: RunConfig, *, snapshot=None, feedback=None) -> str:
+def create_run(
+    home: Home, config: RunConfig, *, snapshot=None, feedback=None, created_by: str | None = None
+) -> str:
     """Freeze the dataset into a new run folder, record the run; returns its id.
 
     Empty `methodology_id` = the active methodology; empty version = its active version if it
@@ -116,6 +118,7 @@ def create_run(home: Home, config: RunConfig, *, snapshot=None, feedback=None) -
             seed=config.seed,
             splits=tuple(config.splits),
             feedback=feedback,
+            prompt_style=config.prompt_style,
         )
     manifest = snapshot.manifest
     run_id, folder = _next_run_id(home, recorded)
@@ -144,6 +147,7 @@ def create_run(home: Home, config: RunConfig, *, snapshot=None, feedback=None) -
                 parent_run_id=config.parent_run_id,
                 config=config.to_json(),
                 state="created",
+                created_by=created_by,
             )
     except BaseException:
         import shutil
@@ -339,8 +343,7 @@ def list_runs(home: Home) -> list[dict[str, Any]]:
     out = {}
     for path in sorted(home.runs.iterdir(), reverse=True):
         if RUN_ID_RE.match(path.name) and (path / "config.json").is_file():
-            config = RunConfig.from_json((path / "config.json").read_text(encoding="utf-8"))
-            out[path.name] = {**_summary(config), **status_of(home, path.name), "folder": str(path)}
+            out[path.name] = _listed(home, path)
     with connect(home) as con:
         recorded = stored.list_runs(con)
     for row in recorded.to_dict("records"):
@@ -357,6 +360,20 @@ def list_runs(home: Home) -> list[dict[str, Any]]:
     return sorted(out.values(), key=lambda r: r["run_id"], reverse=True)
 
 
+def _listed(home: Home, path: Path) -> dict[str, Any]:
+    """One run of the list; an unreadable config.json shows as the run with a note, not an error."""
+    status = status_of(home, path.name)
+    try:
+        config = RunConfig.from_json((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, TrainingError, TypeError, ValueError) as exc:
+        note = f"its config.json cannot be read: {' '.join(str(exc).split())}"
+        return {"run_id": path.name, **status, "folder": str(path), "note": note}
+    out = {**_summary(config), **status, "folder": str(path)}
+    if config.ignored_keys:
+        out["note"] = f"unknown settings ignored: {', '.join(config.ignored_keys)}"
+    return out
+
+
 def _summary(config: RunConfig) -> dict:
     return {
         "model": config.model,
@@ -366,6 +383,7 @@ def _summary(config: RunConfig) -> dict:
         "language": config.language,
         "sft_steps": config.sft_steps,
         "max_steps": config.max_steps,
+        "algorithm": config.algorithm,
         "num_generations": config.num_generations,
         "learning_rate": config.learning_rate,
         "reward_weights": config.reward_weights,

@@ -63,7 +63,14 @@ from engine.methodology import (
     windows_needed,
 )
 from engine.metrics import INDICATORS, compute_indicators, load_inputs
-from engine.prompts import CriterionInput, FundInput, criterion_name, render, rules_text
+from engine.prompts import (
+    CriterionInput,
+    FundInput,
+    compact_messages,
+    criterion_name,
+    render,
+    rules_text,
+)
 from engine.scoring import DECIMALS, PERCENTILE_SCALE, _months, category_pct, score
 from store.db import connect
 from store.home import Home
@@ -72,6 +79,9 @@ log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")
 LANGUAGES = ("ko", "en")
+# full: the whole methodology and the fund's table (real models); compact: the answer template
+# and one line per criterion (~200 tokens instead of ~750), which the byte-level tiny model can read
+PROMPT_STYLES = ("full", "compact")
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 TOP_CRITERIA = 3
@@ -427,6 +437,7 @@ def build_snapshot(
     splits: tuple[float, float, float] = (0.7, 0.15, 0.15),
     feedback: pd.DataFrame | None = None,
     max_funds: int | None = None,
+    prompt_style: str = "full",
 ) -> Snapshot:
     """One prompt per expert-rated, eligible fund at `as_of`, split by fund (see module doc).
 
@@ -435,6 +446,10 @@ def build_snapshot(
     """
     if language not in LANGUAGES:
         raise SnapshotError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if prompt_style not in PROMPT_STYLES:
+        raise SnapshotError(
+            f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, not {prompt_style!r}"
+        )
     fractions = _check_splits(splits)
     if max_funds is not None and max_funds < 1:
         raise SnapshotError(f"max_funds must be at least 1, not {max_funds}")
@@ -449,7 +464,7 @@ def build_snapshot(
             f"none of the {len(data['ratings'])} funds rated on {as_of} can be used with "
             f"methodology '{doc['id']}' v{doc['version']}" + (f": {reasons}" if reasons else "")
         )
-    table = _rows(doc, language, data, scored, rows)
+    table = _rows(doc, language, data, scored, rows, prompt_style)
     table["split"] = assign_splits(table["fund_id"], table["expert_grade"], seed, fractions)
     applied, skipped = _feedback_items(feedback, as_of, table)
     for item in applied:
@@ -471,6 +486,7 @@ def build_snapshot(
         "methodology_sha256": body_sha256(doc),
         "as_of": as_of.isoformat(),
         "language": language,
+        "prompt_style": prompt_style,
         "seed": seed,
         "splits": dict(zip(SPLITS, fractions, strict=True)),
         "max_funds": max_funds,
@@ -526,7 +542,12 @@ def _select(
 
 
 def _rows(
-    doc: dict, language: str, data: dict, scored: pd.DataFrame, rows: pd.DataFrame
+    doc: dict,
+    language: str,
+    data: dict,
+    scored: pd.DataFrame,
+    rows: pd.DataFrame,
+    prompt_style: str = "full",
 ) -> pd.DataFrame:
     """The contract's columns for `rows` (split still empty), prompts rendered one by one."""
     as_of, funds = data["as_of"], data["funds"].drop_duplicates("fund_id").reset_index(drop=True)
@@ -565,6 +586,8 @@ def _rows(
             criteria=criteria,
         )
         messages, facts = render(doc, language, view, units, rules)
+        if prompt_style == "compact":
+            messages = compact_messages(doc, language, facts)
         reference_grade = scored["grade"].iloc[i]
         records.append(
             {

@@ -183,7 +183,8 @@ def sweep_configs(base: RunConfig, points: list[SweepPoint]) -> list[RunConfig]:
         if base.generation_batch_size is None:
             config = replace(config, per_device_train_batch_size=batch_for(point.num_generations))
         found = config.problems()
-        if (weight_problem := weight_sum_problem(point.reward_weights)) is not None:
+        weight_problem = weight_sum_problem(point.reward_weights)
+        if weight_problem is not None and weight_problem not in found:  # RunConfig names it too
             found.append(weight_problem)
         problems += [f"{point.label}: {p}" for p in found]
         configs.append(config)
@@ -231,6 +232,7 @@ def _snapshot_for(home: Home, base: RunConfig):
         language=base.language,
         seed=base.seed,
         splits=tuple(base.splits),
+        prompt_style=base.prompt_style,
     )
 
 
@@ -241,6 +243,7 @@ def launch(
     weight_sets: list[dict[str, float]],
     *,
     start: bool = True,
+    created_by: str | None = None,
 ) -> dict[str, Any]:
     """Create (and with `start`, queue) one run per grid point; returns the sweep record.
 
@@ -264,7 +267,7 @@ def launch(
     path = _sweeps_dir(home) / f"{sweep_id}.json"
     try:
         for point, config in zip(points, configs, strict=True):
-            run_id = runs.create_run(home, config, snapshot=snapshot)
+            run_id = runs.create_run(home, config, snapshot=snapshot, created_by=created_by)
             record["runs"].append(
                 {
                     "run_id": run_id,

@@ -10,7 +10,9 @@ Steps, top to bottom:
    queued run first); status "queued" meanwhile; a stop flag while queued cancels the run;
 2. supervised warm-up (TRL SFTTrainer) on the training split with `engine.warmup` targets,
    saved as sft_model/ (so "warm-up only" can be evaluated later);
-3. GRPO (TRL GRPOTrainer) with the four rewards of `engine.rewards`, weighted per run;
+3. reinforcement learning with the four rewards of `engine.rewards`, weighted per run: TRL's
+   GRPOTrainer, or RLOOTrainer when the run's `algorithm` is "rloo" (same data, rewards,
+   callbacks and checkpoints; the phase is named "grpo" in events and status either way);
 4. the final model (LoRA merged) in model/, status "finished" with the final figures.
 `RunCallback` appends every logged key to events.jsonl, keeps status.json current, measures
 validation agreement every `eval_every` steps and stops gracefully (checkpoint first) when the
@@ -436,16 +438,16 @@ class RunTrainer:
             if self.run_sft(base, data["train"]) == "stopped":
                 return "stopped"
         start = folder.sft_model if is_complete(folder.sft_model) else base
-        return self.run_grpo(start, data["train"])
+        return self.run_rl(start, data["train"])
 
     def run_sft(self, base: Path, train_rows: list[dict]) -> str:
         from trl import SFTConfig, SFTTrainer
 
-        from engine.warmup import sft_example
+        from engine.warmup import sft_examples
 
         config = self.config
         model, self.tokenizer = self._load(base)
-        examples = [sft_example(r, thinking=config.thinking) for r in train_rows]
+        examples = sft_examples(train_rows, thinking=config.thinking)
         for example in examples:
             example["chat_template_kwargs"] = {"enable_thinking": config.thinking}
         args = SFTConfig(
@@ -479,9 +481,43 @@ class RunTrainer:
         shutil.rmtree(self.folder.phase_checkpoints("sft"), ignore_errors=True)
         return "done"
 
-    def run_grpo(self, start: Path, train_rows: list[dict]) -> str:
+    def _rl_args(self, names: list[str]) -> dict[str, Any]:
+        """The RL settings GRPOConfig and RLOOConfig share."""
+        config = self.config
+        extra: dict[str, Any] = {}
+        if self.vllm:
+            extra.update(use_vllm=True, vllm_mode="colocate")
+        return {
+            "max_steps": config.max_steps,
+            "learning_rate": config.learning_rate,
+            **self._batches(config.per_device_train_batch_size),
+            "generation_batch_size": config.effective_generation_batch,
+            "num_generations": config.num_generations,
+            "max_completion_length": config.max_completion_length,
+            "temperature": config.temperature,
+            "beta": config.beta,
+            "reward_weights": [float(config.reward_weights[n]) for n in names],
+            "chat_template_kwargs": {"enable_thinking": config.thinking},
+            "log_completions": False,
+            **self._common_args("grpo"),
+            **extra,
+        }
+
+    def _rl_trainer_classes(self):
+        """(config class, trainer class, its extra settings) for the run's algorithm."""
+        if self.config.algorithm == "rloo":
+            from trl import RLOOConfig, RLOOTrainer
+
+            # RLOO's advantage is the reward minus the mean of the group's other answers; it has
+            # no loss_type / scale_rewards (those are GRPO's).
+            return RLOOConfig, RLOOTrainer, {}
         from trl import GRPOConfig, GRPOTrainer
 
+        settings = {"loss_type": self.config.loss_type, "scale_rewards": self.config.scale_rewards}
+        return GRPOConfig, GRPOTrainer, settings
+
+    def run_rl(self, start: Path, train_rows: list[dict]) -> str:
+        """The RL phase (GRPO or RLOO) from `start`: validation before, during and after."""
         from engine.rewards import REWARD_FUNCTIONS
 
         config, folder = self.config, self.folder
@@ -489,27 +525,9 @@ class RunTrainer:
         names = list(REWARD_FUNCTIONS)
         recorder = RewardRecorder(folder, names, config.samples_every)
         rewards = [recorder.wrap(n, REWARD_FUNCTIONS[n]) for n in names]
-        extra: dict[str, Any] = {}
-        if self.vllm:
-            extra.update(use_vllm=True, vllm_mode="colocate")
-        args = GRPOConfig(
-            max_steps=config.max_steps,
-            learning_rate=config.learning_rate,
-            **self._batches(config.per_device_train_batch_size),
-            generation_batch_size=config.effective_generation_batch,
-            num_generations=config.num_generations,
-            max_completion_length=config.max_completion_length,
-            temperature=config.temperature,
-            beta=config.beta,
-            loss_type=config.loss_type,
-            scale_rewards=config.scale_rewards,
-            reward_weights=[float(config.reward_weights[n]) for n in names],
-            chat_template_kwargs={"enable_thinking": config.thinking},
-            log_completions=False,
-            **self._common_args("grpo"),
-            **extra,
-        )
-        trainer = GRPOTrainer(
+        config_class, trainer_class, settings = self._rl_trainer_classes()
+        args = config_class(**self._rl_args(names), **settings)
+        trainer = trainer_class(
             model=model,
             reward_funcs=rewards,
             args=args,
@@ -523,12 +541,13 @@ class RunTrainer:
         if resume_from is None:
             stage = "sft" if is_complete(folder.sft_model) else "untrained"
             if is_main_process():
-                folder.write_status(phase="eval", step=0, message="validation before GRPO")
+                folder.write_status(phase="eval", step=0, message="validation before RL")
             self.evaluate(trainer.model, "grpo", 0, stage)
         if is_main_process():
             folder.write_status(
-                phase="grpo", step=0, max_steps=config.max_steps, message="GRPO training"
-            )
+                phase="grpo", step=0, max_steps=config.max_steps, algorithm=config.algorithm,
+                message=f"{config.algorithm.upper()} training",
+            )  # fmt: skip
         trainer.train(resume_from_checkpoint=resume_from)
         if callback.stopped:
             return "stopped"
@@ -573,6 +592,21 @@ def final_figures(folder: RunFolder) -> dict[str, Any]:
         "agreement_final": {k: v for k, v in evals.get("final", {}).items() if k not in strip},
         "wall_s": round(time.time() - started, 1) if started else None,
     }
+
+
+def peak_memory_mb(device: str) -> float | None:
+    """Peak memory of this process's training: the GPU's allocator peak on CUDA, else the
+    process's peak resident set (Linux `ru_maxrss`, kB); None where neither can be read."""
+    try:
+        if device == "cuda":
+            import torch
+
+            return round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except Exception:  # noqa: BLE001 — a figure to show, never a reason to fail the run
+        return None
 
 
 # ---------------------------------------------------------------- entry points
@@ -627,9 +661,14 @@ def run(folder: RunFolder, resume: bool) -> int:
                 outcome = _train_here(folder, config, device, resume)
         if outcome == "stopped":
             raise StopRequested()
+        final = {
+            **final_figures(folder),
+            "algorithm": config.algorithm,
+            "peak_memory_mb": peak_memory_mb(device),
+        }
         folder.write_status(
             state="finished", phase="grpo", finished_at=now_iso(), resumable=False,
-            message="finished", final=final_figures(folder),
+            message="finished", final=final,
         )  # fmt: skip
         folder.stop_flag.unlink(missing_ok=True)
         return 0

@@ -44,13 +44,14 @@ def insert_run(
     parent_run_id: str | None,
     config: str,
     state: str,
+    created_by: str | None = None,
 ) -> None:
     """Record a new run (one transaction); duckdb.ConstraintException if the id is taken."""
     with transaction(con):
         con.execute(
             "INSERT INTO runs (run_id, model, methodology_id, methodology_version, as_of,"
-            " language, snapshot_sha256, parent_run_id, config, state)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " language, snapshot_sha256, parent_run_id, config, state, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 model,
@@ -62,6 +63,7 @@ def insert_run(
                 parent_run_id,
                 config,
                 state,
+                created_by,
             ],
         )
 

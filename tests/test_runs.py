@@ -185,3 +185,63 @@ def test_unknown_run_ids_are_refused(train_home: Home) -> None:  # noqa: F811
         runs.status(train_home, "run-0099")
     with pytest.raises(TrainingError, match="not a run id"):
         runs.stop(train_home, "../etc")
+
+
+# ---------------------------------------------------------------- settings read back
+
+
+def _run_folder_with(home: Home, run_id: str, config_text: str) -> None:
+    folder = home.runs / run_id
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(config_text, encoding="utf-8")
+    (folder / "status.json").write_text(json.dumps({"state": "finished"}), encoding="utf-8")
+
+
+def test_a_saved_config_with_unknown_keys_loads_and_names_them() -> None:
+    from engine.run_config import RunConfig, for_model
+
+    saved = json.loads(for_model("builtin-tiny", run_id="run-0003").to_json())
+    config = RunConfig.from_json(json.dumps({**saved, "colour": "red", "warmup_ratio": 0.1}))
+    assert config.ignored_keys == ["colour", "warmup_ratio"]
+    assert config == for_model("builtin-tiny", run_id="run-0003")
+    assert RunConfig.from_json(json.dumps(saved)).ignored_keys == []
+    with pytest.raises(TrainingError, match="not valid JSON"):
+        RunConfig.from_json("{broken")
+
+
+def test_one_unreadable_config_shows_as_its_run_with_a_note_and_the_list_goes_on(
+    home: Home,
+) -> None:
+    from engine.run_config import for_model
+
+    good = for_model("builtin-tiny", run_id="run-0001", algorithm="rloo")
+    _run_folder_with(home, "run-0001", good.to_json())
+    _run_folder_with(home, "run-0002", '{"model": "builtin-tiny", "colour": "red"}')
+    _run_folder_with(home, "run-0003", "{not json")
+    listed = {r["run_id"]: r for r in runs.list_runs(home)}
+    assert list(listed) == ["run-0003", "run-0002", "run-0001"]
+    assert listed["run-0001"]["algorithm"] == "rloo" and "note" not in listed["run-0001"]
+    assert listed["run-0002"]["note"] == "unknown settings ignored: colour"
+    assert listed["run-0002"]["model"] == "builtin-tiny"
+    assert listed["run-0003"]["note"].startswith("its config.json cannot be read: ")
+    assert listed["run-0003"]["state"] == "finished"
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ((0.5, 0.5, 0.3, 0.1), "must add up to 1 (100 points), they add up to 1.4"),
+        ((0.1, 0.5, 0.3, 0.0999), "they add up to 0.9999"),
+        ((0.6, 0.5, 0.0, -0.1), "reward weights must be numbers of 0 or more"),
+    ],
+)
+def test_reward_weights_must_be_non_negative_and_add_up_to_one(weights, message) -> None:
+    from engine.rewards import REWARD_FUNCTIONS
+    from engine.run_config import RunConfig
+
+    config = RunConfig(reward_weights=dict(zip(REWARD_FUNCTIONS, weights, strict=True)))
+    assert any(message in p for p in config.problems()), config.problems()
+    with pytest.raises(TrainingError, match="invalid run settings"):
+        config.check()
+    almost = dict(zip(REWARD_FUNCTIONS, (0.1, 0.5, 0.3, 0.1 + 5e-7), strict=True))
+    assert RunConfig(reward_weights=almost).problems() == []  # within 1e-6 of 1

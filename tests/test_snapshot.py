@@ -16,7 +16,7 @@ import pytest
 
 from engine.demo import DemoConfig, build_demo
 from engine.methodology import MethodologyError, save_version
-from engine.prompts import shown_number
+from engine.prompts import NUMBER, compact_messages, shown_number
 from engine.rewards import rule_grade
 from engine.scoring import score_funds
 from engine.snapshot import (
@@ -283,6 +283,43 @@ def test_every_fact_appears_verbatim_in_its_prompt(house_ko, house_en, variant) 
                 assert fact["text"] in user, (row.fund_id, key)
                 assert str(fact["value"]).rstrip("0").rstrip(".") in fact["text"].replace(",", "")
                 assert fact["label"]
+
+
+def test_compact_prompt_lists_each_criterion_once_with_only_the_funds_facts(
+    house_ko, variant
+) -> None:
+    """The tiny model's prompt: the template, one line per criterion, no number but facts."""
+    for snap, doc, lang in ((house_ko, _house(), "ko"), (variant, _variant(), "en")):
+        for row in snap.rows().itertuples():
+            facts = json.loads(row.facts)
+            system, user = compact_messages(doc, lang, facts)
+            assert system["content"] == row.prompt[0]["content"].splitlines()[1]
+            ids = [line.split()[0] for line in user["content"].splitlines()]
+            template = system["content"]
+            assert ids == sorted(ids, key=lambda c: template.index(f'"{c}"'))
+            assert set(ids) == set(json.loads(row.reference_scores))
+            shown = {n for f in facts.values() for n in NUMBER.findall(f["text"])}
+            for line in user["content"].splitlines():
+                assert set(NUMBER.findall(line.split(" ", 1)[1])) <= shown, line
+            assert len(user["content"]) * 3 < len(row.prompt[1]["content"])
+
+
+def test_a_compact_snapshot_holds_the_same_rows_with_the_short_prompts(store: Home, house_ko):
+    """prompt_style='compact' changes only the prompts (and so the hash), and says so."""
+    compact = build_snapshot(store, "house", prompt_style="compact")
+    assert compact.manifest["prompt_style"] == "compact"
+    assert house_ko.manifest["prompt_style"] == "full"
+    assert compact.sha256 != house_ko.sha256
+    full, short = house_ko.rows(), compact.rows()
+    pd.testing.assert_frame_equal(full.drop(columns="prompt"), short.drop(columns="prompt"))
+    doc = _house()
+    for row in short.itertuples():
+        assert row.prompt == compact_messages(doc, "ko", json.loads(row.facts))
+
+
+def test_an_unknown_prompt_style_is_refused_by_name(store: Home) -> None:
+    with pytest.raises(SnapshotError, match="prompt_style must be one of full, compact"):
+        build_snapshot(store, "house", prompt_style="tiny")
 
 
 def test_bands_applied_to_the_shown_numbers_give_the_reference_scores(house_ko, variant) -> None:

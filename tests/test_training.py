@@ -76,9 +76,9 @@ def test_invalid_settings_are_refused_with_a_plain_reason(changes: dict, message
         config.check()
 
 
-def test_unknown_keys_in_a_saved_config_are_refused() -> None:
-    with pytest.raises(TrainingError, match="unknown run settings: colour"):
-        RunConfig.from_json('{"model": "builtin-tiny", "colour": "red"}')
+def test_unknown_keys_in_a_saved_config_are_ignored_and_named() -> None:
+    config = RunConfig.from_json('{"model": "builtin-tiny", "colour": "red"}')
+    assert config.model == "builtin-tiny" and config.ignored_keys == ["colour"]
 
 
 def test_reward_weights_parse_in_reward_order_or_by_name() -> None:

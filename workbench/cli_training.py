@@ -68,6 +68,7 @@ def config_from_args(args: argparse.Namespace):
         "as_of": args.as_of.isoformat() if args.as_of else None,
         "language": args.lang,
         "seed": args.seed,
+        "algorithm": args.algorithm,
         "max_steps": args.steps,
         "sft_steps": args.sft_steps,
         "learning_rate": args.lr,
@@ -130,7 +131,7 @@ def _finish(home: Home, run_id: str, wait: bool) -> dict:
 
 @_translate
 def cmd_train(args: argparse.Namespace, home: Home) -> dict:
-    """Create a training run (warm-up then GRPO) and start it in the background."""
+    """Create a training run (warm-up then GRPO or RLOO) and start it in the background."""
     from engine import runs
     from engine.models import resolve
 
@@ -154,7 +155,9 @@ def cmd_runs_list(args: argparse.Namespace, home: Home) -> dict:
         steps = f"{r.get('steps_done', '-')}/{r.get('steps_total', '-')}"
         lines.append(
             f"{r['run_id']}  {r.get('state', '?'):9} {r.get('model', '')}  "
+            f"{r.get('algorithm', '')}  "
             f"{r.get('methodology_id', '')} v{r.get('methodology_version', '')}  {steps}  {figures}"
+            + (f"  ({r['note']})" if r.get("note") else "")
         )
     return {"runs": listed, "summary": "\n".join(lines) or "no runs yet"}
 
@@ -176,8 +179,9 @@ def cmd_runs_show(args: argparse.Namespace, home: Home) -> dict:
         f"{args.run_id}: {status['state']} ({status.get('phase') or '-'} step "
         f"{status.get('step', 0)}/{status.get('max_steps', '-')}) {status.get('message') or ''}",
         f"model {config.model}, {config.methodology_id} v{config.methodology_version} as of "
-        f"{config.as_of}, {config.language}; warm-up {config.sft_steps} steps, GRPO "
-        f"{config.max_steps} steps, {config.num_generations} answers per fund",
+        f"{config.as_of}, {config.language}; warm-up {config.sft_steps} steps, "
+        f"{config.algorithm.upper()} {config.max_steps} steps, {config.num_generations} answers "
+        "per fund",
     ]
     if train:
         last = train[-1]
@@ -228,7 +232,10 @@ def add_parsers(
     p.add_argument("--as-of", type=date_type, help="rating date (default: the latest)")
     p.add_argument("--lang", choices=["ko", "en"], help="prompt language (default ko)")
     p.add_argument("--seed", type=int)
-    p.add_argument("--steps", type=int, help="GRPO steps")
+    p.add_argument(
+        "--algorithm", choices=["grpo", "rloo"], help="RL method after the warm-up (default grpo)"
+    )
+    p.add_argument("--steps", type=int, help="RL (GRPO or RLOO) steps")
     p.add_argument("--sft-steps", type=int, help="warm-up steps (0: none)")
     p.add_argument("--lr", type=float, help="GRPO learning rate")
     p.add_argument("--num-generations", type=int, help="answers per fund in a group")

@@ -257,6 +257,7 @@ def runs_table(listed: list[dict], sweeps: dict[str, str] | None = None) -> pd.D
                 t("rc_run"): r["run_id"],
                 t("rc_state"): state_label(r.get("state")),
                 t("rc_model"): r.get("model") or MISSING,
+                t("tf_algorithm"): str(r.get("algorithm") or MISSING).upper(),
                 t("rc_methodology"): f"{r.get('methodology_id') or MISSING} v{version}"
                 if version is not None
                 else MISSING,
@@ -275,7 +276,9 @@ def runs_table(listed: list[dict], sweeps: dict[str, str] | None = None) -> pd.D
                 t("rc_elapsed"): fmt_duration(r.get("elapsed_s")),
                 t("rc_parent"): r.get("parent_run_id") or MISSING,
                 t("rc_sweep"): sweeps.get(r["run_id"], MISSING),
-                t("rc_message"): message_text(r.get("message")),
+                t("rc_message"): "; ".join(
+                    x for x in (message_text(r.get("message")), r.get("note")) if x
+                ),
             }
         )
     return pd.DataFrame(rows)
