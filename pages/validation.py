@@ -1,8 +1,10 @@
 """Validation: do the grades predict the next 12 months (backtest), does the model hold up over
-time (monitoring), and take the results away (exports: CSV/Excel, a Hugging Face model folder).
+time (monitoring), take the results away (exports: CSV/Excel, a Hugging Face model folder), and
+compare evaluators on the same funds in one HTML report (GRPO vs RLOO vs SFT-only vs …).
 
-The figures come from `engine.backtest`, `engine.monitoring` and `engine.export`, the same
-functions as `python -m workbench backtest | evaluations export | export-model`.
+The figures come from `engine.backtest`, `engine.monitoring`, `engine.export` and
+`engine.report`, the same functions as `python -m workbench backtest | evaluations export |
+export-model | report`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import streamlit as st
 from engine import backtest, export, monitoring
 from store.home import Home
 from workbench import ui
-from workbench.i18n import t
+from workbench.i18n import LANGS, current_lang, t
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -184,6 +186,46 @@ def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
             st.success(t("val_exp_done", run=run_id, out=done["out"]))
 
 
+def report_tab(evaluations: pd.DataFrame) -> None:
+    """Choose evaluations, build the comparison report, download it."""
+    from engine.report import ReportError, report_data
+    from engine.report_html import render
+
+    st.caption(t("val_rep_intro"))
+    if evaluations.empty:
+        st.info(t("val_rep_none"))
+        return
+    names = dict(zip(evaluations["evaluation_id"], evaluations["evaluator"], strict=True))
+    ids = list(names)
+    chosen = st.multiselect(
+        t("val_rep_choose"), ids, default=ids[:4], format_func=lambda i: f"{i} · {names[i]}",
+        key="val_rep_ids",
+    )  # fmt: skip
+    lang = st.radio(
+        t("val_rep_lang"), list(LANGS), index=list(LANGS).index(current_lang()),
+        format_func=LANGS.get, horizontal=True, key="val_rep_lang",
+    )  # fmt: skip
+    command = f"python -m workbench report {' '.join(chosen) or 'EVAL_ID'} --out report.html"
+    st.caption(t("val_rep_cli", command=f"{command} --lang {lang}"))
+    if st.button(t("val_rep_build"), disabled=not chosen, type="primary", key="val_rep_build"):
+        try:
+            with st.spinner(t("val_rep_build")):
+                data = report_data(ui.home(), chosen)
+        except ReportError as exc:
+            st.session_state.pop("val_rep_html", None)
+            st.error(str(exc), icon=":material/block:")
+        else:
+            st.session_state["val_rep_html"] = (tuple(chosen), lang, render(data, lang), data)
+    built = st.session_state.get("val_rep_html")
+    if built and built[0] == tuple(chosen) and built[1] == lang:
+        data = built[3]
+        st.success(t("val_rep_done", n=data["n_funds"], best=data["verdict"].get("best") or "–"))
+        st.download_button(
+            t("val_rep_download"), built[2].encode("utf-8"), "comparison-report.html",
+            "text/html", key="val_rep_download", icon=":material/download:",
+        )  # fmt: skip
+
+
 # ---------------------------------------------------------------- page
 
 st.title(t("val_title"))
@@ -194,8 +236,8 @@ if not backtest.rating_dates(ui.home()):
     st.info(t("val_empty"))
     st.stop()
 evaluations = finished_evaluations()
-tab_bt, tab_mon, tab_exp = st.tabs(
-    [t("val_tab_backtest"), t("val_tab_monitoring"), t("val_tab_export")]
+tab_bt, tab_mon, tab_exp, tab_rep = st.tabs(
+    [t("val_tab_backtest"), t("val_tab_monitoring"), t("val_tab_export"), t("val_tab_report")]
 )
 with tab_bt:
     backtest_tab(stamp, evaluations)
@@ -203,3 +245,5 @@ with tab_mon:
     monitoring_tab(stamp, evaluations)
 with tab_exp:
     export_tab(stamp, evaluations)
+with tab_rep:
+    report_tab(evaluations)

@@ -1,5 +1,5 @@
 """The Validation page headless with AppTest: the empty state, and with the demo and a stored
-evaluation its three tabs (backtest tables, monitoring, export downloads)."""
+evaluation its four tabs (backtest tables, monitoring, export downloads, comparison report)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_empty_store_shows_what_to_do(tmp_path, monkeypatch):
 def test_renders_backtest_monitoring_and_export_with_data(review_home):
     at = _page()
     assert [tab.label for tab in at.tabs] == [
-        t("val_tab_backtest"), t("val_tab_monitoring"), t("val_tab_export")
+        t("val_tab_backtest"), t("val_tab_monitoring"), t("val_tab_export"), t("val_tab_report")
     ]  # fmt: skip
     frames = [d.value for d in at.dataframe]
     assert any("rank_ic" in f.columns and "expert" in set(f["source"]) for f in frames)
@@ -43,3 +43,37 @@ def test_renders_backtest_monitoring_and_export_with_data(review_home):
     assert any("psi" in f.columns for f in frames)
     assert any("needs NAV" in str(c.value) for c in at.caption)
     assert not at.error
+
+
+def test_comparison_report_is_built_from_chosen_evaluations_and_offered_for_download(
+    review_home,
+):
+    from engine.evaluation import start_evaluation
+
+    assert start_evaluation(review_home, "rules") == "eval-0002"
+    at = _page()
+    assert at.tabs[3].label == t("val_tab_report")
+    chooser = at.multiselect(key="val_rep_ids")
+    assert chooser.value == ["eval-0002", "eval-0001"]  # newest first, all chosen
+    at.radio(key="val_rep_lang").set_value("en")
+    at.button(key="val_rep_build").click().run()
+    assert not at.exception and not at.error
+    done = _success_texts(at)
+    assert t("val_rep_done", n=50, best="rules") in done, done  # the page's own language
+    downloads = at.get("download_button")
+    assert any(d.proto.label == t("val_rep_download") for d in downloads)
+    chosen, lang, page, data = at.session_state["val_rep_html"]
+    assert chosen == ("eval-0002", "eval-0001") and lang == "en"
+    assert page.startswith("<!DOCTYPE html>") and "Evaluator comparison report" in page
+    assert f"{data['evaluators'][0]['figures']['qwk']:.3f}" in page
+
+
+def test_comparison_report_cannot_be_built_without_a_chosen_evaluation(review_home):
+    at = _page()
+    at.multiselect(key="val_rep_ids").set_value([])
+    at.run()
+    assert at.button(key="val_rep_build").disabled
+
+
+def _success_texts(at) -> list[str]:
+    return [str(s.value) for s in at.success]

@@ -1,8 +1,9 @@
-"""`python -m workbench backtest …`, `export-model …` and `evaluations export …`.
+"""`python -m workbench backtest …`, `export-model …`, `evaluations export …` and `report …`.
 
-Thin layers over `engine.backtest`, `engine.export`: the backtest of grade sources against the
-next 12 months' returns, a trained run as a Hugging Face model folder (pushed when a repo id and
-token are given), and an evaluation's tables as Excel or CSV.
+Thin layers over `engine.backtest`, `engine.export`, `engine.report`: the backtest of grade
+sources against the next 12 months' returns, a trained run as a Hugging Face model folder
+(pushed when a repo id and token are given), an evaluation's tables as Excel or CSV, and the
+HTML comparison report of several evaluations on the same funds.
 """
 
 from __future__ import annotations
@@ -75,6 +76,38 @@ def cmd_export_evaluation(args: argparse.Namespace, home: Home) -> dict:
     return {"evaluation_id": args.evaluation_id, "files": files, "summary": "\n".join(files)}
 
 
+def cmd_report(args: argparse.Namespace, home: Home) -> dict:
+    """Write the HTML comparison report of evaluations on the same funds (agreement, cost)."""
+    from engine.report import check_output, report_data, write_report
+    from engine.report_html import num, pct
+
+    out = check_output(Path(args.out), args.lang)
+    data = report_data(home, args.evaluation_ids, n_boot=args.n_boot)
+    path = write_report(data, out, args.lang)
+    lines = [f"{path} ({data['n_funds']} funds in common)"]
+    for e in data["evaluators"]:
+        f = e["figures"]
+        lines.append(
+            f"{e['evaluation_id']}  {e['label']:<28} qwk {num(f['qwk'])}  exact {pct(f['exact'])}"
+            f"  invalid {pct(f['invalid_share'])}  consistency {pct(e['consistency']['share'])}"
+        )
+    rows = [
+        {k: v for k, v in e.items() if k != "figures"}
+        | {k: e["figures"][k] for k in ("n", "exact", "within_one", "mae", "qwk", "spearman")}
+        | {"invalid_share": e["figures"]["invalid_share"], "ci": e["figures"]["ci"]}
+        for e in data["evaluators"]
+    ]
+    return {
+        "out": str(path),
+        "n_funds": data["n_funds"],
+        "data_sha256": data["data_sha256"],
+        "synthetic": data["synthetic"],
+        "verdict": data["verdict"],
+        "evaluators": rows,
+        "summary": "\n".join(lines),
+    }
+
+
 def add_evaluations_export(gsub: argparse._SubParsersAction, common) -> None:
     """`evaluations export EVAL_ID --out FILE.xlsx|.csv` on the `evaluations` group."""
     p = gsub.add_parser("export", parents=[common], help=cmd_export_evaluation.__doc__)
@@ -101,6 +134,15 @@ def add_parsers(sub: argparse._SubParsersAction, common, date_type) -> None:
     p.add_argument("--token", help="Hugging Face token with write access")
     p.add_argument("--overwrite", action="store_true", help="write into a non-empty folder")
     p.set_defaults(func=cmd_export_model)
+
+    p = sub.add_parser("report", parents=[common], help=cmd_report.__doc__)
+    p.add_argument("evaluation_ids", nargs="+", metavar="EVAL_ID")
+    p.add_argument("--out", required=True, metavar="FILE.html", help="the report file to write")
+    p.add_argument("--lang", choices=["ko", "en"], default="en", help="report language")
+    p.add_argument(
+        "--n-boot", type=int, default=1000, help="bootstrap resamples of the 95 %% intervals"
+    )
+    p.set_defaults(func=cmd_report)
 
     group = sub.choices.get("evaluations")
     if group is not None:
