@@ -42,7 +42,12 @@ home: venv fonts
 	$(PY) -m workbench init --demo-if-empty
 
 run: home
+	@$(PY) -m workbench user list | grep -q "^no users" && echo "Single-user mode (no log-in). To turn log-in on: $(PY) -m workbench init --admin (prints a one-time admin password)" || true
 	$(PY) -m streamlit run workbench/app.py --server.port $(PORT) --server.headless true
+
+.PHONY: api
+api: home  # the client REST API on 127.0.0.1:8000 (beside `make run`, same WORKBENCH_HOME)
+	$(PY) -m workbench api --host 127.0.0.1 --port $(or $(API_PORT),8000)
 
 test: dev-venv browser-deps
 	$(PY) -m pytest -q

@@ -435,6 +435,7 @@ def retrain(
     from_parent_model: bool = False,
     changes: dict | None = None,
     start: bool = True,
+    created_by: str | None = None,
 ) -> dict:
     """A new run with the parent's settings and the analysts' feedback applied to its data.
 
@@ -459,7 +460,7 @@ def retrain(
     snapshot = build_snapshot(
         home, parent.methodology_id, parent.methodology_version, when,
         language=parent.language, seed=parent.seed, splits=tuple(parent.splits),
-        feedback=items,
+        feedback=items, prompt_style=parent.prompt_style,
     )  # fmt: skip
     applied = snapshot.manifest["feedback"]["applied"]
     taken = {a["fund_id"] for a in applied}
@@ -480,7 +481,7 @@ def retrain(
         if not model.is_dir():
             raise FeedbackError(f"{parent_run_id} has no final model to continue from")
         config = replace(config, model=str(model), sft_steps=0)
-    run_id = runs.create_run(home, config, snapshot=snapshot)
+    run_id = runs.create_run(home, config, snapshot=snapshot, created_by=created_by)
     status = None
     if start:
         from engine.models import resolve

@@ -170,10 +170,12 @@ def _log_upload(
     message: str | None,
     source: str,
     counts: tuple[int, int, int] = (0, 0, 0),
+    created_by: str | None = None,
 ) -> int:
     row = con.execute(
         "INSERT INTO upload_log (file_name, sha256, kind, encoding, rows, inserted, replaced,"
-        " unchanged, outcome, message, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " unchanged, outcome, message, source, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " RETURNING upload_id",
         [
             name,
@@ -185,6 +187,7 @@ def _log_upload(
             outcome,
             message,
             source,
+            created_by,
         ],
     ).fetchall()
     return int(row[0][0])
@@ -199,6 +202,7 @@ def ingest_file(
     source: str = "cli",
     display_name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    created_by: str | None = None,
 ) -> IngestResult:
     """Load one file into the store in a single transaction, or refuse it and change nothing."""
     path = Path(path)
@@ -219,10 +223,10 @@ def ingest_file(
             with transaction(con):
                 counts = _write(con, parsed)
                 upload_id = _log_upload(
-                    con, parsed, name, parsed.sha256, "ok", None, source, counts
+                    con, parsed, name, parsed.sha256, "ok", None, source, counts, created_by
                 )
     except IngestError as exc:
-        _log_refusal(home, path, parsed, name, str(exc), source)
+        _log_refusal(home, path, parsed, name, str(exc), source, created_by)
         raise
     log.info("ingested %s as %s: inserted/replaced/unchanged %s", name, parsed.kind, counts)
     return IngestResult(
@@ -238,11 +242,19 @@ def ingest_file(
 
 
 def _log_refusal(
-    home: Home, path: Path, parsed: ParsedFile | None, name: str, message: str, source: str
+    home: Home,
+    path: Path,
+    parsed: ParsedFile | None,
+    name: str,
+    message: str,
+    source: str,
+    created_by: str | None = None,
 ) -> None:
     sha = parsed.sha256 if parsed else (sha256_of(path) if path.is_file() else "")
     try:
         with connect(home) as con:
-            _log_upload(con, parsed, name, sha, "refused", message[:2000], source)
+            _log_upload(
+                con, parsed, name, sha, "refused", message[:2000], source, created_by=created_by
+            )
     except Exception:  # the refusal itself is what the user must see, not a logging failure
         log.warning("could not record the refused upload of %s", name, exc_info=True)

@@ -1,7 +1,9 @@
 """The Streamlit entry point: `streamlit run workbench/app.py` (what `make run` starts).
 
 Pages live in `pages/`; adding one is one line in PAGES. The sidebar carries the language
-switch, the state folder and the synthetic-data badge.
+switch, the state folder, the synthetic-data badge and who is logged in. While the store has no
+user the app runs in single-user mode (a banner says so on every page); otherwise it asks for a
+log-in first and shows each role only its pages (`workbench/auth.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only workbench/ on th
 
 import streamlit as st  # noqa: E402
 
-from workbench import ui  # noqa: E402
+from workbench import auth, ui  # noqa: E402
 from workbench.i18n import t  # noqa: E402
 
 # (file in pages/, title key in workbench/i18n.py, icon); the first is the default page.
@@ -28,14 +30,26 @@ PAGES = [
     ("review", "nav_review", ":material/rate_review:"),
     ("validation", "nav_validation", ":material/query_stats:"),
 ]
+ADMIN_PAGES = [("admin", "nav_admin", ":material/admin_panel_settings:")]
+CLIENT_PAGES = [("client_dashboard", "nav_client", ":material/dashboard:")]
+# The pages each role may open; a page not listed for a role cannot be reached by its URL.
+ROLE_PAGES = {
+    "analyst": PAGES,
+    "admin": PAGES + ADMIN_PAGES,
+    "client": CLIENT_PAGES,
+}
 
 # An emoji favicon is an inline SVG; a material icon would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="LEARN-GRPO", page_icon="📊", layout="wide")
-ui.sidebar()
+user = auth.gate()  # stops here with the log-in form while nobody is logged in
+ui.sidebar(show_home=auth.role() != "client")
+auth.sidebar(user)
+if user is None:
+    auth.single_user_banner()
 navigation = st.navigation(
     [
         st.Page(ui.page_path(name), title=t(title), icon=icon, default=index == 0)
-        for index, (name, title, icon) in enumerate(PAGES)
+        for index, (name, title, icon) in enumerate(ROLE_PAGES[auth.role()])
     ]
 )
 navigation.run()

@@ -68,12 +68,23 @@ def cmd_init(args: argparse.Namespace, home: Home) -> dict:
         from engine.models import resolve
 
         model = str(resolve(home, "builtin-tiny"))
+    admin = {}
+    if getattr(args, "admin", False):  # a first admin, its one-time password printed once
+        from workbench.cli_users import create_first_admin
+
+        first = create_first_admin(home)
+        admin = (
+            {"admin": first["user"]["user_name"], "admin_password": first["password"]}
+            if first
+            else {"admin": "not created: users exist already (see `user list`)"}
+        )
     return {
         "home": str(home.root),
         "database": str(home.db_path),
         "demo": built,
         "tiny_model": model,
         **state,
+        **admin,
     }
 
 
@@ -185,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", parents=[common], help=cmd_init.__doc__)
     p.add_argument("--demo-if-empty", action="store_true", help="load the demo into an empty store")
     p.add_argument("--no-model", action="store_true", help="skip building the built-in tiny model")
+    p.add_argument("--admin", action="store_true", help="create a first admin if no user exists")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", parents=[common], help=cmd_demo.__doc__)
@@ -230,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
     from workbench.cli_reports import add_parsers as add_report_parsers
 
     add_report_parsers(sub, common, _date)
+    from workbench.cli_users import add_parsers as add_user_parsers
+
+    add_user_parsers(sub, common)
+    from workbench.cli_clients import add_parsers as add_client_parsers
+
+    add_client_parsers(sub, common, _date)
     return parser
 
 

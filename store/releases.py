@@ -1,0 +1,253 @@
+"""Releases: what a client sees, frozen (docs/clients-format.md section 4).
+
+A release is numbered per client (1, 2, …) and never changed: the client's approved model (run),
+the methodology version it was trained with, the as_of date, and a copy of that model's
+evaluation rows for the client's funds (`release_evaluations`). Publishing takes the latest
+finished evaluation by `run:<run_id>` (as_of on or before the date asked for) that grades the
+client's funds; when there is none, or it misses some of them (unless `allow_partial`), it
+refuses and says which evaluation to run.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from store.db import scalar, transaction
+from store.registry import current_model
+
+RELEASE_COLUMNS = ("client_id", "version", "run_id", "methodology_id", "methodology_version",
+                   "as_of", "evaluation_id", "n_funds", "published_at", "published_by", "note")  # fmt: skip
+ROW_COLUMNS = ("fund_id", "fund_name", "category", "grade", "scores", "reasoning", "thinking",
+               "evaluator", "parse_status")  # fmt: skip
+
+
+class ReleaseError(ValueError):
+    """A release cannot be published or found; one line says why and what to do."""
+
+
+def find_evaluation(
+    con: duckdb.DuckDBPyConnection, run_id: str, fund_ids: list[str], as_of: str | None = None
+) -> dict | None:
+    """{"evaluation_id", "as_of", "methodology_id", "methodology_version", "covered"} of the
+    latest finished evaluation by run:<run_id> (as_of on or before `as_of` when given) with a
+    sample-0 answer for at least one fund in `fund_ids` — the newest date first, then the one
+    covering most of them; `covered` lists those funds. None when there is none."""
+    rows = con.execute(
+        """
+        WITH covered AS (
+            SELECT r.evaluation_id, list(DISTINCT r.fund_id ORDER BY r.fund_id) AS funds
+            FROM evaluation_results r
+            WHERE r.sample = 0 AND list_contains(?, r.fund_id)
+            GROUP BY r.evaluation_id
+        )
+        SELECT e.evaluation_id, e.as_of, e.methodology_id, e.methodology_version, c.funds
+        FROM evaluations e JOIN covered c USING (evaluation_id)
+        WHERE e.evaluator = ? AND e.state = 'finished'
+          AND (CAST(? AS DATE) IS NULL OR e.as_of <= CAST(? AS DATE))
+        ORDER BY e.as_of DESC, len(c.funds) DESC, e.finished_at DESC NULLS LAST,
+                 e.evaluation_id DESC
+        LIMIT 1
+        """,
+        [fund_ids, f"run:{run_id}", as_of, as_of],
+    ).fetchall()
+    if not rows:
+        return None
+    keys = ("evaluation_id", "as_of", "methodology_id", "methodology_version", "covered")
+    return dict(zip(keys, rows[0], strict=True))
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    client_id: str,
+    *,
+    as_of: str | None = None,
+    by: str,
+    note: str | None = None,
+    allow_partial: bool = False,
+) -> dict:
+    """Freeze the client's approved model's evaluation of its funds as the next release.
+
+    Refuses (ReleaseError naming the evaluation to run) when no evaluation by the model grades
+    any of the client's funds, or when the chosen one misses some and not `allow_partial`."""
+    from store.clients import client_funds, get_client
+
+    if get_client(con, client_id) is None:
+        raise ReleaseError(f"there is no client {client_id}")
+    funds = client_funds(con, client_id)
+    if not funds:
+        raise ReleaseError(f"client {client_id} has no funds")
+    model = current_model(con, client_id)
+    if model is None:
+        raise ReleaseError(
+            f"no model is approved for {client_id}: approve one first "
+            f"(python -m workbench model approve RUN_ID --client {client_id} --reason …)"
+        )
+    run_id = model["run_id"]
+    found = find_evaluation(con, run_id, funds, as_of)
+    command = (f"python -m workbench evaluate --model run:{run_id} --funds all"
+               + (f" --as-of {as_of}" if as_of else ""))  # fmt: skip
+    if found is None:
+        when = f" as of {as_of} or earlier" if as_of else ""
+        raise ReleaseError(
+            f"no finished evaluation by run:{run_id}{when} grades any of the {len(funds)} funds "
+            f"of {client_id}: run one ({command}) and publish again"
+        )
+    missing = sorted(set(funds) - set(found["covered"]))
+    if missing and not allow_partial:
+        shown = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
+        raise ReleaseError(
+            f"{found['evaluation_id']} (run:{run_id}, as of {found['as_of']}) has no grade for "
+            f"{len(missing)} of the {len(funds)} funds of {client_id} ({shown}): evaluate them "
+            f"({command}) or publish the graded ones only (--partial)"
+        )
+    with transaction(con):
+        version = int(
+            scalar(
+                con,
+                "SELECT coalesce(max(version), 0) + 1 FROM releases WHERE client_id = ?",
+                [client_id],
+            )
+        )
+        con.execute(
+            "INSERT INTO releases (client_id, version, run_id, methodology_id,"
+            " methodology_version, as_of, evaluation_id, n_funds, published_by, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [client_id, version, run_id, found["methodology_id"], found["methodology_version"],
+             found["as_of"], found["evaluation_id"], len(found["covered"]), by, note],
+        )  # fmt: skip
+        con.execute(
+            """
+            INSERT INTO release_evaluations
+            SELECT ?, ?, r.fund_id, f.fund_name, f.category, r.grade, r.scores, r.reasoning,
+                   r.thinking, e.evaluator, r.parse_status
+            FROM evaluation_results r
+            JOIN evaluations e USING (evaluation_id)
+            LEFT JOIN funds f ON f.fund_id = r.fund_id
+            WHERE r.evaluation_id = ? AND r.sample = 0 AND list_contains(?, r.fund_id)
+            """,
+            [client_id, version, found["evaluation_id"], funds],
+        )
+    return {**get_release(con, client_id, version), "missing": missing}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.to_dict("records")
+
+
+def list_releases(con: duckdb.DuckDBPyConnection, client_id: str | None = None) -> pd.DataFrame:
+    """Releases, newest first (per client by version)."""
+    return con.execute(
+        f"SELECT {', '.join(RELEASE_COLUMNS)} FROM releases WHERE (? IS NULL OR client_id = ?)"
+        " ORDER BY published_at DESC, client_id, version DESC",
+        [client_id, client_id],
+    ).df()
+
+
+def get_release(con: duckdb.DuckDBPyConnection, client_id: str, version: int) -> dict | None:
+    """One release's row as a dict, or None."""
+    rows = con.execute(
+        f"SELECT {', '.join(RELEASE_COLUMNS)} FROM releases WHERE client_id = ? AND version = ?",
+        [client_id, int(version)],
+    ).fetchall()
+    return dict(zip(RELEASE_COLUMNS, rows[0], strict=True)) if rows else None
+
+
+def latest(con: duckdb.DuckDBPyConnection, client_id: str) -> dict | None:
+    """The client's newest release, or None before the first."""
+    version = scalar(con, "SELECT max(version) FROM releases WHERE client_id = ?", [client_id])
+    return None if version is None else get_release(con, client_id, int(version))
+
+
+def _scores(value) -> dict | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def release_rows(
+    con: duckdb.DuckDBPyConnection, client_id: str, version: int | None = None
+) -> pd.DataFrame:
+    """The frozen rows of a release (default: the latest), by fund; scores as dicts."""
+    if version is None:
+        newest = latest(con, client_id)
+        if newest is None:
+            return pd.DataFrame(columns=list(ROW_COLUMNS))
+        version = newest["version"]
+    frame = con.execute(
+        f"SELECT {', '.join(ROW_COLUMNS[:4])}, CAST(scores AS VARCHAR) AS scores,"
+        f" {', '.join(ROW_COLUMNS[5:])} FROM release_evaluations"
+        " WHERE client_id = ? AND version = ? ORDER BY fund_id",
+        [client_id, int(version)],
+    ).df()
+    frame["scores"] = [_scores(v) for v in frame["scores"]]
+    frame["grade"] = frame["grade"].astype("Int64")
+    return frame
+
+
+def grade_history(con: duckdb.DuckDBPyConnection, client_id: str, fund_id: str) -> pd.DataFrame:
+    """A fund's graded rows over the client's releases, oldest first (version, as_of,
+    published_at, run_id, methodology_id, methodology_version, grade, scores, reasoning,
+    thinking, evaluator, parse_status)."""
+    frame = con.execute(
+        """
+        SELECT r.version, r.as_of, r.published_at, r.run_id, r.methodology_id,
+               r.methodology_version, e.grade, CAST(e.scores AS VARCHAR) AS scores,
+               e.reasoning, e.thinking, e.evaluator, e.parse_status
+        FROM release_evaluations e JOIN releases r USING (client_id, version)
+        WHERE e.client_id = ? AND e.fund_id = ?
+        ORDER BY r.version
+        """,
+        [client_id, fund_id],
+    ).df()
+    frame["scores"] = [_scores(v) for v in frame["scores"]]
+    frame["grade"] = frame["grade"].astype("Int64")
+    return frame
+
+
+def methodology_of(con: duckdb.DuckDBPyConnection, client_id: str, version: int) -> dict | None:
+    """{"methodology_id", "version", "body"} of a release's methodology (body: its saved JSON
+    text), or None for an unknown release."""
+    release = get_release(con, client_id, version)
+    if release is None:
+        return None
+    from store.methodologies import get_body
+
+    return {
+        "methodology_id": release["methodology_id"],
+        "version": int(release["methodology_version"]),
+        "body": get_body(con, release["methodology_id"], int(release["methodology_version"])),
+    }
+
+
+def current_grades(
+    con: duckdb.DuckDBPyConnection, client_id: str, fund_id: str | None = None
+) -> pd.DataFrame:
+    """The client's funds (or one of them) with their fund facts and their row in the latest
+    release (release_version, as_of, grade, scores as a dict, reasoning, parse_status; NULL
+    before the first release or for a fund the release lacks), by fund id."""
+    frame = con.execute(
+        """
+        WITH newest AS (
+            SELECT * FROM releases WHERE client_id = ? ORDER BY version DESC LIMIT 1
+        )
+        SELECT f.fund_id, f.fund_name, f.category, coalesce(co.name, f.company_id) AS company,
+               f.manager, f.inception_date, f.currency, f.benchmark_id, f.expense_ratio, f.aum,
+               n.version AS release_version, n.as_of, e.grade,
+               CAST(e.scores AS VARCHAR) AS scores, e.reasoning, e.parse_status
+        FROM client_funds cf
+        JOIN funds f ON f.fund_id = cf.fund_id
+        LEFT JOIN companies co ON co.company_id = f.company_id
+        LEFT JOIN newest n ON true
+        LEFT JOIN release_evaluations e
+               ON e.client_id = cf.client_id AND e.version = n.version AND e.fund_id = f.fund_id
+        WHERE cf.client_id = ? AND (CAST(? AS VARCHAR) IS NULL OR cf.fund_id = ?)
+        ORDER BY f.fund_id
+        """,
+        [client_id, client_id, fund_id, fund_id],
+    ).df()
+    frame["scores"] = [_scores(v) for v in frame["scores"]]
+    frame["grade"] = frame["grade"].astype("Int64")
+    return frame

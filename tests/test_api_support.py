@@ -1,0 +1,88 @@
+"""Shared pieces of the client, API and client-CLI tests (no tests of its own).
+
+A client store is the small synthetic demo (tests/conftest.py `demo_home`) with finished-looking
+runs recorded in `runs` and evaluations by them written straight into `evaluations` /
+`evaluation_results` — what `engine.evaluation.sync` would import from a finished job.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from store import evaluations as stored_evaluations
+from store.runs import insert_run
+
+AS_OF = "2026-09-30"  # the demo's latest rating date
+
+
+def add_run(con: duckdb.DuckDBPyConnection, run_id: str, state: str = "finished") -> None:
+    """A run row over house v1 (no folder: enough for the registry and releases)."""
+    insert_run(
+        con,
+        run_id=run_id,
+        model="builtin-tiny",
+        methodology_id="house",
+        methodology_version=1,
+        as_of=AS_OF,
+        language="ko",
+        snapshot_sha256="ab" * 32,
+        parent_run_id=None,
+        config="{}",
+        state=state,
+    )
+
+
+def add_evaluation(
+    con: duckdb.DuckDBPyConnection,
+    evaluation_id: str,
+    run_id: str,
+    fund_ids: list[str],
+    grade: int,
+    *,
+    as_of: str = AS_OF,
+    selection: str = "all",
+    state: str = "finished",
+) -> None:
+    """A finished evaluation by run:<run_id> giving every fund `grade` and score 3 on crit_a."""
+    results = pd.DataFrame(
+        {
+            "fund_id": fund_ids,
+            "sample": 0,
+            "grade": grade,
+            "scores": json.dumps({"crit_a": 3}),
+            "reasoning": f"graded {grade}",
+            "thinking": None,
+            "raw_output": "{}",
+            "parse_status": "ok",
+            "parse_error": None,
+            "latency_ms": 1.0,
+        }
+    )
+    row = {
+        "evaluation_id": evaluation_id,
+        "evaluator": f"run:{run_id}",
+        "evaluator_kind": "model",
+        "run_id": run_id,
+        "methodology_id": "house",
+        "methodology_version": 1,
+        "as_of": as_of,
+        "selection": selection,
+        "samples": 1,
+        "state": state,
+        "n_funds": len(fund_ids),
+        "settings": "{}",
+        "summary": json.dumps({"exact": 0.5, "within_one": 0.9, "qwk": 0.4}),
+        "created_by": "test",
+        "finished_at": pd.Timestamp("2026-10-01 10:00"),
+        "message": None,
+    }
+    stored_evaluations.insert_evaluation(con, row, results)
+
+
+def fund_ids(con: duckdb.DuckDBPyConnection, n: int | None = None) -> list[str]:
+    """The demo's fund ids, sorted (the first n)."""
+    rows = con.execute("SELECT fund_id FROM funds ORDER BY fund_id").fetchall()
+    return [r[0] for r in rows][:n]

@@ -1,0 +1,594 @@
+"""The client REST API: FastAPI under `/v1`, served by uvicorn (`python -m workbench api`).
+
+docs/clients-format.md section 6 is the contract. Every path but `/v1/health` needs
+`Authorization: Bearer lgk_<key_id>_<secret>`; a client reads only its own funds and releases,
+and a fund of another client is answered exactly like a fund that does not exist. Before a
+request reaches its handler the guard checks the body size (413), the key's form (401), the
+key's token bucket (429 with Retry-After) and the key itself against the store (401).
+
+Sharing the database with the Streamlit app: DuckDB lets one process hold the file at a time.
+The API opens it when a request comes (waiting with back-off while the app holds it,
+`store.db`), shares it among close-together requests, and lets it go 50 ms after the last one,
+or for 0.3 s after each second of continuous use (`FileLease`), so the app and the CLI get
+in within about a second even under load; a live evaluation releases it before generating.
+Audit rows are buffered in memory and written in batches by one thread; rows that meet a busy
+file stay in the buffer for the next flush.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from store.home import Home
+from workbench import api_models as m
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1"
+OPEN_PATHS = ("/v1/health",)
+_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+          422: "invalid_request", 429: "rate_limited", 503: "busy"}  # fmt: skip
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass
+class ApiSettings:
+    """Limits of the API; each can be set by an environment variable (name in brackets)."""
+
+    rate_per_s: float = field(
+        default=10.0, metadata={"help": "tokens per second per key (WORKBENCH_API_RATE)"}
+    )
+    burst: float = field(
+        default=60.0, metadata={"help": "bucket size per key (WORKBENCH_API_BURST)"}
+    )
+    live_cost: float = field(default=10.0, metadata={"help": "tokens a live evaluation takes"})
+    max_body_bytes: int = field(
+        default=16_384, metadata={"help": "largest request body (WORKBENCH_API_MAX_BODY)"}
+    )
+    audit_flush_s: float = field(default=1.0, metadata={"help": "seconds between audit writes"})
+    audit_max_buffer: int = field(
+        default=100_000, metadata={"help": "audit rows kept while the store is busy"}
+    )
+    busy_timeout_s: float = field(default=10.0, metadata={"help": "wait for the database file (s)"})
+    linger_s: float = field(
+        default=0.05, metadata={"help": "keep the file open this long after the last request"}
+    )
+    max_hold_s: float = field(
+        default=1.0, metadata={"help": "then let it go for pause_s, however busy"}
+    )
+    pause_s: float = field(default=0.3, metadata={"help": "the window left to the app and the CLI"})  # fmt: skip
+
+    @classmethod
+    def from_env(cls) -> ApiSettings:
+        """Defaults overridden by WORKBENCH_API_RATE, _BURST and _MAX_BODY."""
+        return cls(
+            rate_per_s=_env_float("WORKBENCH_API_RATE", cls.rate_per_s),
+            burst=_env_float("WORKBENCH_API_BURST", cls.burst),
+            max_body_bytes=int(_env_float("WORKBENCH_API_MAX_BODY", cls.max_body_bytes)),
+        )
+
+
+class ApiError(Exception):
+    """An answer other than 2xx: status, code and one-line message."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, headers=None) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.code = code or _CODES.get(status, "error")
+        self.headers = headers or {}
+
+
+def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+
+
+# ---------------------------------------------------------------- rate limit and audit
+
+
+class TokenBuckets:
+    """One token bucket per key, in this process: `rate` tokens a second up to `burst`."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, cost: float = 1.0) -> float:
+        """0 when `cost` tokens were taken; else the seconds until they would be there."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens >= cost:
+                self._buckets[key] = (tokens - cost, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+        return (cost - tokens) / self.rate if self.rate > 0 else math.inf
+
+
+class AuditBuffer:
+    """Audit rows kept in memory and written in batches by one background thread."""
+
+    def __init__(self, home: Home, settings: ApiSettings) -> None:
+        self.home, self.settings = home, settings
+        self._rows: list[dict] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, row: dict) -> None:
+        with self._lock:
+            self._rows.append(row)
+            extra = len(self._rows) - self.settings.audit_max_buffer
+            if extra > 0:
+                del self._rows[:extra]
+                log.warning("audit buffer full: %d oldest rows dropped", extra)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._rows)
+
+    def flush(self) -> int:
+        """Write what is buffered; rows stay buffered if the store is busy. Rows written."""
+        from store.clients import write_audit
+        from store.db import StoreBusyError, open_connection
+
+        with self._write_lock:
+            with self._lock:
+                rows, self._rows = self._rows, []
+            if not rows:
+                return 0
+            try:
+                con = open_connection(self.home.db_path, self.settings.busy_timeout_s)
+                try:
+                    return write_audit(con, rows)
+                finally:
+                    con.close()
+            except (StoreBusyError, Exception) as exc:  # noqa: BLE001 - keep the rows, retry
+                log.warning("audit rows kept for the next flush: %s", exc)
+                with self._lock:
+                    self._rows[:0] = rows
+                return 0
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.settings.audit_flush_s):
+            self.flush()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="api-audit", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
+
+
+class FileLease:
+    """The database file held open across close-together requests, and let go for others.
+
+    Opening the DuckDB file costs tens of milliseconds; a second connection while one is open
+    costs nothing (one database instance per process). So requests share a base connection
+    (each gets its own cursor) while they keep coming; it is closed once no request has used it
+    for `linger_s`, and after `max_hold_s` of continuous use it is drained and closed for
+    `pause_s`, long enough for the app's or the CLI's busy-wait to take the file.
+    """
+
+    def __init__(self, home: Home, settings: ApiSettings) -> None:
+        self.home, self.settings = home, settings
+        self._cond = threading.Condition()
+        self._base = None
+        self._users = 0
+        self._opened = self._last = 0.0
+        self._draining = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def acquire(self):
+        """A cursor on the open file (opened, waiting on other processes, if needed)."""
+        from store.db import open_connection
+
+        with self._cond:
+            while self._draining:
+                self._cond.wait()
+            if self._base is None:
+                self._base = open_connection(self.home.db_path, self.settings.busy_timeout_s)
+                self._opened = time.monotonic()
+            self._users += 1
+            try:
+                return self._base.cursor()
+            except BaseException:
+                self._users -= 1
+                raise
+
+    def release(self, cursor) -> None:
+        cursor.close()
+        with self._cond:
+            self._users -= 1
+            self._last = time.monotonic()
+            self._cond.notify_all()
+
+    def is_open(self) -> bool:
+        with self._cond:
+            return self._base is not None
+
+    def _tick(self) -> None:
+        with self._cond:
+            if self._base is None:
+                return
+            now = time.monotonic()
+            if now - self._opened >= self.settings.max_hold_s:
+                self._draining = True
+            if self._users or not (self._draining or now - self._last >= self.settings.linger_s):
+                return
+            self._base.close()
+            self._base = None
+            forced = self._draining
+        if forced:  # leave the file to the other processes for a moment
+            self._stop.wait(self.settings.pause_s)
+            with self._cond:
+                self._draining = False
+                self._cond.notify_all()
+
+    def _loop(self) -> None:
+        step = max(0.005, min(self.settings.linger_s, self.settings.max_hold_s) / 2)
+        while not self._stop.wait(step):
+            self._tick()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="api-file-lease", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with self._cond:
+            if self._base is not None and not self._users:
+                self._base.close()
+                self._base = None
+            self._draining = False
+            self._cond.notify_all()
+
+
+# ---------------------------------------------------------------- the guard
+
+
+def _bearer(request: Request) -> tuple[str, str] | None:
+    from store.clients import split_key
+
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return split_key(token) if scheme.lower() == "bearer" else None
+
+
+def _too_large(request: Request, limit: int) -> bool:
+    length = request.headers.get("content-length")
+    if length is None:
+        return False
+    try:
+        return int(length) > limit
+    except ValueError:
+        return True
+
+
+def _open_and_verify(lease: FileLease, key_id: str, secret: str):
+    """A cursor on the store and the key's client id; ApiError 401 (cursor released) if the key
+    is unknown, revoked or of a disabled client."""
+    from store.clients import check_secret, key_record
+
+    con = lease.acquire()
+    try:
+        record = key_record(con, key_id)
+        if not check_secret(record, secret):
+            raise ApiError(401, "the API key is unknown or revoked")
+    except BaseException:
+        lease.release(con)
+        raise
+    return con, record["client_id"]
+
+
+async def _guarded(request: Request, call_next, app: FastAPI):
+    settings: ApiSettings = app.state.settings
+    path = request.url.path
+    if not path.startswith("/v1/") or path in OPEN_PATHS:
+        return await call_next(request)
+    if _too_large(request, settings.max_body_bytes):
+        raise ApiError(413, f"the request body is over {settings.max_body_bytes} bytes")
+    key = _bearer(request)
+    if key is None:
+        raise ApiError(401, "send an API key as 'Authorization: Bearer lgk_…'",
+                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    request.state.key_id = key[0]
+    cost = settings.live_cost if path.endswith("/live-evaluation") else 1.0
+    wait = app.state.buckets.take(key[0], cost)
+    if wait > 0:
+        raise ApiError(429, f"too many requests for this key; retry in {math.ceil(wait)} s",
+                       headers={"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
+    con, client_id = await run_in_threadpool(_open_and_verify, app.state.lease, key[0], key[1])
+    request.state.con, request.state.client_id = con, client_id
+    return await call_next(request)
+
+
+def _install_guard(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        from store.db import StoreBusyError
+
+        began = time.perf_counter()
+        request.state.key_id = request.state.client_id = request.state.con = None
+        try:
+            response = await _guarded(request, call_next, app)
+        except ApiError as exc:
+            response = error_response(exc.status, exc.code, exc.message, exc.headers)
+        except StoreBusyError as exc:
+            response = error_response(503, "busy", str(exc), {"Retry-After": "5"})
+        except Exception:  # noqa: BLE001 - a 500 with a JSON body, the traceback in the log
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
+            response = error_response(500, "internal", "unexpected server error")
+        finally:
+            con = request.state.con
+            if con is not None:
+                request.state.con = None
+                await run_in_threadpool(app.state.lease.release, con)
+        app.state.audit.add(
+            {"called_at": datetime.now(UTC).replace(tzinfo=None),
+             "key_id": request.state.key_id, "client_id": request.state.client_id,
+             "method": request.method, "path": request.url.path[:500],
+             "status": response.status_code,
+             "duration_ms": (time.perf_counter() - began) * 1000.0}
+        )  # fmt: skip
+        return response
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        if exc.status_code == 404:
+            message = "not found"
+        return error_response(exc.status_code, _CODES.get(exc.status_code, "error"), message,
+                              getattr(exc, "headers", None))  # fmt: skip
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return error_response(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _session(request: Request) -> tuple[Any, str]:
+    """(open connection, client id) that the guard verified for this request."""
+    return request.state.con, request.state.client_id
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN / NaT
+            return None
+    except (TypeError, ValueError):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is None:  # the store keeps UTC, naive
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _records(frame) -> list[dict]:
+    import pandas as pd
+
+    return [{k: _plain(v) if not isinstance(v, dict) else v for k, v in r.items()}
+            for r in frame.astype(object).where(pd.notna(frame), None).to_dict("records")]  # fmt: skip
+
+
+def _fund(row: dict, detail: bool = False) -> m.Fund:
+    current = None
+    if row.get("parse_status") is not None:
+        current = m.Grade(release_version=row["release_version"], as_of=row["as_of"],
+                          grade=row["grade"], scores=row["scores"], reasoning=row["reasoning"],
+                          parse_status=row["parse_status"])  # fmt: skip
+    fields = {k: row.get(k) for k in ("fund_id", "fund_name", "category", "company")}
+    if not detail:
+        return m.Fund(**fields, current=current)
+    extra = ("manager", "inception_date", "currency", "benchmark_id", "expense_ratio", "aum")
+    return m.FundDetail(**fields, current=current, **{k: row.get(k) for k in extra})
+
+
+def _one_fund(con, client_id: str, fund_id: str) -> dict:
+    from store.releases import current_grades
+
+    rows = _records(current_grades(con, client_id, fund_id))
+    if not rows:
+        raise ApiError(404, f"fund {fund_id} not found")
+    return rows[0]
+
+
+def _release(con, client_id: str, version: int) -> dict:
+    from store.releases import get_release
+
+    release = get_release(con, client_id, version)
+    if release is None:
+        raise ApiError(404, f"release {version} not found")
+    return release
+
+
+_ERRORS = {status: {"model": m.ErrorResponse} for status in (401, 404, 413, 422, 429)}
+
+FundId = Annotated[str, Path(min_length=1, max_length=64, description="a fund id of this client")]
+Version = Annotated[int, Path(ge=1, le=1_000_000, description="a release number of this client")]
+Session = Annotated[tuple, Depends(_session)]
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.get("/v1/health", response_model=m.Health, tags=["meta"])
+    def health() -> m.Health:
+        """Liveness; needs no key."""
+        return m.Health(status="ok", api_version=API_VERSION)
+
+    @app.get("/v1/funds", response_model=m.FundList, responses=_ERRORS, tags=["funds"])
+    def list_funds(session: Session) -> m.FundList:
+        """This client's funds with their grade in the latest release."""
+        from store.releases import current_grades
+
+        con, client_id = session
+        rows = _records(current_grades(con, client_id))
+        version = next((r["release_version"] for r in rows if r["release_version"]), None)
+        return m.FundList(funds=[_fund(r) for r in rows], release_version=version)
+
+    @app.get("/v1/funds/{fund_id}", response_model=m.FundDetail, responses=_ERRORS,
+             tags=["funds"])  # fmt: skip
+    def get_fund(fund_id: FundId, session: Session) -> m.FundDetail:
+        """One fund of this client with its facts and its latest published grade."""
+        con, client_id = session
+        return _fund(_one_fund(con, client_id, fund_id), detail=True)
+
+    @app.get("/v1/funds/{fund_id}/evaluations", response_model=m.FundEvaluations,
+             responses=_ERRORS, tags=["funds"])  # fmt: skip
+    def fund_evaluations(fund_id: FundId, session: Session) -> m.FundEvaluations:
+        """The fund's graded rows across this client's releases, oldest first."""
+        from store.releases import grade_history
+
+        con, client_id = session
+        _one_fund(con, client_id, fund_id)
+        rows = _records(grade_history(con, client_id, fund_id))
+        return m.FundEvaluations(
+            fund_id=fund_id,
+            evaluations=[m.Evaluation(release_version=r.pop("version"), **r) for r in rows],
+        )
+
+    @app.get("/v1/releases", response_model=m.ReleaseList, responses=_ERRORS, tags=["releases"])
+    def list_releases(session: Session) -> m.ReleaseList:
+        """This client's releases, newest first."""
+        from store.releases import list_releases as listed
+
+        con, client_id = session
+        return m.ReleaseList(releases=[m.Release(**r) for r in _records(listed(con, client_id))])
+
+    @app.get("/v1/releases/{version}", response_model=m.ReleaseDetail, responses=_ERRORS,
+             tags=["releases"])  # fmt: skip
+    def get_release(version: Version, session: Session) -> m.ReleaseDetail:
+        """One release of this client with its frozen evaluation rows."""
+        from store.releases import release_rows
+
+        con, client_id = session
+        release = _release(con, client_id, version)
+        rows = [m.ReleaseRow(**r) for r in _records(release_rows(con, client_id, version))]
+        return m.ReleaseDetail(**release, evaluations=rows)
+
+    @app.get("/v1/releases/{version}/methodology", response_model=m.Methodology,
+             responses=_ERRORS, tags=["releases"])  # fmt: skip
+    def release_methodology(version: Version, session: Session) -> m.Methodology:
+        """The methodology version a release was graded under."""
+        from store.releases import methodology_of
+
+        con, client_id = session
+        _release(con, client_id, version)
+        found = methodology_of(con, client_id, version)
+        try:
+            body = json.loads(found["body"]) if found["body"] else None
+        except ValueError:
+            body = None
+        return m.Methodology(methodology_id=found["methodology_id"], version=found["version"],
+                             body=body if isinstance(body, dict) else None)  # fmt: skip
+
+    @app.post("/v1/funds/{fund_id}/live-evaluation", response_model=m.LiveEvaluation,
+              responses={**_ERRORS, 409: {"model": m.ErrorResponse},
+                         503: {"model": m.ErrorResponse}}, tags=["funds"])  # fmt: skip
+    def live(
+        request: Request,
+        fund_id: FundId,
+        session: Session,
+        body: Annotated[m.LiveRequest | None, Body()] = None,
+    ) -> m.LiveEvaluation:
+        """Grade one fund now with this client's approved model (labelled live; never stored)."""
+        from engine.live import LiveError, live_evaluation
+
+        con, client_id = session
+        _one_fund(con, client_id, fund_id)
+        request.state.con = None  # the file is free while the model generates
+        app.state.lease.release(con)
+        try:
+            answer = live_evaluation(
+                app.state.home, client_id, fund_id,
+                max_new_tokens=body.max_new_tokens if body else None,
+            )  # fmt: skip
+        except LiveError as exc:
+            status = {"not_found": 404, "no_model": 409, "no_data": 409}.get(exc.code, 503)
+            raise ApiError(status, str(exc), exc.code if status != 404 else "not_found") from exc
+        return m.LiveEvaluation(**answer)
+
+
+def create_app(home: Home, settings: ApiSettings | None = None) -> FastAPI:
+    """The API over `home`'s store (migrated once here; each request opens the file briefly)."""
+    from store.db import connect
+
+    settings = settings or ApiSettings.from_env()
+    with connect(home, settings.busy_timeout_s):
+        pass
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.lease.start()
+        app.state.audit.start()
+        yield
+        await run_in_threadpool(app.state.audit.stop)
+        await run_in_threadpool(app.state.lease.stop)
+
+    app = FastAPI(
+        title="LEARN-GRPO client API",
+        version=API_VERSION,
+        description="Published fund grades for client institutions (docs/clients-format.md).",
+        lifespan=lifespan,
+    )
+    app.state.home, app.state.settings = home, settings
+    app.state.buckets = TokenBuckets(settings.rate_per_s, settings.burst)
+    app.state.audit = AuditBuffer(home, settings)
+    app.state.lease = FileLease(home, settings)
+    _install_errors(app)
+    _install_guard(app)
+    _add_routes(app)
+    return app
+
+
+def serve(home: Home, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API with uvicorn until interrupted (one process; audit flushed at the end)."""
+    import uvicorn
+
+    uvicorn.run(create_app(home), host=host, port=port, log_level="warning", workers=1)
