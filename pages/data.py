@@ -55,7 +55,11 @@ with upload_tab:
     if len(pending) > 1 and st.button(
         t("btn_load_all", n=len(pending)), type="primary", key="data_load_all"
     ):
-        for file in pending:
+        bar = st.progress(0.0)
+        for i, file in enumerate(pending):
+            bar.progress(
+                i / len(pending), t("loading_file", i=i + 1, n=len(pending), name=file.name)
+            )
             commit(file)
         st.rerun()
 

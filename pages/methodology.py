@@ -462,9 +462,11 @@ def editor(base: dict) -> None:
         st.warning(t("meth_problems", n=len(problems)), icon=":material/block:")
     else:
         st.success(t("meth_valid"), icon=":material/verified:")
-    row = st.columns([3, 2, 1, 1], vertical_alignment="bottom")
+    row = st.columns([3, 2, 2, 2], vertical_alignment="bottom")  # room for the button labels
     note = row[0].text_input(t("meth_f_note"), key=key("note"), placeholder=t("meth_note_hint"))
-    user = row[1].text_input(t("meth_f_user"), ui.user_name(), key="meth_user")
+    user = row[1].text_input(
+        t("meth_f_user"), ui.user_name(), key="meth_user", disabled=ui.logged_in()
+    )
     save = row[2].button(
         t("meth_btn_save"), type="primary", disabled=bool(problems), key="meth_save"
     )
@@ -477,7 +479,7 @@ def editor(base: dict) -> None:
         key="meth_export",
     )
     if save:
-        save_document(doc, note.strip() or None, user.strip() or "analyst")
+        save_document(doc, note.strip() or None, ui.author(user))
 
 
 def save_document(doc: dict, note: str | None, user: str) -> None:

@@ -21,6 +21,7 @@ from workbench.i18n import fmt_num, t
 ALL = "__all__"
 INVALID = "invalid"
 ACTIVE = ("queued", "running")
+WATCH_S = 2.0  # how often a running evaluation's progress is polled
 
 # ---------------------------------------------------------------- helpers
 
@@ -81,7 +82,7 @@ def act(action: str, fund: dict, evaluation: dict, **fields) -> None:
         action,
         ai_grade=None if fund["invalid"] else fund["grade"],
         evaluation_id=evaluation["evaluation_id"],
-        created_by=st.session_state.get("rev_user") or ui.user_name(),
+        created_by=ui.author(st.session_state.get("rev_user")),
         **fields,
     )
     if done is not None:
@@ -116,7 +117,7 @@ def accept_filtered(rows: pd.DataFrame, evaluation: dict) -> None:
         rows[["fund_id"]].assign(ai_grade=rows["grade"].where(~rows["invalid"])),
         evaluation["as_of"],
         evaluation_id=evaluation["evaluation_id"],
-        created_by=st.session_state.get("rev_user") or ui.user_name(),
+        created_by=ui.author(st.session_state.get("rev_user")),
         weight=float(st.session_state.get("rev_accept_weight", feedback.ACCEPT_WEIGHT)),
         where="bulk",
     )
@@ -131,7 +132,10 @@ def accept_filtered(rows: pd.DataFrame, evaluation: dict) -> None:
 
 
 def retrain(parent: str, evaluation: dict) -> None:
-    done = attempt(feedback.retrain, ui.home(), parent, as_of=evaluation["as_of"], where="retrain")
+    done = attempt(
+        feedback.retrain, ui.home(), parent, as_of=evaluation["as_of"], where="retrain",
+        created_by=ui.author(st.session_state.get("rev_user")),
+    )  # fmt: skip
     if done is not None:
         text = t("rev_retrain_done", run=done["run_id"], n=len(done["feedback_ids"]), parent=parent)
         flash("success", text, "retrain")
@@ -146,7 +150,7 @@ def evaluate(spec: str, scope: str) -> None:
         ui.home(),
         spec,
         selection=scope,
-        created_by=st.session_state.get("rev_user") or ui.user_name(),
+        created_by=ui.author(st.session_state.get("rev_user")),
         where="evaluate",
     )
     if evaluation_id is not None:
@@ -177,6 +181,19 @@ def evaluation_form(runs: list[dict], expanded: bool) -> None:
         st.caption(t("rev_evaluate_cli", command=f"python -m workbench evaluate --model {spec}"))
 
 
+def watch_evaluation(evaluation_id: str) -> None:
+    """A background evaluation's progress, polled (a fragment); the page reruns once it ends."""
+    from engine.evaluation import status as evaluation_status
+
+    now = ui.guarded(evaluation_status, ui.home(), evaluation_id)
+    if now is None:
+        return
+    if now.get("state") not in ACTIVE:
+        st.rerun()
+    done, total = int(now.get("done") or 0), int(now.get("total") or 0)
+    st.progress(min(float(now.get("progress") or 0.0), 1.0), text=f"{done} / {total}")
+
+
 # ---------------------------------------------------------------- sections
 
 
@@ -198,8 +215,14 @@ def agreement_section(rows: pd.DataFrame, rules: pd.Series, evaluation: dict) ->
     for column, key in zip(
         columns, ("n", "exact", "within_one", "mae", "qwk", "invalid_share"), strict=True
     ):
-        value = fmt_num(figures["n"]) if key == "n" else views.figure_text(figures, key)
-        column.metric(t(f"rev_fig_{key}"), value)
+        if key == "n":
+            column.metric(t(f"rev_fig_{key}"), fmt_num(figures["n"]))
+            continue
+        # the interval on its own line: beside the figure it was cut off ('100.0% (100.0%–…')
+        column.metric(
+            t(f"rev_fig_{key}"), views.figure_text({**figures, "ci": {}}, key),
+            views.figure_interval(figures, key), delta_color="off", delta_arrow="off",
+        )  # fmt: skip
     st.caption(t("rev_invalid_rule"))
     left, right = st.columns([2, 3])
     left.plotly_chart(views.confusion_chart(figures["confusion"]), key="rev_confusion")
@@ -386,13 +409,14 @@ chosen = top[1].selectbox(
     t("rev_evaluation"), list(records), format_func=lambda e: views.evaluation_label(records[e]),
     key="rev_evaluation",
 )  # fmt: skip
-top[2].text_input(t("rev_user"), ui.user_name(), key="rev_user")
+top[2].text_input(t("rev_user"), ui.user_name(), key="rev_user", disabled=ui.logged_in())
 evaluation = records[chosen]
 if evaluation["state"] != "finished":
     st.info(t("rev_not_finished", state=views.state_text(evaluation["state"]),
               message=evaluation.get("message") or ""), icon=":material/hourglass_top:")  # fmt: skip
     if evaluation["state"] in ACTIVE:
         st.button(t("rev_refresh"), key="rev_refresh", icon=":material/refresh:")
+        st.fragment(watch_evaluation, run_every=WATCH_S)(chosen)
 
 rows = ui.read_from("engine.feedback", "review_table", chosen)
 if rows.empty:

@@ -124,8 +124,9 @@ def sweep_form(blocked: bool) -> None:
         return
     with st.status(t("sweep_starting", n=len(points)), expanded=False) as box:
         record = ui.guarded_training(
-            sweep.launch, ui.home(), base, sorted(generations), weight_sets
-        )
+            sweep.launch, ui.home(), base, sorted(generations), weight_sets,
+            created_by=ui.user_name(),
+        )  # fmt: skip
         if record is None:
             box.update(label=t("sweep_failed"), state="error", expanded=True)
             return

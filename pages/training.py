@@ -17,16 +17,18 @@ import streamlit as st
 from engine import runs
 from engine.models import PRESETS, split_thinking
 from engine.run_config import (
+    ALGORITHMS,
     AUTO_SWITCH,
     DEVICES,
     LANGUAGES,
     LOSS_TYPES,
+    PROMPT_STYLES,
     SCALE_REWARDS,
     RunConfig,
     for_model,
 )
 from engine.run_folder import ACTIVE_STATES
-from engine.sweep import batch_for, weight_sum_problem
+from engine.sweep import batch_for
 from workbench import ui
 from workbench import views_training as tv
 from workbench.i18n import LANGS, TEXT, fmt_num, run_help, t
@@ -165,6 +167,7 @@ def settings_form(spec: str, choice: str, versions, dates: list[str], usable: bo
             key="train_language",
         )  # fmt: skip
         st.markdown(f"**{t('tf_section_training')}**")
+        algorithm = setting(st, "algorithm", base.algorithm, mk, choices=ALGORITHMS)
         row = st.columns(4)
         sft_steps = setting(row[0], "sft_steps", base.sft_steps, mk)
         max_steps = setting(row[1], "max_steps", base.max_steps, mk, min=1)
@@ -205,6 +208,7 @@ def settings_form(spec: str, choice: str, versions, dates: list[str], usable: bo
         "methodology_version": methodology[1],
         "as_of": as_of,
         "language": language,
+        "algorithm": algorithm,
         "sft_steps": sft_steps,
         "max_steps": max_steps,
         "learning_rate": learning_rate,
@@ -221,10 +225,7 @@ def settings_form(spec: str, choice: str, versions, dates: list[str], usable: bo
         changes["per_device_train_batch_size"] = batch_for(max(2, num_generations))
     changes["generation_batch_size"] = changes["generation_batch_size"] or None
     config = for_model(spec, **changes)
-    problems = config.problems()
-    if (weight_problem := weight_sum_problem(weights)) is not None:
-        problems.insert(0, weight_problem)
-    return config, problems
+    return config, config.problems()  # reward weights: non-negative, adding up to 1
 
 
 def advanced_settings(base: RunConfig, mk: str) -> dict:
@@ -272,6 +273,9 @@ def advanced_settings(base: RunConfig, mk: str) -> dict:
     )
     row = st.columns(4)
     out["micro_batch_size"] = setting(row[0], "micro_batch_size", base.micro_batch_size, mk, min=0)
+    out["prompt_style"] = setting(
+        row[1], "prompt_style", base.prompt_style, mk, choices=PROMPT_STYLES
+    )
     st.caption(t("tf_batch_auto_help"))
     return out
 
@@ -281,7 +285,7 @@ def start_run(config: RunConfig) -> str | None:
     if ui.prepare_model(config.model) is None:
         return None
     with st.status(t("train_creating"), expanded=False) as box:
-        run_id = ui.guarded_training(runs.create_run, ui.home(), config)
+        run_id = ui.guarded_training(runs.create_run, ui.home(), config, created_by=ui.user_name())
         if run_id is None:
             box.update(label=t("train_create_failed"), state="error", expanded=True)
             return None
@@ -522,6 +526,9 @@ if st.session_state.get("train_tab") not in (*TABS.values(), None):  # the langu
         if old in (t(f"train_tab_{tab_id}", lang) for lang in LANGS):
             st.session_state["train_tab"] = TABS[tab_id]
 watching = st.query_params.get("run") or any(r.get("state") in ACTIVE_STATES for r in listed)
+# The default is part of the tabs' identity: keep it on the tab shown, or a run that stops or
+# finishes while watched would throw the analyst back to the New run tab.
+watching = watching or st.session_state.get("train_tab") == TABS["watch"]
 new_tab, watch = st.tabs(
     list(TABS.values()),
     default=TABS["watch" if watching else "new"],

@@ -132,7 +132,7 @@ def test_blank_invalid_weight_shows_its_json_path_blocks_save_and_the_fix_saves_
     versions = _versions(home)
     assert list(versions["version"]) == [1]
     assert versions["note"].iloc[0] == "첫 초안"
-    assert versions["created_by"].iloc[0] == "analyst"
+    assert versions["created_by"].iloc[0] == "single-user"  # no users: single-user mode
     shown = _frame_with(at, t("meth_c_version", "ko"))
     assert list(shown[t("meth_c_version", "ko")]) == [1]
     assert list(shown[t("meth_c_note", "ko")]) == ["첫 초안"]

@@ -198,7 +198,7 @@ def test_accept_keep_and_comment_buttons_record_one_row_each(review_home):
     assert trail["grade_after"].iloc[0] == valid["grade"] and trail["weight"].iloc[0] == 0.5
     assert trail["grade_after"].iloc[1] == valid["expert_grade"]
     assert trail["comment"].iloc[2] == "운용역 교체 확인 필요"
-    assert (trail["created_by"] == "analyst").all() and (
+    assert (trail["created_by"] == "single-user").all() and (  # no users: single-user mode
         trail["evaluation_id"] == "eval-0001"
     ).all()
 

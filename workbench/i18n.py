@@ -36,14 +36,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # home
     "home_intro": (
-        "이 워크벤치는 펀드 기준가격·벤치마크·전문가 등급·정성평가 자료를 한 곳에 모아 "
-        "수익률과 위험 지표를 같은 방법으로 계산해 보여줍니다. "
-        "다음 단계에서는 이 자료와 평가 방법론으로 언어모델을 GRPO로 학습시켜, "
-        "전문가처럼 등급과 근거를 제시하도록 가르칩니다.",
-        "This workbench gathers fund NAVs, benchmarks, expert ratings and qualitative "
-        "assessments in one place and computes return and risk indicators the same way for "
-        "every fund. In the next stages it uses this data and the rating methodology to train "
-        "a language model with GRPO, so that it proposes grades and reasons like the experts.",
+        "이 워크벤치는 사내 펀드평가 방법론을 작은 언어모델에 강화학습(GRPO)으로 가르치고, "
+        "모델이 매긴 등급을 우리 애널리스트의 등급과 나란히 비교해 검증합니다. "
+        "펀드 자료와 전문가 등급을 올리고, 방법론 PDF를 규칙으로 바꾸고, 학습시킨 뒤, "
+        "불일치를 검토해 피드백으로 다시 학습시키는 순서로 진행합니다.",
+        "This workbench teaches a small language model your house's fund-rating methodology "
+        "by reinforcement learning (GRPO) and checks the model's grades against your own "
+        "analysts'. You load fund data and expert ratings, turn the methodology PDF into rules, "
+        "train, then review the disagreements and retrain with your feedback.",
     ),
     "loaded_header": ("적재된 데이터", "What is loaded"),
     "m_funds": ("펀드", "Funds"),
@@ -85,7 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Everything needed is loaded. Open the fund explorer to check each fund's indicators "
         "and ratings.",
     ),
-    "btn_load_demo": ("데모 데이터 불러오기", "Load the demo data"),
+    "btn_load_demo": ("데모 둘러보기", "Explore the demo"),
     "demo_help": (
         "합성 펀드 {n}개와 벤치마크, 등급, 정성평가를 생성해 적재합니다 (1분 이내).",
         "Generates and loads {n} synthetic funds with benchmarks, ratings and qualitative "
@@ -99,6 +99,43 @@ TEXT: dict[str, tuple[str, str]] = {
     "demo_failed": ("데모 데이터를 만들지 못했습니다", "Could not build the demo data"),
     "link_upload": ("내 데이터 올리기 →", "Upload your own data →"),
     "link_explore": ("펀드 탐색기 열기 →", "Open the fund explorer →"),
+    "home_welcome": ("시작하기", "Getting started"),
+    "home_demo_header": ("데모 둘러보기", "Explore the demo"),
+    "home_own_header": ("내 데이터로 시작하기", "Start with your own data"),
+    "home_own_help": (
+        "펀드 기본정보, 기준가격, 벤치마크, 전문가 등급 파일(CSV, 엑셀; 한글 헤더 가능)을 "
+        "데이터 화면에서 올립니다. 파일마다 미리보기를 확인한 뒤 적재합니다.",
+        "Upload your fund list, NAVs, benchmark levels and expert ratings (CSV or Excel; "
+        "Korean headers are fine) on the Data page. Each file is previewed before it is loaded.",
+    ),
+    "link_own_data": ("내 데이터로 시작하기 →", "Start with your own data →"),
+    "home_nothing_loaded": (
+        "아직 적재된 자료가 없습니다. 위에서 데모를 불러오거나 파일을 올리면 숫자가 채워집니다.",
+        "Nothing is loaded yet. Load the demo or upload files above and these counts fill in.",
+    ),
+    "home_loop_header": ("학습 단계", "Where the loop stands"),
+    "next_methodology": (
+        "평가방법론이 없습니다. 방법론 PDF를 올려 규칙(JSON)으로 추출하고 저장하십시오.",
+        "There is no methodology yet. Upload the methodology PDF, extract its rules (JSON) "
+        "and save them.",
+    ),
+    "next_train": (
+        "자료와 방법론이 준비되었습니다. 학습 화면에서 첫 학습을 시작하십시오.",
+        "Data and methodology are ready. Start a first training run on the Training page.",
+    ),
+    "next_wait_run": (
+        "학습 실행 {runs}개가 아직 끝나지 않았습니다. 학습 이력에서 진행 상황을 확인하십시오 "
+        "(다른 화면으로 가도 학습은 계속됩니다).",
+        "{runs} training runs have not finished yet. Follow them on the Runs page (training "
+        "goes on while you use other pages).",
+    ),
+    "next_review": (
+        "완료된 학습이 {n}개 있습니다. 검토 화면에서 모델 등급을 평가하고 전문가 등급과 비교하십시오.",
+        "{n} training runs have finished. Evaluate the model on the Review page and compare "
+        "its grades with the experts'.",
+    ),
+    "link_runs": ("학습 이력 보기 →", "Follow the runs →"),
+    "link_review": ("모델 등급 검토하기 →", "Review the model's grades →"),
     # data page
     "data_title": ("데이터", "Data"),
     "tab_upload": ("업로드", "Upload"),
@@ -141,6 +178,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "row_problem": ("{row}행: {message}", "row {row}: {message}"),
     "btn_load": ("데이터베이스에 적재", "Load into the database"),
     "btn_load_all": ("유효한 파일 {n}개 모두 적재", "Load all {n} valid files"),
+    "loading_file": (
+        "적재 중 {i}/{n}: {name} (큰 파일은 시간이 걸립니다)",
+        "Loading {i}/{n}: {name} (large files take a while)",
+    ),
     "load_ok": (
         "{name}: {kind} {rows}행 적재 — 신규 {inserted}, 변경 {replaced}, 동일 {unchanged}",
         "{name}: {rows} {kind} rows loaded — {inserted} inserted, {replaced} replaced, "
@@ -718,6 +759,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tf_use_vllm": ("vLLM 생성", "vLLM generation"),
     "tf_gradient_checkpointing": ("그래디언트 체크포인팅", "Gradient checkpointing"),
     "tf_micro_batch_size": ("마이크로 배치 크기", "Micro-batch size"),
+    "tf_prompt_style": ("프롬프트 형식", "Prompt form"),
     "rw_json_format": ("형식", "Format"),
     "rw_evaluation_accuracy": ("정확도", "Accuracy"),
     "rw_reasoning_quality": ("근거", "Reasoning"),
@@ -1240,6 +1282,217 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
 }
 TEXT.update(REVIEW_TEXT)
 
+# Users, log-in, the admin page and the client dashboard (workbench/auth.py, pages/admin.py,
+# pages/client_dashboard.py, workbench/views_client.py): key -> (Korean, English)
+ACCESS_TEXT: dict[str, tuple[str, str]] = {
+    # log-in
+    "auth_title": ("로그인", "Log in"),
+    "auth_name": ("사용자 이름", "User name"),
+    "auth_password": ("비밀번호", "Password"),
+    "auth_submit": ("로그인", "Log in"),
+    "auth_missing": ("사용자 이름과 비밀번호를 입력하십시오.", "Enter a user name and a password."),
+    "auth_bad": (
+        "사용자 이름 또는 비밀번호가 맞지 않습니다.",
+        "The user name or the password is wrong.",
+    ),
+    "auth_slow": (
+        "실패가 반복되어 다음 시도는 {s}초 뒤에 할 수 있습니다.",
+        "After repeated failures the next try is possible in {s} s.",
+    ),
+    "auth_throttled": (
+        "로그인 실패가 너무 많습니다. {s}초 뒤에 다시 시도하십시오.",
+        "Too many failed log-ins. Try again in {s} s.",
+    ),
+    "auth_disabled": (
+        "이 사용자는 사용 중지되었습니다. 관리자에게 문의하십시오.",
+        "This user is disabled. Ask an administrator.",
+    ),
+    "auth_help": (
+        "계정이 없으면 관리자에게 요청하십시오. 관리자는 `python -m workbench user add NAME "
+        "--role analyst|admin|client`로 사용자를 만듭니다.",
+        "No account? Ask an administrator; they add users with `python -m workbench user add "
+        "NAME --role analyst|admin|client`.",
+    ),
+    "auth_forbidden": (
+        "이 페이지를 볼 권한이 없습니다.",
+        "You are not allowed to see this page.",
+    ),
+    "auth_as": ("**{name}** ({role})", "**{name}** ({role})"),
+    "auth_logout": ("로그아웃", "Log out"),
+    "auth_role_analyst": ("애널리스트", "analyst"),
+    "auth_role_admin": ("관리자", "admin"),
+    "auth_role_client": ("위탁사", "client"),
+    "auth_single_user_short": ("단일 사용자 모드 (로그인 없음)", "Single-user mode (no log-in)"),
+    "auth_single_user": (
+        "단일 사용자 모드: 사용자가 아직 없어 로그인 없이 열려 있으며, 모든 기록은 "
+        "'{user}'의 이름으로 남습니다. 로그인을 켜려면 관리자 페이지에서 사용자를 추가하거나 "
+        "`python -m workbench user add NAME --role admin` (또는 `python -m workbench init "
+        "--admin`)을 실행하십시오.",
+        "Single-user mode: there are no users yet, so the app is open without log-in and every "
+        "write is recorded as '{user}'. To turn log-in on, add a user on the Admin page or run "
+        "`python -m workbench user add NAME --role admin` (or `python -m workbench init --admin`).",
+    ),
+    "nav_admin": ("관리", "Admin"),
+    "nav_client": ("위탁사 대시보드", "Client dashboard"),
+    # admin page
+    "adm_title": (
+        "관리: 사용자 · 위탁사 · 모델 · 릴리스 · API 기록",
+        "Admin: users, clients, models, releases, API log",
+    ),
+    "adm_tab_users": ("사용자", "Users"),
+    "adm_tab_clients": ("위탁사와 API 키", "Clients and API keys"),
+    "adm_tab_models": ("모델 승인", "Model registry"),
+    "adm_tab_releases": ("릴리스", "Releases"),
+    "adm_tab_audit": ("API 감사 기록", "API audit log"),
+    "adm_secret_once": (
+        "이 값은 지금 한 번만 표시되며 저장되지 않습니다. 지금 안전한 곳에 옮겨 두십시오.",
+        "Shown only this once and never stored: copy it somewhere safe now.",
+    ),
+    "adm_no_users": (
+        "사용자가 없습니다 (단일 사용자 모드). 첫 관리자를 추가하면 로그인이 켜집니다.",
+        "No users (single-user mode). Adding a first admin turns log-in on.",
+    ),
+    "adm_user_add": ("사용자 추가", "Add user"),
+    "adm_role": ("역할", "Role"),
+    "adm_client_for_user": ("위탁사 (위탁사 사용자만)", "Client (client users only)"),
+    "adm_password_optional": (
+        "비밀번호 (비우면 자동 생성)",
+        "Password (blank: generate one)",
+    ),
+    "adm_user_added": ("사용자 '{name}'을(를) 추가했습니다.", "User '{name}' added."),
+    "adm_pick_user": ("사용자", "User"),
+    "adm_disable": ("사용 중지", "Disable"),
+    "adm_enable": ("다시 사용", "Enable"),
+    "adm_reset_password": ("비밀번호 재설정", "Reset password"),
+    "adm_password_reset": (
+        "'{name}'의 새 일회용 비밀번호:",
+        "New one-time password of '{name}':",
+    ),
+    "adm_no_clients": ("등록된 위탁사가 없습니다.", "No clients yet."),
+    "adm_client_create": ("위탁사 등록", "Create client"),
+    "adm_client_name": ("위탁사 이름", "Client name"),
+    "adm_client_company": (
+        "운용사의 모든 펀드 (선택)",
+        "All funds of a management company (optional)",
+    ),
+    "adm_client_funds": (
+        "또는 펀드코드 (쉼표로 구분)",
+        "Or fund ids (comma-separated)",
+    ),
+    "adm_client_created": (
+        "위탁사 {id} 등록 (펀드 {n}개). API 키:",
+        "Client {id} created ({n} funds). API key:",
+    ),
+    "adm_keys": ("API 키", "API keys"),
+    "adm_client_edit": ("{id}의 펀드와 상태", "Funds and state of {id}"),
+    "adm_client_funds_pick": ("이 위탁사가 보는 펀드", "Funds this client sees"),
+    "adm_save_funds": ("펀드 저장", "Save funds"),
+    "adm_funds_saved": ("{id}: 펀드 {n}개 저장.", "{id}: {n} funds saved."),
+    "adm_disable_client": ("위탁사 사용 중지 (키 정지)", "Disable client (keys stop)"),
+    "adm_enable_client": ("위탁사 다시 사용", "Enable client"),
+    "adm_pick_client": ("위탁사", "Client"),
+    "adm_pick_key": ("사용 중인 키", "Active key"),
+    "adm_revoke_key": ("키 폐기", "Revoke key"),
+    "adm_new_key": ("새 키 발급", "New key"),
+    "adm_key_created": ("{id}의 새 API 키:", "New API key of {id}:"),
+    "adm_all_clients": ("모든 위탁사", "all clients"),
+    "adm_no_models": ("아직 승인 기록이 없습니다.", "No model has been promoted yet."),
+    "adm_promote": ("모델 승인 · 퇴역", "Approve or retire a model"),
+    "adm_run": ("학습 실행 (완료된 것)", "Training run (finished)"),
+    "adm_scope": ("대상", "For"),
+    "adm_reason": ("사유", "Reason"),
+    "adm_approve": ("승인", "Approve"),
+    "adm_retire": ("퇴역", "Retire"),
+    "adm_history": ("승인 이력", "Promotion history"),
+    "adm_no_releases": ("발행된 릴리스가 없습니다.", "No release has been published."),
+    "adm_publish": ("릴리스 발행", "Publish a release"),
+    "adm_as_of": ("기준일 (비우면 최신)", "As of (blank: latest)"),
+    "adm_note": ("메모", "Note"),
+    "adm_published": (
+        "{id}의 릴리스 {version} 발행 (펀드 {n}개).",
+        "Release {version} of {id} published ({n} funds).",
+    ),
+    "adm_status": ("응답 코드", "Status"),
+    "adm_all_statuses": ("전체", "all"),
+    "adm_path_contains": ("경로에 포함", "Path contains"),
+    "adm_audit_rows": ("{n}건", "{n} calls"),
+    # client dashboard
+    "cl_title": ("{name} 펀드 평가", "Fund ratings for {name}"),
+    "cl_empty": (
+        "아직 발행된 평가가 없습니다. 분석팀이 첫 릴리스를 발행하면 여기에 표시됩니다.",
+        "No ratings have been published yet. They appear here once the analysts publish the "
+        "first release.",
+    ),
+    "cl_release": ("릴리스", "Release"),
+    "cl_release_label": ("릴리스 {version}", "Release {version}"),
+    "cl_latest": (" (최신)", " (latest)"),
+    "cl_as_of": ("평가 기준일", "As of"),
+    "cl_published": ("발행일", "Published"),
+    "cl_funds": ("펀드", "Funds"),
+    "cl_model": ("모델", "Model"),
+    "cl_methodology": ("평가방법론", "Methodology"),
+    "cl_tab_funds": ("펀드별 등급", "Grades"),
+    "cl_tab_fund": ("펀드 상세", "Fund detail"),
+    "cl_tab_distribution": ("등급 분포", "Grade distribution"),
+    "cl_tab_methodology": ("평가방법론 요약", "Methodology summary"),
+    "cl_fund_id": ("펀드코드", "Fund id"),
+    "cl_fund_name": ("펀드명", "Fund name"),
+    "cl_category": ("유형", "Category"),
+    "cl_no_category": ("(유형 없음)", "(no category)"),
+    "cl_grade": ("등급", "Grade"),
+    "cl_reasoning": ("근거", "Reasoning"),
+    "cl_criterion": ("평가항목", "Criterion"),
+    "cl_score": ("점수", "Score"),
+    "cl_download_csv": ("CSV 내려받기", "Download CSV"),
+    "cl_download_xlsx": ("Excel 내려받기", "Download Excel"),
+    "cl_pick_fund": ("펀드", "Fund"),
+    "cl_published_result": ("발행된 평가 (릴리스 {version})", "Published (release {version})"),
+    "cl_live_result": ("실시간 재평가", "Live re-evaluation"),
+    "cl_live_help": (
+        "승인된 모델을 이 펀드의 최신 지표로 지금 다시 실행합니다. 결과는 참고용이며 발행된 "
+        "평가를 바꾸지 않습니다.",
+        "Runs the approved model now on the fund's latest indicators. The result is for "
+        "reference and never replaces the published rating.",
+    ),
+    "cl_reevaluate": ("지금 재평가", "Re-evaluate now"),
+    "cl_live_running": ("모델 실행 중…", "Running the model…"),
+    "cl_live_badge": ("실시간 결과 (발행되지 않음)", "Live result (not published)"),
+    "cl_live_facts": (
+        "모델 {run} · 기준일 {as_of} · {ms} ms · 해석 {status}",
+        "Model {run} · as of {as_of} · {ms} ms · parse {status}",
+    ),
+    "cl_history": ("릴리스별 등급 이력", "Grade history over releases"),
+}
+TEXT.update(ACCESS_TEXT)
+
+# comparison report (Validation page) and the RL method of a run
+REPORT_TEXT: dict[str, tuple[str, str]] = {
+    "tf_algorithm": ("강화학습 방법", "RL method"),
+    "val_tab_report": ("비교 보고서", "Comparison report"),
+    "val_rep_intro": (
+        "여러 평가(GRPO·RLOO 실행, 예열만 한 모델, 학습 전 모델, 규칙 기반, 표 형식 기준모델)를 모두가 "
+        "등급을 매긴 같은 펀드에서 비교합니다: 전문가와의 일치, 일관성, 읽을 수 없는 답의 비율, 학습 비용. "
+        "결과는 인터넷 없이 열리는 HTML 파일 하나입니다.",
+        "Compare evaluations (GRPO and RLOO runs, warm-up only, untrained, rule-based, tabular "
+        "baseline) on the funds all of them graded: agreement with the experts, consistency, "
+        "invalid-output rate, training cost. The result is one HTML file that opens offline.",
+    ),
+    "val_rep_choose": ("비교할 평가", "Evaluations to compare"),
+    "val_rep_lang": ("보고서 언어", "Report language"),
+    "val_rep_build": ("보고서 만들기", "Build the report"),
+    "val_rep_download": ("HTML 보고서 내려받기", "Download the HTML report"),
+    "val_rep_none": (
+        "끝난 평가가 없습니다. 검토 페이지에서 평가를 실행하십시오.",
+        "No finished evaluation yet. Run one on the Review page.",
+    ),
+    "val_rep_done": (
+        "{n}개 펀드(모든 평가자가 같은 펀드)로 비교했습니다. 가장 잘 맞는 평가자: {best}.",
+        "Compared on {n} funds (the same for every evaluator). Best agreement: {best}.",
+    ),
+    "val_rep_cli": ("터미널에서는: `{command}`", "From a terminal: `{command}`"),
+}
+TEXT.update(REPORT_TEXT)
+
 
 def current_lang() -> str:
     """The session's language ('ko' or 'en'); Korean outside a Streamlit session."""
@@ -1335,6 +1588,8 @@ RUN_HELP_KO: dict[str, str] = {
     "max_completion_length": "답안의 최대 토큰 수; 더 긴 답안은 잘려서 읽을 수 없게 됩니다.",
     "temperature": "샘플링 온도: 높을수록 답안이 다양해집니다.",
     "beta": "모델이 시작점에서 너무 멀어지지 않게 하는 KL 페널티 (0 = 없음, 참조 모델 불필요).",
+    "prompt_style": "프롬프트 형식: full(방법론 전체와 펀드 지표 표; 실제 모델) 또는 compact(기준마다 한 줄; 내장 소형 모델은 긴 프롬프트를 읽지 못합니다).",
+    "algorithm": "예열 뒤의 강화학습 방법: grpo(그룹 상대 이점) 또는 rloo(나머지 답의 평균을 기준선으로, TRL RLOOTrainer); 보상은 같습니다.",
     "loss_type": "GRPO 손실 공식 (dapo: TRL 기본값, 길이 편향 없음; grpo: 원 논문).",
     "scale_rewards": "보상 정규화 방식: 그룹의 편차(group), 배치의 편차(batch) 또는 없음(none).",
     "reward_weights": "각 보상(형식, 정확도, 근거, 일관성)의 가중치, 합계 1.",

@@ -121,8 +121,27 @@ def scores(methodology_id: str, version: int) -> pd.DataFrame:
 
 
 def user_name() -> str:
-    """Who is working: `st.session_state["user"]` when a page set it, else "analyst"."""
-    return str(st.session_state.get("user") or "analyst")
+    """Who is working: the logged-in user; in single-user mode `st.session_state["user"]` when
+    a page set it, else "single-user" (`workbench/auth.py`)."""
+    from store.users import SINGLE_USER
+    from workbench import auth
+
+    return auth.user_name() or str(st.session_state.get("user") or SINGLE_USER)
+
+
+def author(typed: str | None = None) -> str:
+    """The name a write records: always the logged-in user; in single-user mode the name typed
+    in the page's "who" field, else `user_name()`."""
+    from workbench import auth
+
+    return auth.user_name() or (typed or "").strip() or user_name()
+
+
+def logged_in() -> bool:
+    """True when a user is logged in (the pages' "who" fields are then fixed to that user)."""
+    from workbench import auth
+
+    return auth.user_name() is not None
 
 
 def after_write() -> None:
@@ -150,8 +169,9 @@ def guarded(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 # ---------------------------------------------------------------- shell widgets
 
 
-def sidebar() -> dict | None:
-    """Language switch, the state folder and the demo badge; returns the store summary."""
+def sidebar(show_home: bool = True) -> dict | None:
+    """Language switch, the state folder (unless `show_home` is False: client users) and the
+    demo badge; returns the store summary."""
     with st.sidebar:
         st.radio(
             t("lang_label"),
@@ -163,7 +183,8 @@ def sidebar() -> dict | None:
         state = read("summary", stop=False)
         if state and state["synthetic"]:
             st.badge(t("demo_badge"), icon=":material/science:", color="orange")
-        st.caption(t("home_path", path=home().root))
+        if show_home:
+            st.caption(t("home_path", path=home().root))
     return state
 
 
@@ -248,7 +269,10 @@ def preview(path: str, kind: str | None, sheet: str | None, name: str) -> dict:
 def commit_upload(path: str, kind: str | None, sheet: str | None, name: str) -> dict:
     """Ingest one saved upload; {'result': IngestResult dict} or {'error': details}."""
     try:
-        result = ingest_file(home(), Path(path), kind, sheet=sheet, source="ui", display_name=name)
+        result = ingest_file(
+            home(), Path(path), kind, sheet=sheet, source="ui", display_name=name,
+            created_by=user_name(),
+        )  # fmt: skip
     except IngestError as exc:
         return {"error": exc_details(exc)}
     except StoreBusyError as exc:
@@ -293,7 +317,12 @@ def show_preview(parsed: Any, rows: pd.DataFrame) -> None:
             st.caption(t("p_no_ignored"))
     with right:
         st.markdown(f"**{t('p_first_rows', n=min(PREVIEW_ROWS, parsed.rows))}**")
-        st.dataframe(rows, hide_index=True)
+        dates = {  # ISO dates, not '2020-06-22 00:00:00'
+            c: st.column_config.DateColumn(c, format="YYYY-MM-DD")
+            for c in rows.columns
+            if pd.api.types.is_datetime64_any_dtype(rows[c])
+        }
+        st.dataframe(rows, hide_index=True, column_config=dates)
 
 
 # ---------------------------------------------------------------- layout

@@ -59,7 +59,10 @@ def model_status_text(state: str, run_id: str | None) -> str:
         return t(f"rev_model_{state}")
     if state == "finished":
         return t("rev_model_in", run=run_id)
-    return t("rev_model_running", run=run_id, state=state)
+    from workbench.i18n import TEXT
+
+    shown = t(f"state_{state}") if f"state_{state}" in TEXT else state  # 'queued' in Korean too
+    return t("rev_model_running", run=run_id, state=shown)
 
 
 def fund_list(frame: pd.DataFrame, rules: pd.Series, status: list[tuple]) -> pd.DataFrame:
@@ -98,6 +101,14 @@ def figure_text(figures: dict, key: str) -> str:
     if low is not None and high is not None:
         text += f" ({_figure(key, low)}–{_figure(key, high)})"
     return text
+
+
+def figure_interval(figures: dict, key: str) -> str | None:
+    """A figure's 95 % interval alone, '(55.1%–68.3%)', or None (a metric's second line)."""
+    low, high = (figures.get("ci") or {}).get(key, [None, None])
+    if low is None or high is None:
+        return None
+    return f"({_figure(key, low)}–{_figure(key, high)})"
 
 
 def comparison_table(pairs: list[tuple[str, dict]]) -> pd.DataFrame:
