@@ -167,6 +167,7 @@ def main() -> int:
     parser.add_argument("--eval-funds", type=int, default=24)
     parser.add_argument("--num-generations", type=int)
     parser.add_argument("--max-completion-length", type=int)
+    parser.add_argument("--warmup-share", type=float)
     parser.add_argument("--home", help="keep the demo store here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -191,6 +192,7 @@ def main() -> int:
             ("max_steps", args.steps),
             ("num_generations", args.num_generations),
             ("max_completion_length", args.max_completion_length),
+            ("warmup_share", args.warmup_share),
         ):
             if value is not None:
                 changes[key] = value
@@ -222,6 +224,8 @@ def main() -> int:
                     "learning_rate",
                     "sft_learning_rate",
                     "eval_max_funds",
+                    "warmup_share",
+                    "prompt_style",
                 )
             },  # fmt: skip
             "state": result["status"]["state"],

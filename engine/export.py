@@ -34,8 +34,8 @@ RESULT_COLUMNS = [
 ]  # fmt: skip
 FIGURES = ("n", "valid", "exact", "within_one", "mae", "qwk", "spearman", "invalid_share")
 SETTINGS_IN_CARD = (
-    "model", "algorithm", "language", "seed", "sft_steps", "max_steps", "learning_rate",
-    "num_generations", "max_completion_length", "temperature", "beta", "loss_type",
+    "model", "algorithm", "language", "prompt_style", "seed", "sft_steps", "max_steps",
+    "learning_rate", "num_generations", "max_completion_length", "temperature", "beta", "loss_type",
     "scale_rewards", "reward_weights", "lora", "lora_r", "parent_run_id", "feedback_ids",
 )  # fmt: skip
 

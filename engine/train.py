@@ -434,11 +434,15 @@ class RunTrainer:
         self.eval_rows = data.get("validation", [])[: config.eval_max_funds]
         if not data.get("train"):
             raise TrainingError("the snapshot has no training funds")
+        from engine.warmup import phase_rows
+
+        share = config.warmup_share if config.sft_steps > 0 else 1.0
+        sft_rows, rl_rows = phase_rows(data["train"], share, config.seed)
         if config.sft_steps > 0 and not is_complete(folder.sft_model):
-            if self.run_sft(base, data["train"]) == "stopped":
+            if self.run_sft(base, sft_rows) == "stopped":
                 return "stopped"
         start = folder.sft_model if is_complete(folder.sft_model) else base
-        return self.run_rl(start, data["train"])
+        return self.run_rl(start, rl_rows)
 
     def run_sft(self, base: Path, train_rows: list[dict]) -> str:
         from trl import SFTConfig, SFTTrainer

@@ -15,6 +15,7 @@ best guess and never looks at the fund.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from typing import Any
@@ -133,3 +134,19 @@ def sft_examples(rows: list[dict], *, thinking: bool = False, balance: bool = Tr
     """The warm-up's examples: one per training row, rarer grades repeated (`balanced_rows`)."""
     chosen = balanced_rows(rows) if balance else list(rows)
     return [sft_example(row, thinking=thinking) for row in chosen]
+
+
+def phase_rows(rows: list[dict], share: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """(warm-up rows, RL rows) of the training split.
+
+    With `share` 1 both phases see every fund. Below 1 a seeded `share` of the funds goes to the
+    warm-up and the others to the RL phase: funds whose worked answers the model never copied,
+    so its answers on them still differ within a group and the rewards can tell them apart.
+    """
+    if share >= 1 or len(rows) < 2:
+        return rows, rows
+    ranked = sorted(
+        rows, key=lambda r: hashlib.sha256(f"{seed}:{r['fund_id']}".encode()).hexdigest()
+    )
+    cut = min(len(rows) - 1, max(1, round(len(rows) * share)))
+    return ranked[:cut], ranked[cut:]

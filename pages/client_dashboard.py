@@ -72,6 +72,7 @@ with tab_funds:
         mime="text/csv",
         icon=":material/download:",
         key="cl_csv",
+        on_click="ignore",
     )
     right.download_button(
         t("cl_download_xlsx"),
@@ -80,6 +81,7 @@ with tab_funds:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
         key="cl_xlsx",
+        on_click="ignore",
     )
 
 with tab_fund:

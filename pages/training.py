@@ -276,6 +276,7 @@ def advanced_settings(base: RunConfig, mk: str) -> dict:
     out["prompt_style"] = setting(
         row[1], "prompt_style", base.prompt_style, mk, choices=PROMPT_STYLES
     )
+    out["warmup_share"] = setting(row[2], "warmup_share", base.warmup_share, mk, step=0.05)
     st.caption(t("tf_batch_auto_help"))
     return out
 

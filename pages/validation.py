@@ -155,12 +155,15 @@ def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
         tables = _tables(stamp, chosen)
         a, b, c = st.columns(3)
         a.download_button(t("val_exp_csv_results"), export.csv_bytes(tables["results"]),
-                          f"{chosen}-results.csv", "text/csv", key="val_dl_results")  # fmt: skip
+                          f"{chosen}-results.csv", "text/csv", key="val_dl_results",
+                          on_click="ignore")  # fmt: skip
         b.download_button(t("val_exp_csv_agreement"), export.csv_bytes(tables["agreement"]),
-                          f"{chosen}-agreement.csv", "text/csv", key="val_dl_agreement")  # fmt: skip
+                          f"{chosen}-agreement.csv", "text/csv", key="val_dl_agreement",
+                          on_click="ignore")  # fmt: skip
         c.download_button(
             t("val_exp_excel"), export.excel_bytes(tables), f"{chosen}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="val_dl_xlsx",
+            on_click="ignore",
         )  # fmt: skip
     st.subheader(t("val_exp_model"))
     runs = runs_with_model()
@@ -222,7 +225,7 @@ def report_tab(evaluations: pd.DataFrame) -> None:
         st.success(t("val_rep_done", n=data["n_funds"], best=data["verdict"].get("best") or "–"))
         st.download_button(
             t("val_rep_download"), built[2].encode("utf-8"), "comparison-report.html",
-            "text/html", key="val_rep_download", icon=":material/download:",
+            "text/html", key="val_rep_download", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 from engine.output import parse_output
-from engine.warmup import balanced_rows, sft_examples, sft_target
+from engine.warmup import balanced_rows, phase_rows, sft_examples, sft_target
 
 SYSTEM = '{"scores": {"sharpe_3y": n, "esg": n}, "grade": n, "reasoning": "..."}'
 
@@ -83,3 +83,33 @@ def test_target_gives_the_scores_before_the_grade_in_the_templates_order() -> No
     assert list(data["scores"]) == ["sharpe_3y", "esg"]
     assert text.index('"scores"') < text.index('"grade"')
     assert "0.07(백분위 70)" in data["reasoning"]
+
+
+def test_a_warmup_share_deals_each_fund_to_one_phase_the_same_way_every_time() -> None:
+    rows = [_row(i, 1 + i % 5) for i in range(40)]
+    sft, rl = phase_rows(rows, 0.5, seed=0)
+    assert len(sft) == 20 and len(rl) == 20
+    assert {r["fund_id"] for r in sft}.isdisjoint(r["fund_id"] for r in rl)
+    assert {r["fund_id"] for r in sft + rl} == {r["fund_id"] for r in rows}
+    again = phase_rows(list(reversed(rows)), 0.5, seed=0)
+    assert [r["fund_id"] for r in again[0]] == [r["fund_id"] for r in sft]
+    other = phase_rows(rows, 0.5, seed=1)
+    assert {r["fund_id"] for r in other[0]} != {r["fund_id"] for r in sft}
+
+
+def test_a_full_share_gives_both_phases_every_fund_and_a_tiny_share_keeps_one_each() -> None:
+    rows = [_row(i, 3) for i in range(10)]
+    assert phase_rows(rows, 1.0, seed=0) == (rows, rows)
+    sft, rl = phase_rows(rows, 0.01, seed=0)
+    assert len(sft) == 1 and len(rl) == 9
+    sft, rl = phase_rows(rows, 0.99, seed=0)
+    assert len(sft) == 9 and len(rl) == 1
+
+
+def test_a_warmup_share_outside_0_to_1_is_refused() -> None:
+    from engine.run_config import for_model
+
+    assert for_model("builtin-tiny", warmup_share=0.5).problems() == []
+    for bad in (0, 1.5, -0.2):
+        problems = for_model("builtin-tiny", warmup_share=bad).problems()
+        assert f"warmup_share must be above 0 and at most 1, got {bad!r}" in problems
