@@ -566,6 +566,25 @@ class RunTrainer:
 # ---------------------------------------------------------------- final figures
 
 
+def step_pace(train_events: list[dict]) -> float | None:
+    """Wall seconds per RL step from the train events' times (generation included, which TRL's
+    own `step_time` counts for GRPO but not for RLOO); a pause longer than ten typical steps (a
+    stop and resume) is left out. None with fewer than two steps."""
+    points = [
+        (e["step"], parse_time(e.get("time"))) for e in train_events if e.get("time") is not None
+    ]
+    gaps = [
+        (t2 - t1) / (s2 - s1)
+        for (s1, t1), (s2, t2) in zip(points, points[1:], strict=False)
+        if s2 > s1 and t1 is not None and t2 is not None
+    ]
+    if not gaps:
+        return None
+    typical = sorted(gaps)[len(gaps) // 2]
+    kept = [g for g in gaps if g <= 10 * max(typical, 1.0)]
+    return sum(kept) / len(kept)
+
+
 def final_figures(folder: RunFolder) -> dict[str, Any]:
     """What a finished run reports: rewards at the end, agreement after warm-up and at the end."""
     events, _ = folder.read_events()
@@ -587,7 +606,7 @@ def final_figures(folder: RunFolder) -> dict[str, Any]:
         "grpo_steps": train[-1]["step"] if train else 0,
         "reward": mean("reward"),
         "rewards": {k.split("/")[1]: mean(k) for k in reward_keys},
-        "sec_per_grpo_step": mean("step_time"),
+        "sec_per_grpo_step": step_pace(train) or mean("step_time"),
         "agreement_before_grpo": {
             k: v
             for k, v in (evals.get("sft") or evals.get("untrained") or {}).items()

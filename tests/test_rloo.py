@@ -75,3 +75,17 @@ def test_cli_train_takes_the_algorithm_and_refuses_others_in_one_line(tmp_path, 
     code = main(["train", "--home", str(tmp_path), "--algorithm", "ppo"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "invalid choice: 'ppo'" in err and "\n" not in err
+
+
+def test_the_step_pace_is_wall_clock_between_steps_and_skips_a_stop() -> None:
+    from engine.train import step_pace
+
+    def at(step: int, second: int) -> dict:
+        return {"step": step, "time": f"2026-11-25T10:{second // 60:02d}:{second % 60:02d}+00:00"}
+
+    steady = [at(1, 0), at(2, 4), at(3, 8), at(4, 12)]
+    assert step_pace(steady) == 4.0
+    # stopped after step 4 and resumed ten minutes later: the pause is not a step's cost
+    resumed = [*steady, at(5, 12 + 600), at(6, 616), at(7, 620)]
+    assert step_pace(resumed) == 4.0
+    assert step_pace([at(1, 0)]) is None
