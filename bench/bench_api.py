@@ -27,7 +27,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +44,7 @@ from store import evaluations as stored  # noqa: E402
 from store.db import connect, open_connection  # noqa: E402
 from store.home import Home  # noqa: E402
 from store.runs import insert_run  # noqa: E402
+from tests.test_api_support import free_port, start_api, stop_api  # noqa: E402
 
 DEMO_YEARS = 4
 
@@ -77,32 +77,6 @@ def build_store(home: Home, n_funds: int, n_releases: int) -> tuple[str, list[st
             stored.insert_evaluation(con, row, results)
             releases.publish(con, made["client_id"], by="bench")
     return made["key"], funds
-
-
-def start_api(home: Home, port: int) -> subprocess.Popen:
-    import httpx2
-
-    env = {**os.environ, "WORKBENCH_HOME": str(home.root), "WORKBENCH_API_RATE": "1e9",
-           "WORKBENCH_API_BURST": "1e9"}  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-m", "workbench", "api", "--port", str(port)],
-                              env=env, cwd=REPO)  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the API did not start")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -226,14 +200,16 @@ def live(home: Home, client_id: str, fund: str, model: str, folder: Path, repeat
 def load_part(out: dict, home: Home, key: str, client_id: str, funds: list[str], args) -> None:
     """The API under load and the same query from DuckDB, with their ratios, into `out`."""
     port = free_port()
-    server = start_api(home, port)
+    # no rate limit: the load is bounded by the client threads, not by the key's bucket
+    server = start_api(
+        home, port, timeout_s=120, WORKBENCH_API_RATE="1e9", WORKBENCH_API_BURST="1e9"
+    )
     try:
         load(port, key, funds, 100, 4)  # warm-up: imports, first connections
         out["api"] = load(port, key, funds, args.requests, args.concurrency)
         print(f"api: {out['api']}", file=sys.stderr, flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_api(server)
     out["duckdb"] = direct(home, client_id, funds, min(args.requests, 1000))
     print(f"duckdb: {out['duckdb']}", file=sys.stderr, flush=True)
     api_rps = out["api"]["requests_per_s"]

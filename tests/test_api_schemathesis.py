@@ -3,60 +3,25 @@ bodies as documented (schemathesis CLI against `python -m workbench api` in a su
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx2
 import pytest
 
 from store import clients, registry, releases
 from store.db import connect
-from tests.test_api_support import add_evaluation, add_run, fund_ids
+from tests.test_api_support import (
+    add_evaluation,
+    add_run,
+    free_port,
+    fund_ids,
+    start_api,
+    stop_api,
+)
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_api(home, port: int, **env: str) -> subprocess.Popen:
-    """`python -m workbench api` on 127.0.0.1:port over `home`, answering /v1/health."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "workbench", "api", "--port", str(port)],
-        env={**os.environ, "WORKBENCH_HOME": str(home.root), **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the API exited: {server.stderr.read()[-2000:]}")
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the API did not answer within 60 s")
-
-
-def stop_api(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=15)
 
 
 @pytest.mark.slow

@@ -8,8 +8,14 @@ runs recorded in `runs` and evaluations by them written straight into `evaluatio
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 
 import duckdb
+import httpx2
 import pandas as pd
 
 from store import evaluations as stored_evaluations
@@ -86,3 +92,42 @@ def fund_ids(con: duckdb.DuckDBPyConnection, n: int | None = None) -> list[str]:
     """The demo's fund ids, sorted (the first n)."""
     rows = con.execute("SELECT fund_id FROM funds ORDER BY fund_id").fetchall()
     return [r[0] for r in rows][:n]
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_api(home, port: int, timeout_s: float = 60, **env: str) -> subprocess.Popen:
+    """`python -m workbench api` on 127.0.0.1:port over `home`, answering /v1/health."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "api", "--port", str(port)],
+        env={**os.environ, "WORKBENCH_HOME": str(home.root), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the API exited: {server.stderr.read()[-2000:]}")
+        try:
+            if httpx2.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx2.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"the API did not answer within {timeout_s:.0f} s")
+
+
+def stop_api(server: subprocess.Popen) -> None:
+    """End the API process (terminate, then kill after 15 s)."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=15)
