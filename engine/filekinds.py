@@ -13,7 +13,7 @@ class Column:
     """One canonical column: its value type and whether a row may leave it empty."""
 
     name: str
-    type: str  # text | date | number | positive | nonneg | grade
+    type: str  # id | text | date | number | positive | nonneg | grade
     required: bool = False
 
 
@@ -43,14 +43,14 @@ KINDS: dict[str, FileKind] = {
         FileKind(
             "funds",
             (
-                Column("fund_id", "text", True),
+                Column("fund_id", "id", True),
                 Column("fund_name", "text", True),
                 Column("category", "text"),
-                Column("company", "text"),
+                Column("company", "id"),
                 Column("manager", "text"),
                 Column("inception_date", "date"),
                 Column("currency", "text"),
-                Column("benchmark_id", "text"),
+                Column("benchmark_id", "id"),
                 Column("expense_ratio", "nonneg"),
                 Column("aum", "nonneg"),
             ),
@@ -62,7 +62,7 @@ KINDS: dict[str, FileKind] = {
         FileKind(
             "nav",
             (
-                Column("fund_id", "text", True),
+                Column("fund_id", "id", True),
                 Column("date", "date", True),
                 Column("nav", "positive", True),
             ),
@@ -74,7 +74,7 @@ KINDS: dict[str, FileKind] = {
         FileKind(
             "benchmarks",
             (
-                Column("benchmark_id", "text", True),
+                Column("benchmark_id", "id", True),
                 Column("date", "date", True),
                 Column("level", "positive", True),
                 Column("benchmark_name", "text"),
@@ -95,7 +95,7 @@ KINDS: dict[str, FileKind] = {
         FileKind(
             "ratings",
             (
-                Column("fund_id", "text", True),
+                Column("fund_id", "id", True),
                 Column("as_of", "date", True),
                 Column("grade", "grade", True),
                 Column("analyst", "text"),
@@ -110,9 +110,9 @@ KINDS: dict[str, FileKind] = {
         FileKind(
             "qualitative",
             (
-                Column("subject_id", "text", True),
+                Column("subject_id", "id", True),
                 Column("as_of", "date", True),
-                Column("criterion_id", "text", True),
+                Column("criterion_id", "id", True),
                 Column("score", "grade", True),
                 Column("note", "text"),
             ),
@@ -155,7 +155,7 @@ _HEADER_LOOKUP = {
     spelling: canonical for canonical, spellings in SYNONYMS.items() for spelling in spellings
 }
 _SCORE_HEADER = re.compile(r"^\s*score[\s_]+(?P<criterion>[A-Za-z0-9_]+)\s*$", re.IGNORECASE)
-_CRITERION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_CRITERION_ID = re.compile(r"[a-z][a-z0-9_]{0,56}")  # score_<id> stays a 63-char SQL name
 
 
 def normalise_header(header: str) -> str:
@@ -168,7 +168,7 @@ def canonical_name(header: str) -> str | None:
     score = _SCORE_HEADER.match(str(header))
     if score:
         criterion = score.group("criterion").lower()
-        if _CRITERION_ID.match(criterion):
+        if _CRITERION_ID.fullmatch(criterion):
             return SCORE_PREFIX + criterion
     found = _HEADER_LOOKUP.get(normalise_header(header))
     if found:

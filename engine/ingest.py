@@ -18,6 +18,7 @@ from engine.ingest_checks import collect_problems, preview_file, raise_if_proble
 from engine.ingest_read import DEFAULT_MAX_BYTES, IngestError, ParsedFile, read_file, sha256_of
 from store.db import connect, scalar, transaction
 from store.home import Home
+from store.sql_names import quote_name, quote_names
 
 __all__ = ["IngestError", "IngestResult", "ParsedFile", "ingest_file", "preview_file", "read_file"]
 
@@ -69,12 +70,13 @@ def _upsert(
     con: duckdb.DuckDBPyConnection, source: str, table: str, key: list[str], columns: list[str]
 ) -> tuple[int, int, int]:
     """Write the rows of `source` that are new or differ; return (inserted, replaced, unchanged)."""
-    cols = ", ".join(f'"{c}"' for c in columns)
+    cols = quote_names(columns)
+    source, table = quote_name(source), quote_name(table)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE changed AS "
         f"SELECT {cols} FROM {source} EXCEPT SELECT {cols} FROM {table}"
     )
-    join = " AND ".join(f't."{k}" = c."{k}"' for k in key)
+    join = " AND ".join(f"t.{quote_name(k)} = c.{quote_name(k)}" for k in key)
     total = scalar(con, f"SELECT count(*) FROM {source}")
     changed = scalar(con, "SELECT count(*) FROM changed")
     inserted = scalar(
@@ -84,8 +86,10 @@ def _upsert(
     values = [c for c in columns if c not in key]
     action = "DO NOTHING"
     if values:
-        action = "DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in values)
-    keys = ", ".join(f'"{k}"' for k in key)
+        action = "DO UPDATE SET " + ", ".join(
+            f"{quote_name(c)} = excluded.{quote_name(c)}" for c in values
+        )
+    keys = quote_names(key)
     con.execute(
         f"INSERT INTO {table} ({cols}) SELECT {cols} FROM changed ON CONFLICT ({keys}) {action}"
     )
@@ -102,7 +106,9 @@ def _write(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> tuple[int, int
                 "WHERE company IS NOT NULL ON CONFLICT DO NOTHING"
             )
         columns = [_TABLE_COLUMN.get(c, c) for c in present]
-        select = ", ".join(f'"{c}" AS "{_TABLE_COLUMN.get(c, c)}"' for c in present)
+        select = ", ".join(
+            f"{quote_name(c)} AS {quote_name(_TABLE_COLUMN.get(c, c))}" for c in present
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT {select} FROM incoming")
         return _upsert(con, "rows_in", "funds", ["fund_id"], columns)
     if kind == "benchmarks":
@@ -131,14 +137,14 @@ def _write_ratings(
     con: duckdb.DuckDBPyConnection, parsed: ParsedFile, present: list[str]
 ) -> tuple[int, int, int]:
     """Ratings and their per-criterion scores; a rating whose scores changed counts as replaced."""
-    cols = ", ".join(f'"{c}"' for c in present)
+    cols = quote_names(present)
     con.execute(f"CREATE OR REPLACE TEMP TABLE rows_in AS SELECT {cols} FROM incoming")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE scores_in "
         "(fund_id VARCHAR, as_of DATE, criterion_id VARCHAR, score DOUBLE)"
     )
     for criterion in parsed.score_criteria:
-        column = f'"{SCORE_PREFIX}{criterion}"'
+        column = quote_name(SCORE_PREFIX + criterion)
         con.execute(
             f"INSERT INTO scores_in SELECT fund_id, as_of, ?, {column} FROM incoming "
             f"WHERE {column} IS NOT NULL",
@@ -209,7 +215,9 @@ def ingest_file(
     name = display_name or path.name
     parsed: ParsedFile | None = None
     try:
-        mem, parsed = read_file(path, kind, sheet=sheet, display_name=name, max_bytes=max_bytes)
+        mem, parsed = read_file(
+            path, kind, sheet=sheet, display_name=name, max_bytes=max_bytes, tmp_dir=home.tmp
+        )
         try:
             stage(mem, parsed)
             incoming = mem.sql("SELECT * FROM stage").to_arrow_table()

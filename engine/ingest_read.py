@@ -10,17 +10,35 @@ import csv
 import hashlib
 import os
 import tempfile
+import time
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from engine.filekinds import KINDS, SCORE_PREFIX, describe_kinds, infer_kind, map_headers
 from store.db import scalar
+from store.sql_names import quote_name
 
 DEFAULT_MAX_BYTES = int(float(os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "200")) * 1024 * 1024)
 SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """The most work one upload may cost before it is refused."""
+
+    max_columns: int = 200
+    max_header_chars: int = 200
+    max_xlsx_unpacked_bytes: int = int(
+        float(os.environ.get("WORKBENCH_MAX_XLSX_UNPACKED_MB", "64")) * 1024 * 1024
+    )
+    max_seconds: float = float(os.environ.get("WORKBENCH_MAX_READ_SECONDS", "60"))
 
 
 class IngestError(ValueError):
@@ -79,14 +97,20 @@ def _sniff_format(head: bytes, name: str) -> str:
         raise IngestError(name, "old binary Excel (.xls) is not supported: save it as .xlsx")
     if head.startswith(b"%PDF"):
         raise IngestError(name, "this is a PDF; upload fund data as CSV, Excel or Parquet")
-    if b"\x00" in head[:SNIFF_BYTES]:
-        raise IngestError(name, "not a CSV, Excel (.xlsx) or Parquet file")
     return "csv"
 
 
-def _detect_encoding(path: Path, name: str) -> str:
+def _detect_encoding(data: bytes, name: str) -> str:
     """utf-8 (with or without BOM) or cp949, decided by trying to decode the whole file."""
-    data = path.read_bytes()
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        row = data.count(b"\n", 0, nul) + 1
+        raise IngestError(
+            name,
+            "not a CSV, Excel (.xlsx) or Parquet file: it contains a NUL byte",
+            [(row, "", "NUL byte in the file")],
+            1,
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     for encoding in ("utf-8", "cp949"):
@@ -104,81 +128,176 @@ def _detect_delimiter(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _load_csv(mem: duckdb.DuckDBPyConnection, path: Path, name: str) -> tuple[str, str]:
-    encoding = _detect_encoding(path, name)
-    source = path
-    tmp: Path | None = None
+def _position(index: int) -> str:
+    """The SQL name of a file's column by its position: headers never become SQL text."""
+    return f"c{index}"
+
+
+def _check_headers(headers: list[str], name: str, limits: ReadLimits) -> list[str]:
+    if len(headers) > limits.max_columns:
+        raise IngestError(
+            name,
+            f"the file has {len(headers):,} columns, over the limit of {limits.max_columns}; "
+            "keep only the columns the workbench reads",
+        )
+    cleaned = []
+    for index, header in enumerate(headers):
+        text = "" if header is None else str(header).strip()
+        if len(text) > limits.max_header_chars:
+            raise IngestError(
+                name,
+                f"the header of column {index + 1} is {len(text):,} characters long, over the "
+                f"limit of {limits.max_header_chars}",
+            )
+        cleaned.append(text or f"column{index + 1}")
+    return cleaned
+
+
+def _load_csv(
+    mem: duckdb.DuckDBPyConnection, path: Path, name: str, limits: ReadLimits, tmp_dir: Path | None
+) -> tuple[list[str], str, str]:
+    data = path.read_bytes()
+    encoding = _detect_encoding(data, name)
+    text = data.decode(encoding)
+    del data
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        raise IngestError(name, "the file is empty")
+    delimiter = _detect_delimiter(first_line)
+    headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r")], delimiter=delimiter))
+    headers = _check_headers(headers, name, limits)
+    source, tmp = path, None
     if encoding == "cp949":
-        fd, tmp_name = tempfile.mkstemp(suffix=".csv")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        tmp.write_text(path.read_bytes().decode("cp949"), encoding="utf-8")
-        source = tmp
+        if tmp_dir is not None:
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        source = tmp = Path(tmp_name)
+    del text
     try:
-        with source.open(encoding="utf-8-sig") as handle:
-            first_line = handle.readline()
-        if not first_line.strip():
-            raise IngestError(name, "the file is empty")
-        delimiter = _detect_delimiter(first_line)
+        columns = {_position(i): "VARCHAR" for i in range(len(headers))}
         try:
             mem.execute(
                 "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = false, all_varchar = true,"
                 " delim = ?, quote = '\"', escape = '\"', auto_detect = false,"
                 " columns = ?, skip = 1, null_padding = true)",
-                [str(source), delimiter, _csv_columns(first_line, delimiter)],
+                [str(source), delimiter, columns],
             )
         except duckdb.Error as exc:
             raise IngestError(name, f"could not read the CSV: {_first_line(exc)}") from exc
-        return encoding, delimiter
+        return headers, encoding, delimiter
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-
-
-def _csv_columns(first_line: str, delimiter: str) -> dict[str, str]:
-    headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r\n")], delimiter=delimiter))
-    columns: dict[str, str] = {}
-    for index, header in enumerate(headers):
-        label = header.strip() or f"column{index + 1}"
-        while label in columns:
-            label += "_"
-        columns[label] = "VARCHAR"
-    return columns
 
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:300]
 
 
-def _load_excel(mem: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str | None) -> None:
+def _check_xlsx_size(path: Path, name: str, limits: ReadLimits) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit (a 'zip bomb')."""
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(name, f"could not open the Excel file: {_first_line(exc)}") from exc
+    if unpacked > limits.max_xlsx_unpacked_bytes:
+        raise IngestError(
+            name,
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MiB, over the "
+            f"{limits.max_xlsx_unpacked_bytes / 2**20:,.0f} MiB limit; save the sheet as CSV",
+        )
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _load_excel(
+    mem: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str | None, limits: ReadLimits
+) -> list[str]:
+    _check_xlsx_size(path, name, limits)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise IngestError(name, f"could not open the Excel file: {_first_line(exc)}") from exc
-    with book:
-        if sheet is not None and sheet not in book.sheet_names:
-            raise IngestError(
-                name, f"no sheet named '{sheet}'; the sheets are: {', '.join(book.sheet_names)}"
-            )
-        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.dropna(how="all")
-    mem.register("excel_frame", frame)
-    mem.execute("CREATE TABLE raw AS SELECT * FROM excel_frame")
-    mem.unregister("excel_frame")
-
-
-def _load_parquet(mem: duckdb.DuckDBPyConnection, path: Path, name: str) -> None:
     try:
-        mem.execute("CREATE TABLE raw AS SELECT * FROM read_parquet(?)", [str(path)])
+        if sheet is not None and sheet not in book.sheetnames:
+            raise IngestError(
+                name, f"no sheet named '{sheet}'; the sheets are: {', '.join(book.sheetnames)}"
+            )
+        rows = book[sheet] if sheet is not None else book.worksheets[0]
+        deadline = time.monotonic() + limits.max_seconds
+        values = rows.iter_rows(values_only=True, max_col=limits.max_columns + 1)
+        header_row = next(values, None)
+        if header_row is None:
+            raise IngestError(name, "the sheet is empty")
+        header_cells = list(header_row)
+        while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
+            header_cells.pop()
+        if not header_cells:
+            raise IngestError(name, "the first row of the sheet holds no headers")
+        headers = _check_headers(header_cells, name, limits)
+        cells: list[list[str | None]] = [[] for _ in headers]
+        for number, row in enumerate(values, start=2):
+            if number % 1000 == 0 and time.monotonic() > deadline:
+                raise IngestError(
+                    name,
+                    f"reading the workbook took over {limits.max_seconds:.0f} s (stopped at row "
+                    f"{number:,}); save the sheet as CSV",
+                )
+            texts = [_cell_text(v) for v in row[: len(headers)]]
+            if all(t is None or not t.strip() for t in texts):
+                continue
+            texts += [None] * (len(headers) - len(texts))
+            for column, text in zip(cells, texts, strict=True):
+                column.append(text)
+    finally:
+        book.close()
+    table = pa.table(
+        {_position(i): pa.array(column, type=pa.string()) for i, column in enumerate(cells)}
+    )
+    mem.register("excel_rows", table)
+    mem.execute("CREATE TABLE raw AS SELECT * FROM excel_rows")
+    mem.unregister("excel_rows")
+    return headers
+
+
+def _load_parquet(
+    mem: duckdb.DuckDBPyConnection, path: Path, name: str, limits: ReadLimits
+) -> list[str]:
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
+    headers = _check_headers(list(schema.names), name, limits)
+    casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {_position(i)}" for i in range(len(headers)))
+    try:
+        mem.execute(f"CREATE TABLE raw AS SELECT {casts} FROM read_parquet(?)", [str(path)])
     except duckdb.Error as exc:
         raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
-    casts = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in _table_columns(mem, "raw"))
-    mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {casts} FROM raw")
+    return headers
 
 
-def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+def _refuse_nul_cells(mem: duckdb.DuckDBPyConnection, headers: list[str], name: str) -> None:
+    """A NUL character in any cell of a workbook or Parquet file refuses the file."""
+    found = " OR ".join(f"contains({_position(i)}, chr(0))" for i in range(len(headers)))
+    row = scalar(mem, f"SELECT min(rowid) FROM raw WHERE {found}")
+    if row is not None:
+        number = int(row) + 2
+        raise IngestError(
+            name, "a cell contains a NUL character", [(number, "", "NUL character in a cell")], 1
+        )
 
 
 def read_file(
@@ -188,10 +307,17 @@ def read_file(
     sheet: str | None = None,
     display_name: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ReadLimits | None = None,
+    tmp_dir: Path | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, ParsedFile]:
-    """Read `path` into an in-memory DuckDB table `raw` with canonical column names."""
+    """Read `path` into an in-memory DuckDB table `raw` with canonical column names.
+
+    Headers are mapped to canonical columns in Python; the file's own column names never
+    reach SQL text (columns are addressed by position).
+    """
     path = Path(path)
     name = display_name or path.name
+    limits = limits or ReadLimits()
     if not path.is_file():
         raise IngestError(name, "file not found")
     size = path.stat().st_size
@@ -212,12 +338,14 @@ def read_file(
     encoding = delimiter = None
     try:
         if file_format == "csv":
-            encoding, delimiter = _load_csv(mem, path, name)
+            headers, encoding, delimiter = _load_csv(mem, path, name, limits, tmp_dir)
         elif file_format == "xlsx":
-            _load_excel(mem, path, name, sheet)
+            headers = _load_excel(mem, path, name, sheet, limits)
         else:
-            _load_parquet(mem, path, name)
-        parsed = _map_raw(mem, name, kind)
+            headers = _load_parquet(mem, path, name, limits)
+        if file_format != "csv":
+            _refuse_nul_cells(mem, headers, name)
+        parsed = _map_raw(mem, headers, name, kind)
     except BaseException:
         mem.close()
         raise
@@ -226,8 +354,9 @@ def read_file(
     return mem, parsed
 
 
-def _map_raw(mem: duckdb.DuckDBPyConnection, name: str, kind: str | None) -> ParsedFile:
-    headers = _table_columns(mem, "raw")
+def _map_raw(
+    mem: duckdb.DuckDBPyConnection, headers: list[str], name: str, kind: str | None
+) -> ParsedFile:
     headers_map = map_headers(headers)
     if headers_map.duplicates:
         canonical, spelled = next(iter(headers_map.duplicates.items()))
@@ -252,13 +381,18 @@ def _map_raw(mem: duckdb.DuckDBPyConnection, name: str, kind: str | None) -> Par
             f"a {kind} file needs the column(s) {', '.join(missing)}; found {', '.join(headers)}",
         )
     allowed = {c.name for c in spec.columns}
-    keep = {
-        h: c
-        for h, c in headers_map.mapping.items()
-        if c in allowed or (spec.score_columns and c.startswith(SCORE_PREFIX))
+    chosen = {
+        index: headers_map.mapping[header]
+        for index, header in enumerate(headers)
+        if header in headers_map.mapping
+        and (
+            headers_map.mapping[header] in allowed
+            or (spec.score_columns and headers_map.mapping[header].startswith(SCORE_PREFIX))
+        )
     }
+    keep = {headers[index]: canonical for index, canonical in chosen.items()}
     ignored = [h for h in headers if h not in keep]
-    select = ", ".join(f'"{h}" AS "{c}"' for h, c in keep.items())
+    select = ", ".join(f"{_position(i)} AS {quote_name(c)}" for i, c in chosen.items())
     mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {select} FROM raw")
     rows = scalar(mem, "SELECT count(*) FROM raw")
     if rows == 0:

@@ -259,8 +259,9 @@ def preview(path: str, kind: str | None, sheet: str | None, name: str) -> dict:
     """`engine.ingest.preview_file` as plain data: {'parsed', 'rows'} or {'error'}."""
     try:
         parsed, frame = preview_file(
-            Path(path), kind, sheet=sheet, display_name=name, limit=PREVIEW_ROWS
-        )
+            Path(path), kind, sheet=sheet, display_name=name, limit=PREVIEW_ROWS,
+            tmp_dir=home().tmp,
+        )  # fmt: skip
     except IngestError as exc:
         return {"error": exc_details(exc)}
     return {"parsed": parsed, "rows": frame}
