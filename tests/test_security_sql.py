@@ -8,7 +8,9 @@ payload text ever appears in an SQL statement.
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -253,3 +255,60 @@ def test_fuzzed_headers_and_values_only_ever_raise_the_domain_error(
             continue
         assert set(parsed.mapping.values()) <= {c for c in frame.columns}
     assert not any("COPY raw TO" in sql or "ATTACH" in sql for sql in sql_log)
+
+
+# Every value interpolated into SQL text, by file: UPPER_CASE module constants are fine;
+# the lower-case names below were reviewed and are built only from canonical names passed
+# through store.sql_names.quote_name or from the file's column positions.
+REVIEWED_SQL_PIECES = {
+    "engine/ingest.py": {"cols", "source", "table", "join", "keys", "action", "select", "name",
+                         "column"},
+    "engine/ingest_checks.py": {"', '.join(exprs)", "keep", "union"},
+    "engine/ingest_read.py": {"found", "select", "casts"},
+    "store/db.py": {"sql"},  # migrations read from store/sql/, and `scalar`'s own argument
+    "store/queries.py": {"union"},  # the fixed table names of table_counts
+    "store/users.py": {"where"},  # one of two fixed clauses
+}  # fmt: skip
+SQL_CALLS = {"execute", "sql", "query", "executemany", "scalar"}
+
+
+def _sql_pieces(path: Path) -> list[tuple[int, str]]:
+    """(line, expression) for each non-literal part of an SQL statement given to DuckDB."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        index = 1 if name == "scalar" else 0
+        if name not in SQL_CALLS or len(node.args) <= index:
+            continue
+        arg = node.args[index]
+        parts = arg.values if isinstance(arg, ast.JoinedStr) else [arg]
+        for part in parts:
+            value = part.value if isinstance(part, ast.FormattedValue) else part
+            if isinstance(value, ast.Constant) or (isinstance(part, ast.Constant)):
+                continue
+            found.append((node.lineno, ast.unparse(value)))
+    return found
+
+
+def _is_constant(expression: str) -> bool:
+    """True for expressions of module constants only, e.g. `', '.join(COLUMNS)`."""
+    code = re.sub(r"'[^']*'", "", expression)
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code)) - {"join", "for", "in", "_"}
+    return bool(names) and all(n.lstrip("_").isupper() for n in names)
+
+
+def test_sql_text_is_built_only_from_constants_and_reviewed_names() -> None:
+    root = Path(__file__).resolve().parent.parent
+    unreviewed = []
+    for folder in ("engine", "store", "workbench", "pages"):
+        for path in sorted((root / folder).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            allowed = REVIEWED_SQL_PIECES.get(relative, set())
+            for line, expression in _sql_pieces(path):
+                if _is_constant(expression) or expression in allowed:
+                    continue
+                unreviewed.append(f"{relative}:{line}: {expression}")
+    assert not unreviewed, "SQL text built from unreviewed values:\n" + "\n".join(unreviewed)
