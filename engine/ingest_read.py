@@ -100,8 +100,8 @@ def _sniff_format(head: bytes, name: str) -> str:
     return "csv"
 
 
-def _detect_encoding(data: bytes, name: str) -> str:
-    """utf-8 (with or without BOM) or cp949, decided by trying to decode the whole file."""
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """(encoding, text): utf-8 (with or without BOM) or cp949, by decoding the whole file."""
     nul = data.find(b"\x00")
     if nul >= 0:
         row = data.count(b"\n", 0, nul) + 1
@@ -112,11 +112,10 @@ def _detect_encoding(data: bytes, name: str) -> str:
             1,
         )
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        return "utf-8-sig", data[3:].decode("utf-8", errors="strict")
     for encoding in ("utf-8", "cp949"):
         try:
-            data.decode(encoding)
-            return encoding
+            return encoding, data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise IngestError(name, "text is neither UTF-8 nor CP949/EUC-KR; save the CSV as UTF-8")
@@ -156,26 +155,27 @@ def _check_headers(headers: list[str], name: str, limits: ReadLimits) -> list[st
 def _load_csv(
     mem: duckdb.DuckDBPyConnection, path: Path, name: str, limits: ReadLimits, tmp_dir: Path | None
 ) -> tuple[list[str], str, str]:
-    data = path.read_bytes()
-    encoding = _detect_encoding(data, name)
-    text = data.decode(encoding)
-    del data
-    first_line = text.split("\n", 1)[0]
+    try:
+        encoding, text = _decode(path.read_bytes(), name)
+    except UnicodeDecodeError as exc:  # a BOM before bytes that are not UTF-8
+        raise IngestError(name, "text after the UTF-8 BOM is not UTF-8; save it as UTF-8") from exc
+    end = text.find("\n")
+    first_line = text[: end if end >= 0 else len(text)]
     if not first_line.strip():
         raise IngestError(name, "the file is empty")
     delimiter = _detect_delimiter(first_line)
     headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r")], delimiter=delimiter))
     headers = _check_headers(headers, name, limits)
     source, tmp = path, None
-    if encoding == "cp949":
-        if tmp_dir is not None:
-            tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        source = tmp = Path(tmp_name)
-    del text
     try:
+        if encoding == "cp949":
+            if tmp_dir is not None:
+                tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+            source = tmp = Path(tmp_name)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        del text
         columns = {_position(i): "VARCHAR" for i in range(len(headers))}
         try:
             mem.execute(
