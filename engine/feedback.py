@@ -32,7 +32,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from engine.ingest_read import IngestError
+from engine.ingest_read import (
+    DEFAULT_MAX_BYTES,
+    IngestError,
+    ReadLimits,
+    check_headers,
+    check_xlsx_size,
+)
 from store import feedback as stored
 from store.db import connect
 from store.home import Home
@@ -503,14 +509,23 @@ def retrain(
 
 
 def _read_table(path: Path, name: str) -> pd.DataFrame:
+    """The file as text columns, within the same work limits as any upload."""
+    limits = ReadLimits()
+    if path.stat().st_size > DEFAULT_MAX_BYTES:
+        raise IngestError(name, f"the file is over the {DEFAULT_MAX_BYTES / 2**20:.0f} MiB limit")
     data = path.read_bytes()
     if not data:
         raise IngestError(name, "the file is empty")
     if data.startswith(b"PK\x03\x04"):
+        check_xlsx_size(path, name, limits)
         try:
-            return pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl").dropna(how="all")
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
         except Exception as exc:
             raise IngestError(name, f"could not open the Excel file: {exc}") from exc
+        check_headers([str(c) for c in frame.columns], name, limits)
+        return frame.dropna(how="all")
+    if b"\x00" in data:
+        raise IngestError(name, "not a CSV or Excel (.xlsx) file: it contains a NUL byte")
     for encoding in ("utf-8-sig", "cp949"):
         try:
             text = data.decode(encoding)
@@ -521,6 +536,7 @@ def _read_table(path: Path, name: str) -> pd.DataFrame:
         raise IngestError(name, "text is neither UTF-8 nor CP949/EUC-KR; save the CSV as UTF-8")
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max((",", "\t", ";"), key=first.count)
+    check_headers(first.split(delimiter), name, limits)
     try:
         return pd.read_csv(
             io.StringIO(text), dtype=str, sep=delimiter, keep_default_na=False, na_values=[""]

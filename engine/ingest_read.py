@@ -132,7 +132,7 @@ def _position(index: int) -> str:
     return f"c{index}"
 
 
-def _check_headers(headers: list[str], name: str, limits: ReadLimits) -> list[str]:
+def check_headers(headers: list[str], name: str, limits: ReadLimits) -> list[str]:
     if len(headers) > limits.max_columns:
         raise IngestError(
             name,
@@ -165,7 +165,7 @@ def _load_csv(
         raise IngestError(name, "the file is empty")
     delimiter = _detect_delimiter(first_line)
     headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r")], delimiter=delimiter))
-    headers = _check_headers(headers, name, limits)
+    headers = check_headers(headers, name, limits)
     source, tmp = path, None
     try:
         if encoding == "cp949":
@@ -196,7 +196,7 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:300]
 
 
-def _check_xlsx_size(path: Path, name: str, limits: ReadLimits) -> None:
+def check_xlsx_size(path: Path, name: str, limits: ReadLimits) -> None:
     """Refuse a workbook whose parts unpack to more than the limit (a 'zip bomb')."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -226,7 +226,7 @@ def _cell_text(value: object) -> str | None:
 def _load_excel(
     mem: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str | None, limits: ReadLimits
 ) -> list[str]:
-    _check_xlsx_size(path, name, limits)
+    check_xlsx_size(path, name, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -247,7 +247,7 @@ def _load_excel(
             header_cells.pop()
         if not header_cells:
             raise IngestError(name, "the first row of the sheet holds no headers")
-        headers = _check_headers(header_cells, name, limits)
+        headers = check_headers(header_cells, name, limits)
         cells: list[list[str | None]] = [[] for _ in headers]
         for number, row in enumerate(values, start=2):
             if number % 1000 == 0 and time.monotonic() > deadline:
@@ -280,7 +280,7 @@ def _load_parquet(
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
-    headers = _check_headers(list(schema.names), name, limits)
+    headers = check_headers(list(schema.names), name, limits)
     casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {_position(i)}" for i in range(len(headers)))
     try:
         mem.execute(f"CREATE TABLE raw AS SELECT {casts} FROM read_parquet(?)", [str(path)])

@@ -226,3 +226,20 @@ def test_a_cp949_upload_keeps_its_temporary_copy_inside_home_and_removes_it(
     assert ingest_file(home, path).encoding == "cp949"
     assert [p.parent for p in made] == [home.tmp]
     assert not made[0].exists()
+
+
+def test_feedback_files_have_the_same_work_limits(home: Home, tmp_path: Path) -> None:
+    from engine.feedback import import_file
+
+    wide = write(tmp_path / "wide.csv", ",".join(f"x{i}" for i in range(5000)) + "\n1\n")
+    with pytest.raises(IngestError, match="5,000 columns, over the limit of 200"):
+        import_file(home, wide)
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"fund_id,as_of,action\nF1,2024-06-28,keep\x00\n")
+    with pytest.raises(IngestError, match="NUL byte"):
+        import_file(home, nul)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", " " * (70 * 2**20))
+    with pytest.raises(IngestError, match="over the 64 MiB limit"):
+        import_file(home, bomb)
