@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.password_policy import MIN_LENGTH, password_refusal
 from store import clients, registry, releases, users
 from workbench import auth, ui
 from workbench import views_client as vc
@@ -57,7 +58,11 @@ with tab_users:
         password = cols[3].text_input(
             t("adm_password_optional"), type="password", key="adm_new_password"
         )
-        if st.form_submit_button(t("adm_user_add"), type="primary"):
+        submitted = st.form_submit_button(t("adm_user_add"), type="primary")
+        refusal = password_refusal(password, name) if submitted and password else None
+        if refusal:
+            st.error(t(f"pw_{refusal.code}", n=MIN_LENGTH), icon=":material/block:")
+        elif submitted:
             chosen = password or users.generate_password()
             added = vc.write(
                 users.add_user, name, role, chosen,

@@ -1,36 +1,78 @@
 """Users of the app: add, list, disable/enable, set a password, verify a log-in.
 
 Passwords are hashed with argon2id (`argon2-cffi`'s `PasswordHasher`, RFC 9106 low-memory
-parameters, a random salt per hash); the plain text is never stored. Repeated failed log-ins
-slow down: after `FREE_ATTEMPTS` consecutive failures each further try must wait
-`THROTTLE_BASE_S * 2 ** (failures - FREE_ATTEMPTS)` seconds (at most `THROTTLE_MAX_S`) after the
-last failure, and a try made sooner is refused without checking the password.
+parameters, a random salt per hash); the plain text is never stored, and a new one must pass
+`engine.password_policy`. Failed log-ins are counted per typed name and client address, and per
+address over all names (`login_failures`), whether the name exists or not. After
+`free_attempts` failures each further try must wait `base_s * 2 ** (failures - free_attempts)`
+seconds (at most `max_s`) after the last failure; a try made sooner is refused without checking
+the password. An unknown name, a wrong password and a throttled try do the same argon2 work and
+give the same answers, and `login` answers every refusal no sooner than `min_refusal_s`.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 import duckdb
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.exceptions import InvalidHashError, VerificationError
 
-from store.db import scalar, transaction
+from engine.password_policy import password_refusal
+from store.db import connect, scalar, transaction
+from store.home import Home
 
 ROLES = ("analyst", "admin", "client")
 SINGLE_USER = "single-user"  # who writes while no user exists (single-user mode)
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
-MIN_PASSWORD_LENGTH = 8
-FREE_ATTEMPTS = 3
-THROTTLE_BASE_S = 2.0
-THROTTLE_MAX_S = 300.0
+LOCAL_ADDRESS = "local"  # the client address where none is known (e.g. a browser on localhost)
+KEY_LENGTH = 64  # typed names and addresses are counted by their first 64 characters
+CONFLICT_RETRIES = 8
 
 _hasher = PasswordHasher()
-# Verified against when the user is unknown, so that a wrong name costs as long as a wrong password.
+# Verified against when the user is unknown or the try is throttled, so that every refusal
+# costs one argon2 verification.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Counting failures is a read-then-write; one at a time in this process (other processes wait
+# for DuckDB's file lock).
+_COUNT_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Exponential back-off once `free_attempts` failures are counted."""
+
+    free_attempts: int
+    base_s: float = 2.0
+    max_s: float = 300.0
+
+    def wait(self, failures: int, last_failed_at: datetime | None, now: datetime) -> float:
+        """Seconds still to wait before the next try (0 when it may try now)."""
+        if failures < self.free_attempts or last_failed_at is None:
+            return 0.0
+        delay = min(self.base_s * 2 ** (failures - self.free_attempts), self.max_s)
+        return max(0.0, delay - (now - last_failed_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How log-in failures slow further tries down."""
+
+    per_name: Throttle = field(default_factory=lambda: Throttle(free_attempts=3))
+    per_address: Throttle = field(default_factory=lambda: Throttle(free_attempts=20))
+    min_refusal_s: float = 0.5  # `login` answers no refusal sooner, whatever its reason
+    forget_after_s: float = 24 * 3600.0  # failures older than this no longer count
+
+
+POLICY = LoginPolicy()
 
 PUBLIC_COLUMNS = (
     "user_name, role, client_id, disabled, failed_logins, last_login_at, password_set_at,"
@@ -74,9 +116,10 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _check_password(password: str) -> str:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+def _check_password(password: str, name: str) -> str:
+    refusal = password_refusal(password, name)
+    if refusal is not None:
+        raise UserError(refusal.message)
     return password
 
 
@@ -116,7 +159,7 @@ def add_user(
             raise UserError(f"no client '{client_id}': create it first (client create NAME)")
     elif client_id:
         raise UserError(f"only a client user belongs to a client, not a user with role {role}")
-    _check_password(password)
+    _check_password(password, name)
     if get_user(con, name) is not None:
         raise UserError(f"a user named '{name}' already exists")
     with transaction(con):
@@ -168,68 +211,169 @@ def set_disabled(con: duckdb.DuckDBPyConnection, name: str, disabled: bool) -> d
 
 
 def set_password(con: duckdb.DuckDBPyConnection, name: str, password: str) -> dict:
-    """Replace a user's password (and clear its failed log-ins)."""
+    """Replace a user's password (and forget its failed log-ins from every address)."""
     _require(con, name)
-    _check_password(password)
+    _check_password(password, name)
     with transaction(con):
         con.execute(
             "UPDATE users SET password_hash = ?, password_set_at = current_timestamp,"
             " failed_logins = 0, last_failed_at = NULL WHERE user_name = ?",
             [hash_password(password), name],
         )
+        con.execute("DELETE FROM login_failures WHERE scope = 'name' AND user_name = ?", [name])
     return _require(con, name)
 
 
-def throttle_wait(failures: int, last_failed_at: datetime | None, now: datetime) -> float:
-    """Seconds a user must still wait before the next try (0 when it may try now)."""
-    if failures < FREE_ATTEMPTS or last_failed_at is None:
-        return 0.0
-    delay = min(THROTTLE_BASE_S * 2 ** (failures - FREE_ATTEMPTS), THROTTLE_MAX_S)
-    waited = (now - last_failed_at).total_seconds()
-    return max(0.0, delay - waited)
-
-
-def verify_login(
-    con: duckdb.DuckDBPyConnection, name: str, password: str, *, now: datetime | None = None
-) -> LoginResult:
-    """Check a name and password; record the failure or the log-in.
-
-    An unknown name and a wrong password give the same answer (`bad`), after the same work.
-    """
-    now = now or datetime.now()
-    rows = con.execute(
-        "SELECT password_hash, disabled, failed_logins, last_failed_at FROM users"
-        " WHERE user_name = ?",
-        [(name or "").strip()],
-    ).fetchall()
-    if not rows:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "")
-        except VerificationError:
-            pass
-        return LoginResult(False, reason="bad")
-    stored, disabled, failures, last_failed_at = rows[0]
-    name = name.strip()
-    wait = throttle_wait(failures, last_failed_at, now)
-    if wait > 0:
-        return LoginResult(False, reason="throttled", retry_after_s=wait)
-    try:
-        _hasher.verify(stored, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+def _counted(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """`work()` in one transaction, one at a time in this process; a write-write conflict with
+    another writer of the same rows is rolled back and tried again."""
+    with _COUNT_LOCK:
+        for attempt in range(CONFLICT_RETRIES - 1):
+            try:
+                with transaction(con):
+                    return work()
+            except duckdb.TransactionException as exc:
+                if "conflict" not in str(exc).lower():
+                    raise
+                time.sleep(0.005 * 2**attempt)
         with transaction(con):
-            con.execute(
-                "UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ?"
-                " WHERE user_name = ?",
-                [now, name],
-            )
-        return LoginResult(False, reason="bad", retry_after_s=throttle_wait(failures + 1, now, now))
-    if disabled:
-        return LoginResult(False, reason="disabled")
-    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(stored) else stored
-    with transaction(con):
+            return work()
+
+
+def _reserve(
+    con: duckdb.DuckDBPyConnection, name: str, address: str, now: datetime, policy: LoginPolicy
+) -> tuple[bool, float]:
+    """(throttled, seconds to wait): count this try as a failure unless it must wait.
+
+    The try is counted before its password is checked (and forgiven if it is right), so that
+    parallel tries can never check more passwords than the throttle allows.
+    """
+
+    def work() -> tuple[bool, float]:
+        con.execute(
+            "DELETE FROM login_failures WHERE last_failed_at < ?",
+            [now - timedelta(seconds=policy.forget_after_s)],
+        )
+        rows = con.execute(
+            "SELECT scope, failures, last_failed_at FROM login_failures"
+            " WHERE address = ? AND ((scope = 'name' AND user_name = ?)"
+            " OR (scope = 'address' AND user_name = ''))",
+            [address, name],
+        ).fetchall()
+        wait = _wait(policy, {scope: (n, at) for scope, n, at in rows}, now)
+        if wait > 0:
+            return True, wait
+        counted = con.execute(
+            "INSERT INTO login_failures (scope, address, user_name, failures, last_failed_at)"
+            " VALUES ('name', ?, ?, 1, ?), ('address', ?, '', 1, ?)"
+            " ON CONFLICT DO UPDATE SET failures = login_failures.failures + 1,"
+            " last_failed_at = excluded.last_failed_at"
+            " RETURNING scope, failures, last_failed_at",
+            [address, name, now, address, now],
+        ).fetchall()
+        con.execute(
+            "UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ?"
+            " WHERE user_name = ?",
+            [now, name],
+        )
+        return False, _wait(policy, {scope: (n, at) for scope, n, at in counted}, now)
+
+    return _counted(con, work)
+
+
+def _wait(policy: LoginPolicy, counts: dict[str, tuple[int, datetime]], now: datetime) -> float:
+    """The longer of the per-name and the per-address wait for these (failures, last) counts."""
+    name_n, name_at = counts.get("name", (0, None))
+    addr_n, addr_at = counts.get("address", (0, None))
+    return max(
+        policy.per_name.wait(name_n, name_at, now), policy.per_address.wait(addr_n, addr_at, now)
+    )
+
+
+def _forgive(
+    con: duckdb.DuckDBPyConnection, name: str, address: str, now: datetime, new_hash: str
+) -> None:
+    """A good log-in: forget this name's failures from this address, take its reserved count
+    back from the address, and record the log-in."""
+
+    def work() -> None:
+        con.execute(
+            "DELETE FROM login_failures WHERE scope = 'name' AND address = ? AND user_name = ?",
+            [address, name],
+        )
+        con.execute(
+            "UPDATE login_failures SET failures = greatest(failures - 1, 0)"
+            " WHERE scope = 'address' AND address = ? AND user_name = ''",
+            [address],
+        )
         con.execute(
             "UPDATE users SET failed_logins = 0, last_failed_at = NULL, last_login_at = ?,"
             " password_hash = ? WHERE user_name = ?",
             [now, new_hash, name],
         )
+
+    _counted(con, work)
+
+
+def _hash_matches(stored: str, password: str) -> bool:
+    """Whether `password` matches the argon2 hash `stored` (one full verification either way)."""
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def verify_login(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    password: str,
+    *,
+    address: str | None = None,
+    now: datetime | None = None,
+    policy: LoginPolicy | None = None,
+) -> LoginResult:
+    """Check a name and password typed at `address`; count the failure or record the log-in.
+
+    An unknown name, a wrong password and a throttled try each verify one argon2 hash, count
+    alike and give the same answers (`bad` or `throttled` with the same wait), so none of them
+    tells whether the name exists. `disabled` is answered only to the right password.
+    """
+    now = now or datetime.now()
+    policy = policy or POLICY
+    name = (name or "").strip()[:KEY_LENGTH]
+    address = (address or LOCAL_ADDRESS).strip()[:KEY_LENGTH] or LOCAL_ADDRESS
+    password = password if isinstance(password, str) else ""
+    rows = con.execute(
+        "SELECT password_hash, disabled FROM users WHERE user_name = ?", [name]
+    ).fetchall()
+    throttled, wait = _reserve(con, name, address, now, policy)
+    if throttled:
+        _hash_matches(_DUMMY_HASH, password)
+        return LoginResult(False, reason="throttled", retry_after_s=wait)
+    stored, disabled = rows[0] if rows else (_DUMMY_HASH, False)
+    if not _hash_matches(stored, password) or not rows:
+        return LoginResult(False, reason="bad", retry_after_s=wait)
+    if disabled:
+        return LoginResult(False, reason="disabled")
+    new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(stored) else stored
+    _forgive(con, name, address, now, new_hash)
     return LoginResult(True, user=get_user(con, name))
+
+
+def login(
+    home: Home,
+    name: str,
+    password: str,
+    *,
+    address: str | None = None,
+    policy: LoginPolicy | None = None,
+) -> LoginResult:
+    """`verify_login` in its own short connection; a refusal of any kind is answered no
+    sooner than `policy.min_refusal_s` after the try began (waited out with the file closed)."""
+    policy = policy or POLICY
+    started = time.monotonic()
+    with connect(home) as con:
+        result = verify_login(con, name, password, address=address, policy=policy)
+    if not result.ok:
+        time.sleep(max(0.0, policy.min_refusal_s - (time.monotonic() - started)))
+    return result

@@ -16,7 +16,15 @@ from streamlit.testing.v1 import AppTest
 
 from store import clients, registry, releases
 from store.db import connect
-from store.users import FREE_ATTEMPTS, SINGLE_USER, add_user, set_disabled, verify_login
+from store.users import (
+    SINGLE_USER,
+    LoginPolicy,
+    Throttle,
+    add_user,
+    get_user,
+    set_disabled,
+    verify_login,
+)
 from tests.test_api_support import add_evaluation, add_run, fund_ids
 from workbench.i18n import t
 
@@ -113,13 +121,23 @@ def test_disabled_user_is_refused(staff, home):
 
 
 def test_repeated_failures_slow_log_in_down(staff, monkeypatch):
-    monkeypatch.setattr("store.users.THROTTLE_BASE_S", 60.0)  # no race with a slow machine
+    slow = LoginPolicy(per_name=Throttle(free_attempts=3, base_s=60.0))  # no race on a slow box
+    monkeypatch.setattr("store.users.POLICY", slow)
     at = _app()
-    for _ in range(FREE_ATTEMPTS):
+    for _ in range(slow.per_name.free_attempts):
         _login(at, "kim", "wrong password")
     _login(at, "kim")  # the right password, too soon
     assert "auth_user" not in at.session_state
     assert "초 뒤에 다시 시도하십시오" in _texts(at.error)
+
+
+def test_failures_from_another_address_do_not_lock_the_page_log_in(staff, home):
+    with connect(home) as con:
+        for _ in range(3):
+            verify_login(con, "kim", "a guess", address="203.0.113.66")
+        assert verify_login(con, "kim", PASSWORD, address="203.0.113.66").reason == "throttled"
+    at = _login(_app(), "kim")  # this browser has no such failures
+    assert at.session_state["auth_user"] == "kim"
 
 
 def test_analyst_sees_the_workbench_pages_but_not_admin(staff):
@@ -178,6 +196,26 @@ def test_admin_page_refuses_a_bad_user_in_one_line(staff):
     at.text_input(key="adm_new_name").input("Bad Name")
     at.button(key="FormSubmitter:adm_user_add-사용자 추가").click().run()
     assert "is not a valid user name" in _texts(at.error)
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "key"),
+    [
+        ("lee", "password123", "pw_common"),
+        ("lee", "short pw", "pw_short"),
+        ("lee.analyst", "LEE.ANALYST", "pw_name"),
+        ("lee", " " * 12, "pw_blank"),
+    ],
+)
+def test_admin_page_refuses_a_weak_password_with_a_clear_message(staff, home, name, password, key):
+    at = _admin_page()
+    at.text_input(key="adm_new_name").input(name)
+    at.text_input(key="adm_new_password").input(password)
+    at.button(key="FormSubmitter:adm_user_add-사용자 추가").click().run()
+    assert not at.exception, at.exception
+    assert t(key, "ko", n=10) in _texts(at.error)
+    with connect(home) as con:
+        assert get_user(con, name) is None
 
 
 def test_admin_disables_and_resets_a_user(staff, home):

@@ -15,7 +15,7 @@ import streamlit as st
 
 from store.db import StoreBusyError, connect
 from store.home import Home
-from store.users import SINGLE_USER, count_users, get_user, verify_login
+from store.users import LOCAL_ADDRESS, SINGLE_USER, count_users, get_user, login
 from workbench import ui
 from workbench.i18n import LANGS, t
 
@@ -80,10 +80,16 @@ def logout(rerun: bool = True) -> None:
         st.rerun()
 
 
+def client_address() -> str:
+    """The browser's address as the server sees it (the TCP peer, not a forwarded header),
+    or `LOCAL_ADDRESS` where there is none (a browser on this machine, a test)."""
+    address = getattr(st.context, "ip_address", None)
+    return address if isinstance(address, str) and address else LOCAL_ADDRESS
+
+
 def _attempt(name: str, password: str) -> None:
     try:
-        with connect(ui.home()) as con:
-            result = verify_login(con, name, password)
+        result = login(ui.home(), name, password, address=client_address())
     except StoreBusyError as exc:
         st.error(str(exc))
         return

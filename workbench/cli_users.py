@@ -12,6 +12,9 @@ import sys
 from store.home import Home
 
 CLI_USER = "cli"  # who the command line records as the author of its writes
+PASSWORD_STDIN_HELP = (
+    "read the password from standard input (refused when short, common, blank or the user name)"
+)
 
 
 class UserCliError(ValueError):
@@ -151,9 +154,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
     p.add_argument("name", metavar="NAME")
     p.add_argument("--role", required=True, choices=["analyst", "admin", "client"])
     p.add_argument("--client", metavar="CLIENT_ID", help="the client a client user belongs to")
-    p.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    p.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_HELP)
     p.set_defaults(func=cmd_user_add)
 
     p = usub.add_parser("list", parents=[common], help=cmd_user_list.__doc__)
@@ -169,7 +170,5 @@ def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser
 
     p = usub.add_parser("password", parents=[common], help=cmd_user_password.__doc__)
     p.add_argument("name", metavar="NAME")
-    p.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    p.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_HELP)
     p.set_defaults(func=cmd_user_password)

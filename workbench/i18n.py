@@ -1369,6 +1369,29 @@ ACCESS_TEXT: dict[str, tuple[str, str]] = {
         "'{name}'의 새 일회용 비밀번호:",
         "New one-time password of '{name}':",
     ),
+    # password policy refusals (engine/password_policy.py codes)
+    "pw_blank": (
+        "비밀번호가 비어 있거나 공백뿐입니다.",
+        "The password is empty or only spaces.",
+    ),
+    "pw_short": (
+        "비밀번호는 {n}자 이상이어야 합니다.",
+        "The password must have at least {n} characters.",
+    ),
+    "pw_name": (
+        "비밀번호가 사용자 이름과 같으면 안 됩니다.",
+        "The password must not be the user name.",
+    ),
+    "pw_common": (
+        "가장 흔한 비밀번호 중 하나입니다. 다른 비밀번호를 고르십시오.",
+        "This is one of the most common passwords: choose another.",
+    ),
+    "pw_guessable": (
+        "너무 쉽게 추측되는 비밀번호입니다 (흔한 단어, 패턴 또는 사용자 이름). 서로 관계없는 "
+        "단어 몇 개로 더 길게 만드십시오.",
+        "This password is too easy to guess (a common word, a pattern or the user name): use a "
+        "longer phrase of unrelated words.",
+    ),
     "adm_no_clients": ("등록된 위탁사가 없습니다.", "No clients yet."),
     "adm_client_create": ("위탁사 등록", "Create client"),
     "adm_client_name": ("위탁사 이름", "Client name"),
