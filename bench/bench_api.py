@@ -200,10 +200,11 @@ def live(home: Home, client_id: str, fund: str, model: str, folder: Path, repeat
 def load_part(out: dict, home: Home, key: str, client_id: str, funds: list[str], args) -> None:
     """The API under load and the same query from DuckDB, with their ratios, into `out`."""
     port = free_port()
-    # no rate limit: the load is bounded by the client threads, not by the key's bucket
+    # no rate limit: the load is bounded by the client threads, not by the buckets
     server = start_api(
-        home, port, timeout_s=120, WORKBENCH_API_RATE="1e9", WORKBENCH_API_BURST="1e9"
-    )
+        home, port, timeout_s=120, WORKBENCH_API_RATE="1e9", WORKBENCH_API_BURST="1e9",
+        WORKBENCH_API_ADDRESS_RATE="1e9", WORKBENCH_API_ADDRESS_BURST="1e9",
+    )  # fmt: skip
     try:
         load(port, key, funds, 100, 4)  # warm-up: imports, first connections
         out["api"] = load(port, key, funds, args.requests, args.concurrency)

@@ -23,6 +23,7 @@ from store.home import Home
 
 log = logging.getLogger(__name__)
 
+MAX_NEW_TOKENS = 512  # ceiling of a live answer's length, whatever the run or the caller asks
 PROMPT_CACHE_S = 60.0  # how long a built set of prompts is reused (indicators change rarely)
 # CPU threads for live generation (torch's intra-op pool, process-wide); unset: torch's default.
 # On a small machine shared with other work, 1 thread can be many times faster than 2.
@@ -137,8 +138,10 @@ def live_evaluation(
     as_of: str | None = None,
     device: str = "auto",
     max_new_tokens: int | None = None,
+    token_cap: int = MAX_NEW_TOKENS,
 ) -> dict:
-    """Grade one of the client's funds with its approved model now; see the module doc."""
+    """Grade one of the client's funds with its approved model now; see the module doc. The
+    answer is `max_new_tokens` long (default: the run's length), at most `token_cap`."""
     from engine.evaluate_job import generate, read_answer
 
     ctx = _context(home, client_id, fund_id)
@@ -147,11 +150,12 @@ def live_evaluation(
     began = time.perf_counter()
     with _LOCK:
         model, tokenizer, thinking, length = _model(home, ctx["run_id"], device)
+        tokens = max(1, min(int(max_new_tokens or length), int(token_cap)))
         answers = generate(
             model,
             tokenizer,
             [list(row["prompt"])],
-            max_new_tokens=int(max_new_tokens or length),
+            max_new_tokens=tokens,
             batch_size=1,
             thinking=thinking,
         )
@@ -172,6 +176,7 @@ def live_evaluation(
         "parse_status": answer["parse_status"],
         "parse_error": answer["parse_error"],
         "latency_ms": round(latency, 1),
+        "max_new_tokens": tokens,
         "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "live": True,
     }

@@ -23,7 +23,8 @@ from store.db import scalar, transaction
 KEY_PREFIX = "lgk_"
 KEY_RE = re.compile(r"^lgk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
 CLIENT_ID_RE = re.compile(r"^c-(\d{4,})$")
-AUDIT_COLUMNS = ("called_at", "key_id", "client_id", "method", "path", "status", "duration_ms")
+AUDIT_COLUMNS = ("called_at", "key_id", "client_id", "method", "path", "status", "duration_ms",
+                 "address", "calls")  # fmt: skip
 
 
 class ClientError(ValueError):
@@ -271,11 +272,13 @@ def set_client_funds(
 
 
 def write_audit(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
-    """Append audit rows (keys of AUDIT_COLUMNS) in one statement; how many."""
+    """Append audit rows (keys of AUDIT_COLUMNS; `calls` defaults to 1) in one statement; how
+    many rows."""
     if not rows:
         return 0
     frame = pd.DataFrame([{c: r.get(c) for c in AUDIT_COLUMNS} for r in rows])
-    frame = frame.astype({"status": "int64", "duration_ms": "float64"})
+    frame["calls"] = frame["calls"].fillna(1)
+    frame = frame.astype({"status": "int64", "duration_ms": "float64", "calls": "int64"})
     frame["called_at"] = pd.to_datetime(frame["called_at"])
     con.register("new_audit", frame)
     try:
@@ -292,7 +295,8 @@ def write_audit(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
 def audit_log(
     con: duckdb.DuckDBPyConnection, *, client_id: str | None = None, limit: int = 500
 ) -> pd.DataFrame:
-    """API calls, newest first (called_at, key_id, client_id, method, path, status, duration_ms)."""
+    """API calls, newest first (called_at, key_id, client_id, method, path, status, duration_ms,
+    address, calls: how many calls the row stands for, more than 1 for summed anonymous calls)."""
     return con.execute(
         f"SELECT {', '.join(AUDIT_COLUMNS)} FROM api_audit WHERE (? IS NULL OR client_id = ?)"
         " ORDER BY called_at DESC LIMIT ?",

@@ -7,34 +7,13 @@ from fastapi.testclient import TestClient
 
 from store import clients, registry, releases
 from store.db import connect
-from tests.test_api_support import add_evaluation, add_run, fund_ids
-from workbench.api import ApiSettings, create_app
+from tests.test_api_support import api_client, auth, make_world
 
 
 @pytest.fixture
 def world(demo_home):
     """Two clients with three funds each, one approved run, one release each."""
-    with connect(demo_home) as con:
-        funds = fund_ids(con, 6)
-        a = clients.create_client(con, "Alpha", fund_ids=funds[:3], by="t")
-        b = clients.create_client(con, "Beta", fund_ids=funds[3:], by="t")
-        add_run(con, "run-0001")
-        registry.approve(con, "run-0001", by="ann", reason="house model")
-        add_evaluation(con, "eval-0001", "run-0001", funds, 4, as_of="2026-06-30")
-        releases.publish(con, a["client_id"], by="ann")
-        add_evaluation(con, "eval-0002", "run-0001", funds, 2)
-        releases.publish(con, a["client_id"], by="ann")
-        releases.publish(con, b["client_id"], by="ann")
-    return {"home": demo_home, "a": a, "b": b, "funds": funds}
-
-
-def _client(home, **limits) -> TestClient:
-    settings = ApiSettings(**{"rate_per_s": 1000.0, "burst": 1000.0, **limits})
-    return TestClient(create_app(home, settings))
-
-
-def _auth(key: str) -> dict:
-    return {"Authorization": f"Bearer {key}"}
+    return make_world(demo_home)
 
 
 def _audit(api: TestClient, home):
@@ -44,7 +23,7 @@ def _audit(api: TestClient, home):
 
 
 def test_health_needs_no_key_and_openapi_lists_the_v1_paths(world) -> None:
-    with _client(world["home"]) as api:
+    with api_client(world["home"]) as api:
         assert api.get("/v1/health").json() == {"status": "ok", "api_version": "1"}
         paths = api.get("/openapi.json").json()["paths"]
     assert {"/v1/funds", "/v1/funds/{fund_id}", "/v1/funds/{fund_id}/evaluations",
@@ -57,7 +36,7 @@ def test_health_needs_no_key_and_openapi_lists_the_v1_paths(world) -> None:
     [None, "Bearer", "Basic abc", "Bearer lgk_000000000000_" + "x" * 43, "Bearer nonsense"],
 )
 def test_missing_malformed_or_unknown_keys_get_401_json(world, header) -> None:
-    with _client(world["home"]) as api:
+    with api_client(world["home"]) as api:
         answer = api.get("/v1/funds", headers={"Authorization": header} if header else {})
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "unauthorized"
@@ -65,17 +44,17 @@ def test_missing_malformed_or_unknown_keys_get_401_json(world, header) -> None:
 
 def test_a_revoked_key_gets_401_at_once(world) -> None:
     key = world["a"]["key"]
-    with _client(world["home"]) as api:
-        assert api.get("/v1/funds", headers=_auth(key)).status_code == 200
+    with api_client(world["home"]) as api:
+        assert api.get("/v1/funds", headers=auth(key)).status_code == 200
         with connect(world["home"]) as con:
             clients.revoke_key(con, world["a"]["key_id"], by="boss")
-        answer = api.get("/v1/funds", headers=_auth(key))
+        answer = api.get("/v1/funds", headers=auth(key))
     assert answer.status_code == 401 and "revoked" in answer.json()["error"]["message"]
 
 
 def test_funds_are_only_the_clients_own_with_their_latest_grade(world) -> None:
-    with _client(world["home"]) as api:
-        body = api.get("/v1/funds", headers=_auth(world["a"]["key"])).json()
+    with api_client(world["home"]) as api:
+        body = api.get("/v1/funds", headers=auth(world["a"]["key"])).json()
     assert [f["fund_id"] for f in body["funds"]] == world["funds"][:3]
     assert body["release_version"] == 2
     assert {f["current"]["grade"] for f in body["funds"]} == {2}
@@ -84,26 +63,26 @@ def test_funds_are_only_the_clients_own_with_their_latest_grade(world) -> None:
 
 def test_another_clients_fund_is_404_exactly_like_a_missing_one(world) -> None:
     theirs = world["funds"][4]
-    with _client(world["home"]) as api:
+    with api_client(world["home"]) as api:
         for suffix in ("", "/evaluations"):
-            other = api.get(f"/v1/funds/{theirs}{suffix}", headers=_auth(world["a"]["key"]))
-            missing = api.get(f"/v1/funds/NOPE{suffix}", headers=_auth(world["a"]["key"]))
+            other = api.get(f"/v1/funds/{theirs}{suffix}", headers=auth(world["a"]["key"]))
+            missing = api.get(f"/v1/funds/NOPE{suffix}", headers=auth(world["a"]["key"]))
             assert other.status_code == missing.status_code == 404
             assert other.json()["error"]["code"] == missing.json()["error"]["code"] == "not_found"
             assert other.json()["error"]["message"].replace(theirs, "X") == missing.json()["error"][
                 "message"
             ].replace("NOPE", "X")
-        live = api.post(f"/v1/funds/{theirs}/live-evaluation", headers=_auth(world["a"]["key"]))
+        live = api.post(f"/v1/funds/{theirs}/live-evaluation", headers=auth(world["a"]["key"]))
         assert live.status_code == 404
-        mine = api.get(f"/v1/funds/{theirs}", headers=_auth(world["b"]["key"]))
+        mine = api.get(f"/v1/funds/{theirs}", headers=auth(world["b"]["key"]))
         assert mine.status_code == 200 and mine.json()["fund_id"] == theirs
 
 
 def test_fund_evaluations_list_the_grades_over_releases(world) -> None:
     fund = world["funds"][0]
-    with _client(world["home"]) as api:
-        body = api.get(f"/v1/funds/{fund}/evaluations", headers=_auth(world["a"]["key"])).json()
-        detail = api.get(f"/v1/funds/{fund}", headers=_auth(world["a"]["key"])).json()
+    with api_client(world["home"]) as api:
+        body = api.get(f"/v1/funds/{fund}/evaluations", headers=auth(world["a"]["key"])).json()
+        detail = api.get(f"/v1/funds/{fund}", headers=auth(world["a"]["key"])).json()
     assert [e["release_version"] for e in body["evaluations"]] == [1, 2]
     assert [e["grade"] for e in body["evaluations"]] == [4, 2]
     assert body["evaluations"][0]["as_of"] == "2026-06-30"
@@ -112,12 +91,12 @@ def test_fund_evaluations_list_the_grades_over_releases(world) -> None:
 
 def test_releases_list_detail_and_methodology(world) -> None:
     key = world["a"]["key"]
-    with _client(world["home"]) as api:
-        listed = api.get("/v1/releases", headers=_auth(key)).json()["releases"]
-        first = api.get("/v1/releases/1", headers=_auth(key)).json()
-        method = api.get("/v1/releases/1/methodology", headers=_auth(key)).json()
-        absent = api.get("/v1/releases/3", headers=_auth(key))
-        bad = api.get("/v1/releases/zero", headers=_auth(key))
+    with api_client(world["home"]) as api:
+        listed = api.get("/v1/releases", headers=auth(key)).json()["releases"]
+        first = api.get("/v1/releases/1", headers=auth(key)).json()
+        method = api.get("/v1/releases/1/methodology", headers=auth(key)).json()
+        absent = api.get("/v1/releases/3", headers=auth(key))
+        bad = api.get("/v1/releases/zero", headers=auth(key))
     assert [r["version"] for r in listed] == [2, 1]
     assert [e["grade"] for e in first["evaluations"]] == [4, 4, 4]
     assert method["methodology_id"] == "house" and method["body"]["id"] == "house"
@@ -126,18 +105,18 @@ def test_releases_list_detail_and_methodology(world) -> None:
 
 
 def test_beta_sees_only_its_own_release(world) -> None:
-    with _client(world["home"]) as api:
-        listed = api.get("/v1/releases", headers=_auth(world["b"]["key"])).json()["releases"]
-        second = api.get("/v1/releases/2", headers=_auth(world["b"]["key"]))
+    with api_client(world["home"]) as api:
+        listed = api.get("/v1/releases", headers=auth(world["b"]["key"])).json()["releases"]
+        second = api.get("/v1/releases/2", headers=auth(world["b"]["key"]))
     assert [r["version"] for r in listed] == [1] and second.status_code == 404
 
 
 def test_rate_limit_answers_429_with_retry_after(world) -> None:
     key = world["a"]["key"]
-    with _client(world["home"], rate_per_s=0.5, burst=3) as api:
-        codes = [api.get("/v1/releases", headers=_auth(key)).status_code for _ in range(4)]
-        limited = api.get("/v1/releases", headers=_auth(key))
-        other = api.get("/v1/releases", headers=_auth(world["b"]["key"]))
+    with api_client(world["home"], rate_per_s=0.5, burst=3) as api:
+        codes = [api.get("/v1/releases", headers=auth(key)).status_code for _ in range(4)]
+        limited = api.get("/v1/releases", headers=auth(key))
+        other = api.get("/v1/releases", headers=auth(world["b"]["key"]))
     assert codes == [200, 200, 200, 429]
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
     assert int(limited.headers["Retry-After"]) >= 1
@@ -146,10 +125,10 @@ def test_rate_limit_answers_429_with_retry_after(world) -> None:
 
 def test_request_body_over_the_limit_gets_413(world) -> None:
     fund = world["funds"][0]
-    with _client(world["home"], max_body_bytes=100) as api:
+    with api_client(world["home"], max_body_bytes=100) as api:
         answer = api.post(
             f"/v1/funds/{fund}/live-evaluation",
-            headers={**_auth(world["a"]["key"]), "Content-Type": "application/json"},
+            headers={**auth(world["a"]["key"]), "Content-Type": "application/json"},
             content=b'{"max_new_tokens": 8, "pad": "' + b"x" * 200 + b'"}',
         )
     assert answer.status_code == 413
@@ -159,10 +138,10 @@ def test_request_body_over_the_limit_gets_413(world) -> None:
 def test_unknown_path_and_bad_body_are_json_errors(world) -> None:
     key = world["a"]["key"]
     fund = world["funds"][0]
-    with _client(world["home"]) as api:
-        unknown = api.get("/v1/nothing", headers=_auth(key))
-        wrong_method = api.delete("/v1/funds", headers=_auth(key))
-        bad = api.post(f"/v1/funds/{fund}/live-evaluation", headers=_auth(key),
+    with api_client(world["home"]) as api:
+        unknown = api.get("/v1/nothing", headers=auth(key))
+        wrong_method = api.delete("/v1/funds", headers=auth(key))
+        bad = api.post(f"/v1/funds/{fund}/live-evaluation", headers=auth(key),
                        json={"max_new_tokens": 0})  # fmt: skip
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
     assert wrong_method.status_code == 405
@@ -174,16 +153,16 @@ def test_live_evaluation_without_an_approved_model_is_409(world) -> None:
     with connect(world["home"]) as con:
         registry.retire(con, "run-0001", by="bob", reason="withdrawn")
     fund = world["funds"][0]
-    with _client(world["home"]) as api:
-        answer = api.post(f"/v1/funds/{fund}/live-evaluation", headers=_auth(world["a"]["key"]))
+    with api_client(world["home"]) as api:
+        answer = api.post(f"/v1/funds/{fund}/live-evaluation", headers=auth(world["a"]["key"]))
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "no_model"
 
 
 def test_every_call_is_audited_with_key_path_and_status(world) -> None:
     a = world["a"]
-    with _client(world["home"]) as api:
-        api.get("/v1/funds", headers=_auth(a["key"]))
-        api.get("/v1/funds/NOPE", headers=_auth(a["key"]))
+    with api_client(world["home"], audit_flush_s=60) as api:
+        api.get("/v1/funds", headers=auth(a["key"]))
+        api.get("/v1/funds/NOPE", headers=auth(a["key"]))
         api.get("/v1/funds")
         api.get("/v1/health")
         assert api.app.state.audit.pending() >= 4
@@ -195,10 +174,11 @@ def test_every_call_is_audited_with_key_path_and_status(world) -> None:
     assert ("-", "/v1/funds", 401) in seen and ("-", "/v1/health", 200) in seen
     assert (log.loc[log["key_id"] == a["key_id"], "client_id"] == a["client_id"]).all()
     assert (log["duration_ms"] >= 0).all()
+    assert set(log["address"]) == {"testclient"} and set(log["calls"]) == {1}
 
 
 def test_audit_rows_wait_in_memory_while_the_store_cannot_be_written(world, tmp_path) -> None:
-    with _client(world["home"], busy_timeout_s=0.2) as api:
+    with api_client(world["home"], busy_timeout_s=0.2) as api:
         api.get("/v1/health")
         buffer = api.app.state.audit
         buffer.home = type(world["home"])(tmp_path / "missing" / "nowhere")  # unopenable path
@@ -212,7 +192,7 @@ def test_a_request_waits_while_another_process_holds_the_database(world) -> None
     import sys
     import time
 
-    with _client(world["home"]) as api:  # created (and migrated) before the file is taken
+    with api_client(world["home"]) as api:  # created (and migrated) before the file is taken
         holder = subprocess.Popen(
             [sys.executable, "-c",
              "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
@@ -222,7 +202,7 @@ def test_a_request_waits_while_another_process_holds_the_database(world) -> None
         try:
             assert holder.stdout.readline().strip() == "held"
             began = time.monotonic()
-            answer = api.get("/v1/funds", headers=_auth(world["a"]["key"]))
+            answer = api.get("/v1/funds", headers=auth(world["a"]["key"]))
             waited = time.monotonic() - began
         finally:
             holder.wait(timeout=30)
@@ -237,9 +217,9 @@ def test_live_evaluation_runs_the_approved_model_and_is_labelled_live(world) -> 
     fund = world["funds"][0]
     clear_cache()
     try:
-        with _client(world["home"]) as api:
+        with api_client(world["home"]) as api:
             answer = api.post(f"/v1/funds/{fund}/live-evaluation",
-                              headers=_auth(world["a"]["key"]), json={"max_new_tokens": 8})  # fmt: skip
+                              headers=auth(world["a"]["key"]), json={"max_new_tokens": 8})  # fmt: skip
         body = answer.json()
         assert answer.status_code == 200, body
         assert body["live"] is True and body["run_id"] == "run-0001" and body["fund_id"] == fund
@@ -273,8 +253,8 @@ def _open_elsewhere(path, timeout_s: float = 8.0) -> float:
 def test_the_api_lets_the_file_go_when_idle(world) -> None:
     import time
 
-    with _client(world["home"]) as api:
-        assert api.get("/v1/funds", headers=_auth(world["a"]["key"])).status_code == 200
+    with api_client(world["home"]) as api:
+        assert api.get("/v1/funds", headers=auth(world["a"]["key"])).status_code == 200
         deadline = time.monotonic() + 5
         while api.app.state.lease.is_open() and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -287,11 +267,11 @@ def test_another_process_gets_the_file_while_the_api_is_busy(world) -> None:
 
     stop = threading.Event()
     codes: list[int] = []
-    with _client(world["home"]) as api:
+    with api_client(world["home"]) as api:
 
         def hammer() -> None:
             while not stop.is_set():
-                codes.append(api.get("/v1/releases", headers=_auth(world["a"]["key"])).status_code)
+                codes.append(api.get("/v1/releases", headers=auth(world["a"]["key"])).status_code)
 
         worker = threading.Thread(target=hammer)
         worker.start()

@@ -35,7 +35,8 @@ def test_schemathesis_finds_no_server_error(demo_home, tmp_path) -> None:
         add_evaluation(con, "eval-0001", "run-0001", funds, 3)
         releases.publish(con, made["client_id"], by="t")
     port = free_port()
-    server = start_api(demo_home, port, WORKBENCH_API_RATE="10000", WORKBENCH_API_BURST="10000")
+    server = start_api(demo_home, port, WORKBENCH_API_RATE="10000", WORKBENCH_API_BURST="10000",
+                       WORKBENCH_API_ADDRESS_RATE="10000", WORKBENCH_API_ADDRESS_BURST="10000")  # fmt: skip
     try:
         done = subprocess.run(
             [str(SCHEMATHESIS), "run", f"http://127.0.0.1:{port}/openapi.json",

@@ -17,9 +17,14 @@ import time
 import duckdb
 import httpx2
 import pandas as pd
+from fastapi.testclient import TestClient
 
+from store import clients, registry, releases
 from store import evaluations as stored_evaluations
+from store.db import connect
+from store.home import Home
 from store.runs import insert_run
+from workbench.api import ApiSettings, create_app
 
 AS_OF = "2026-09-30"  # the demo's latest rating date
 
@@ -92,6 +97,36 @@ def fund_ids(con: duckdb.DuckDBPyConnection, n: int | None = None) -> list[str]:
     """The demo's fund ids, sorted (the first n)."""
     rows = con.execute("SELECT fund_id FROM funds ORDER BY fund_id").fetchall()
     return [r[0] for r in rows][:n]
+
+
+def make_world(home: Home) -> dict:
+    """Two clients with three funds each, one approved run, releases 1-2 of A and 1 of B:
+    {"home", "a", "b" (create_client answers, with "key"), "funds" (the six fund ids)}."""
+    with connect(home) as con:
+        funds = fund_ids(con, 6)
+        a = clients.create_client(con, "Alpha", fund_ids=funds[:3], by="t")
+        b = clients.create_client(con, "Beta", fund_ids=funds[3:], by="t")
+        add_run(con, "run-0001")
+        registry.approve(con, "run-0001", by="ann", reason="house model")
+        add_evaluation(con, "eval-0001", "run-0001", funds, 4, as_of="2026-06-30")
+        releases.publish(con, a["client_id"], by="ann")
+        add_evaluation(con, "eval-0002", "run-0001", funds, 2)
+        releases.publish(con, a["client_id"], by="ann")
+        releases.publish(con, b["client_id"], by="ann")
+    return {"home": home, "a": a, "b": b, "funds": funds}
+
+
+def api_client(home: Home, client: tuple[str, int] = ("testclient", 50000), **limits) -> TestClient:
+    """A TestClient over `home` calling from `client` (address, port); rate limits generous
+    unless given in `limits` (ApiSettings fields)."""
+    generous = {"rate_per_s": 1000.0, "burst": 1000.0, "address_rate_per_s": 1000.0,
+                "address_burst": 1000.0}  # fmt: skip
+    return TestClient(create_app(home, ApiSettings(**{**generous, **limits})), client=client)
+
+
+def auth(key: str) -> dict:
+    """The Authorization header of an API key."""
+    return {"Authorization": f"Bearer {key}"}
 
 
 def free_port() -> int:

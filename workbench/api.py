@@ -3,29 +3,28 @@
 docs/clients-format.md section 6 is the contract. Every path but `/v1/health` needs
 `Authorization: Bearer lgk_<key_id>_<secret>`; a client reads only its own funds and releases,
 and a fund of another client is answered exactly like a fund that does not exist. Before a
-request reaches its handler the guard checks the body size (413), the key's form (401), the
-key's token bucket (429 with Retry-After) and the key itself against the store (401).
+request reaches its handler the guard (`workbench.api_guard`) checks the caller's address's
+token bucket, the body size, the key's form, the key's bucket and the key itself against the
+store. A live evaluation also needs one of its client's slots (`workbench.api_limits`).
+There is no Swagger page (it would load from a CDN); the OpenAPI document is /openapi.json.
 
 Sharing the database with the Streamlit app: DuckDB lets one process hold the file at a time.
 The API opens it when a request comes (waiting with back-off while the app holds it,
 `store.db`), shares it among close-together requests, and lets it go 50 ms after the last one,
 or for 0.3 s after each second of continuous use (`FileLease`), so the app and the CLI get
 in within about a second even under load; a live evaluation releases it before generating.
-Audit rows are buffered in memory and written in batches by one thread; rows that meet a busy
-file stay in the buffer for the next flush.
+Audit rows are buffered in memory and written in batches by one thread
+(`workbench.api_audit`); rows that meet a busy file stay in the buffer for the next flush.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -35,158 +34,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from engine import live as live_engine
 from store.home import Home
 from workbench import api_models as m
+from workbench.api_audit import AuditBuffer, AuditLimits
+from workbench.api_guard import CODES, ApiError, Guard, error_response
+from workbench.api_limits import LiveSlots, TokenBuckets
+from workbench.api_settings import ApiSettings
 
 log = logging.getLogger(__name__)
 
 API_VERSION = "1"
-OPEN_PATHS = ("/v1/health",)
-_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-          422: "invalid_request", 429: "rate_limited", 503: "busy"}  # fmt: skip
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-@dataclass
-class ApiSettings:
-    """Limits of the API; each can be set by an environment variable (name in brackets)."""
-
-    rate_per_s: float = field(
-        default=10.0, metadata={"help": "tokens per second per key (WORKBENCH_API_RATE)"}
-    )
-    burst: float = field(
-        default=60.0, metadata={"help": "bucket size per key (WORKBENCH_API_BURST)"}
-    )
-    live_cost: float = field(default=10.0, metadata={"help": "tokens a live evaluation takes"})
-    max_body_bytes: int = field(
-        default=16_384, metadata={"help": "largest request body (WORKBENCH_API_MAX_BODY)"}
-    )
-    audit_flush_s: float = field(default=1.0, metadata={"help": "seconds between audit writes"})
-    audit_max_buffer: int = field(
-        default=100_000, metadata={"help": "audit rows kept while the store is busy"}
-    )
-    busy_timeout_s: float = field(default=10.0, metadata={"help": "wait for the database file (s)"})
-    linger_s: float = field(
-        default=0.05, metadata={"help": "keep the file open this long after the last request"}
-    )
-    max_hold_s: float = field(
-        default=1.0, metadata={"help": "then let it go for pause_s, however busy"}
-    )
-    pause_s: float = field(default=0.3, metadata={"help": "the window left to the app and the CLI"})  # fmt: skip
-
-    @classmethod
-    def from_env(cls) -> ApiSettings:
-        """Defaults overridden by WORKBENCH_API_RATE, _BURST and _MAX_BODY."""
-        return cls(
-            rate_per_s=_env_float("WORKBENCH_API_RATE", cls.rate_per_s),
-            burst=_env_float("WORKBENCH_API_BURST", cls.burst),
-            max_body_bytes=int(_env_float("WORKBENCH_API_MAX_BODY", cls.max_body_bytes)),
-        )
-
-
-class ApiError(Exception):
-    """An answer other than 2xx: status, code and one-line message."""
-
-    def __init__(self, status: int, message: str, code: str | None = None, headers=None) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-        self.code = code or _CODES.get(status, "error")
-        self.headers = headers or {}
-
-
-def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
-
-
-# ---------------------------------------------------------------- rate limit and audit
-
-
-class TokenBuckets:
-    """One token bucket per key, in this process: `rate` tokens a second up to `burst`."""
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: str, cost: float = 1.0) -> float:
-        """0 when `cost` tokens were taken; else the seconds until they would be there."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= cost:
-                self._buckets[key] = (tokens - cost, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
-        return (cost - tokens) / self.rate if self.rate > 0 else math.inf
-
-
-class AuditBuffer:
-    """Audit rows kept in memory and written in batches by one background thread."""
-
-    def __init__(self, home: Home, settings: ApiSettings) -> None:
-        self.home, self.settings = home, settings
-        self._rows: list[dict] = []
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def add(self, row: dict) -> None:
-        with self._lock:
-            self._rows.append(row)
-            extra = len(self._rows) - self.settings.audit_max_buffer
-            if extra > 0:
-                del self._rows[:extra]
-                log.warning("audit buffer full: %d oldest rows dropped", extra)
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._rows)
-
-    def flush(self) -> int:
-        """Write what is buffered; rows stay buffered if the store is busy. Rows written."""
-        from store.clients import write_audit
-        from store.db import StoreBusyError, open_connection
-
-        with self._write_lock:
-            with self._lock:
-                rows, self._rows = self._rows, []
-            if not rows:
-                return 0
-            try:
-                con = open_connection(self.home.db_path, self.settings.busy_timeout_s)
-                try:
-                    return write_audit(con, rows)
-                finally:
-                    con.close()
-            except (StoreBusyError, Exception) as exc:  # noqa: BLE001 - keep the rows, retry
-                log.warning("audit rows kept for the next flush: %s", exc)
-                with self._lock:
-                    self._rows[:0] = rows
-                return 0
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.settings.audit_flush_s):
-            self.flush()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="api-audit", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.flush()
 
 
 class FileLease:
@@ -276,94 +134,7 @@ class FileLease:
             self._cond.notify_all()
 
 
-# ---------------------------------------------------------------- the guard
-
-
-def _bearer(request: Request) -> tuple[str, str] | None:
-    from store.clients import split_key
-
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    return split_key(token) if scheme.lower() == "bearer" else None
-
-
-def _too_large(request: Request, limit: int) -> bool:
-    length = request.headers.get("content-length")
-    if length is None:
-        return False
-    try:
-        return int(length) > limit
-    except ValueError:
-        return True
-
-
-def _open_and_verify(lease: FileLease, key_id: str, secret: str):
-    """A cursor on the store and the key's client id; ApiError 401 (cursor released) if the key
-    is unknown, revoked or of a disabled client."""
-    from store.clients import check_secret, key_record
-
-    con = lease.acquire()
-    try:
-        record = key_record(con, key_id)
-        if not check_secret(record, secret):
-            raise ApiError(401, "the API key is unknown or revoked")
-    except BaseException:
-        lease.release(con)
-        raise
-    return con, record["client_id"]
-
-
-async def _guarded(request: Request, call_next, app: FastAPI):
-    settings: ApiSettings = app.state.settings
-    path = request.url.path
-    if not path.startswith("/v1/") or path in OPEN_PATHS:
-        return await call_next(request)
-    if _too_large(request, settings.max_body_bytes):
-        raise ApiError(413, f"the request body is over {settings.max_body_bytes} bytes")
-    key = _bearer(request)
-    if key is None:
-        raise ApiError(401, "send an API key as 'Authorization: Bearer lgk_…'",
-                       headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    request.state.key_id = key[0]
-    cost = settings.live_cost if path.endswith("/live-evaluation") else 1.0
-    wait = app.state.buckets.take(key[0], cost)
-    if wait > 0:
-        raise ApiError(429, f"too many requests for this key; retry in {math.ceil(wait)} s",
-                       headers={"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
-    con, client_id = await run_in_threadpool(_open_and_verify, app.state.lease, key[0], key[1])
-    request.state.con, request.state.client_id = con, client_id
-    return await call_next(request)
-
-
-def _install_guard(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        from store.db import StoreBusyError
-
-        began = time.perf_counter()
-        request.state.key_id = request.state.client_id = request.state.con = None
-        try:
-            response = await _guarded(request, call_next, app)
-        except ApiError as exc:
-            response = error_response(exc.status, exc.code, exc.message, exc.headers)
-        except StoreBusyError as exc:
-            response = error_response(503, "busy", str(exc), {"Retry-After": "5"})
-        except Exception:  # noqa: BLE001 - a 500 with a JSON body, the traceback in the log
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-            response = error_response(500, "internal", "unexpected server error")
-        finally:
-            con = request.state.con
-            if con is not None:
-                request.state.con = None
-                await run_in_threadpool(app.state.lease.release, con)
-        app.state.audit.add(
-            {"called_at": datetime.now(UTC).replace(tzinfo=None),
-             "key_id": request.state.key_id, "client_id": request.state.client_id,
-             "method": request.method, "path": request.url.path[:500],
-             "status": response.status_code,
-             "duration_ms": (time.perf_counter() - began) * 1000.0}
-        )  # fmt: skip
-        return response
+# ---------------------------------------------------------------- errors
 
 
 def _install_errors(app: FastAPI) -> None:
@@ -376,7 +147,7 @@ def _install_errors(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         if exc.status_code == 404:
             message = "not found"
-        return error_response(exc.status_code, _CODES.get(exc.status_code, "error"), message,
+        return error_response(exc.status_code, CODES.get(exc.status_code, "error"), message,
                               getattr(exc, "headers", None))  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
@@ -537,21 +308,28 @@ def _add_routes(app: FastAPI) -> None:
         session: Session,
         body: Annotated[m.LiveRequest | None, Body()] = None,
     ) -> m.LiveEvaluation:
-        """Grade one fund now with this client's approved model (labelled live; never stored)."""
-        from engine.live import LiveError, live_evaluation
-
+        """Grade one fund now with this client's approved model (labelled live; never stored).
+        One at a time per client; the answer is at most the server's token cap long."""
         con, client_id = session
         _one_fund(con, client_id, fund_id)
         request.state.con = None  # the file is free while the model generates
         app.state.lease.release(con)
+        settings: ApiSettings = app.state.settings
+        if not app.state.live_slots.try_acquire(client_id):
+            wait = settings.live_retry_after_s
+            raise ApiError(429, f"a live evaluation is running for this client or the server is "
+                           f"at its limit; retry in {wait} s", headers={"Retry-After": str(wait)})  # fmt: skip
         try:
-            answer = live_evaluation(
+            answer = live_engine.live_evaluation(
                 app.state.home, client_id, fund_id,
                 max_new_tokens=body.max_new_tokens if body else None,
+                token_cap=settings.live_max_new_tokens,
             )  # fmt: skip
-        except LiveError as exc:
+        except live_engine.LiveError as exc:
             status = {"not_found": 404, "no_model": 409, "no_data": 409}.get(exc.code, 503)
             raise ApiError(status, str(exc), exc.code if status != 404 else "not_found") from exc
+        finally:
+            app.state.live_slots.release(client_id)
         return m.LiveEvaluation(**answer)
 
 
@@ -576,13 +354,22 @@ def create_app(home: Home, settings: ApiSettings | None = None) -> FastAPI:
         version=API_VERSION,
         description="Published fund grades for client institutions (docs/clients-format.md).",
         lifespan=lifespan,
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; /openapi.json stays
+        redoc_url=None,
     )
     app.state.home, app.state.settings = home, settings
-    app.state.buckets = TokenBuckets(settings.rate_per_s, settings.burst)
-    app.state.audit = AuditBuffer(home, settings)
+    app.state.address_buckets = TokenBuckets(
+        settings.address_rate_per_s, settings.address_burst, settings.max_buckets
+    )
+    app.state.key_buckets = TokenBuckets(settings.rate_per_s, settings.burst, settings.max_buckets)
+    app.state.live_slots = LiveSlots(settings.live_per_client, settings.live_total)
+    app.state.audit = AuditBuffer(
+        home, AuditLimits(settings.audit_flush_s, settings.audit_max_buffer,
+                          settings.audit_max_groups, settings.busy_timeout_s),
+    )  # fmt: skip
     app.state.lease = FileLease(home, settings)
     _install_errors(app)
-    _install_guard(app)
+    app.add_middleware(Guard, api=app)
     _add_routes(app)
     return app
 

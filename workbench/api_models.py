@@ -124,8 +124,9 @@ class LiveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_new_tokens: int | None = Field(
-        default=None, ge=1, le=2048, description="answer length (default: the run's)"
-    )
+        default=None, ge=1, le=512,
+        description="answer length in tokens (default: the run's); cut to the server's cap",
+    )  # fmt: skip
 
 
 class LiveEvaluation(BaseModel):
@@ -141,5 +142,6 @@ class LiveEvaluation(BaseModel):
     parse_status: str
     parse_error: str | None
     latency_ms: float
+    max_new_tokens: int = Field(description="the answer's token budget, after the server's cap")
     evaluated_at: UtcDatetime
     live: bool = Field(description="always true: a live answer, not a published release row")
