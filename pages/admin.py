@@ -227,5 +227,8 @@ with tab_audit:
             log = log[(log["status"] >= low) & (log["status"] < low + 100)]
         if path_part.strip():
             log = log[log["path"].str.contains(path_part.strip(), regex=False)]
-    st.caption(t("adm_audit_rows", n=0 if log is None else len(log)))
+    calls = 0 if log is None else len(log)
+    if calls and "calls" in log:  # an anonymous row stands for all its calls in that minute
+        calls = int(log["calls"].fillna(1).sum())
+    st.caption(t("adm_audit_rows", n=calls))
     st.dataframe(log, hide_index=True, key="adm_audit_table")
