@@ -5,6 +5,8 @@ model folder with its model card.
   one row per category) and confusion (expert grade x model grade + invalid).
 - `csv_bytes` / `excel_bytes`: the same tables as bytes (CSV in utf-8-sig so Excel reads the
   Korean text; an Excel workbook with one sheet per table), `export_evaluation` to a file.
+  Both come from `engine.tables_out` (no formulas from fund names) and files are written by
+  `engine.safe_write` (no overwrite without force, never through a symbolic link).
 - `export_model(home, run_id, out_dir, repo_id=None, token=None)`: the run's final `model/`
   loaded and written with `save_pretrained` (model + tokenizer), plus README.md (the model
   card); `push_to_hub` of that folder only when both repo_id and token are given.
@@ -12,7 +14,6 @@ model folder with its model card.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -21,11 +22,13 @@ from typing import Any
 
 import pandas as pd
 
+from engine import tables_out
+from engine.safe_write import OutputError, check_folder, check_target, write_bytes, write_files
 from store.home import Home
 
 log = logging.getLogger(__name__)
 
-CSV_ENCODING = "utf-8-sig"
+CSV_ENCODING = tables_out.CSV_ENCODING
 SHEETS = ("results", "agreement", "confusion")
 RESULT_COLUMNS = [
     "fund_id", "fund_name", "category", "company", "as_of", "grade", "expert_grade",
@@ -90,37 +93,36 @@ def evaluation_tables(
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV in utf-8-sig (Excel opens Korean text correctly)."""
-    return frame.to_csv(index=False).encode(CSV_ENCODING)
+    """A table as CSV in utf-8-sig (Excel opens Korean text correctly), formula-safe."""
+    return tables_out.csv_bytes(frame)
 
 
 def excel_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    """Tables as one Excel workbook, one sheet per table (sheet name = key)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
+    """Tables as one Excel workbook, one sheet per table (sheet name = key), formula-safe."""
+    return tables_out.excel_bytes(frames)
 
 
-def export_evaluation(home: Home, evaluation_id: str, out: Path) -> list[Path]:
+def export_evaluation(home: Home, evaluation_id: str, out: Path, force: bool = False) -> list[Path]:
     """Write an evaluation's tables: FILE.xlsx (three sheets) or FILE.csv (the results) with
-    FILE-agreement.csv and FILE-confusion.csv beside it. Returns the files written."""
+    FILE-agreement.csv and FILE-confusion.csv beside it. An existing file is replaced only
+    with `force`. Returns the files written."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ExportError(f"{out.name}: the file must end in .xlsx or .csv")
-    frames = evaluation_tables(home, evaluation_id)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
-        out.write_bytes(excel_bytes(frames))
-        return [out]
-    written = []
-    for name, frame in frames.items():
-        path = out if name == "results" else out.with_name(f"{out.stem}-{name}{out.suffix}")
-        path.write_bytes(csv_bytes(frame))
-        written.append(path)
-    return written
+        targets = {"results": out}
+    else:
+        targets = {
+            name: out if name == "results" else out.with_name(f"{out.stem}-{name}{out.suffix}")
+            for name in SHEETS
+        }
+    for path in targets.values():  # refuse before the work
+        check_target(path, force)
+    frames = evaluation_tables(home, evaluation_id)
+    if suffix == ".xlsx":
+        return write_files({out: excel_bytes(frames)}, force)
+    return write_files({targets[name]: csv_bytes(frames[name]) for name in SHEETS}, force)
 
 
 # ---------------------------------------------------------------- model folder
@@ -275,7 +277,9 @@ def export_model(
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write the run's final model as a Hugging Face folder with a model card; push it when
-    repo_id and token are both given. Returns out, files and url (None without a push)."""
+    repo_id and token are both given. A non-empty folder is written into only with
+    `overwrite`; a symbolic link, as the folder or in it, never. Returns out, files and url
+    (None without a push)."""
     from engine.run_folder import is_complete
 
     if bool(repo_id) != bool(token):
@@ -286,17 +290,22 @@ def export_model(
     model_dir = folder / "model"
     if not is_complete(model_dir):
         raise ExportError(f"{run_id} has no final model yet (it has not finished)")
-    out = Path(out_dir)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ExportError(f"{out} is not empty; choose an empty or new folder")
+    try:
+        out = check_folder(out_dir, force=overwrite)
+    except OutputError as exc:
+        raise ExportError(str(exc)) from None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    (out / "README.md").write_text(model_card(home, run_id), encoding="utf-8")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        check_folder(out, force=True)  # no link slipped in while the model loaded
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        write_bytes(out / "README.md", model_card(home, run_id).encode("utf-8"), force=True)
+    except (OSError, OutputError) as exc:
+        raise ExportError(f"cannot write {out}: {exc}") from None
     log.info("exported %s to %s", run_id, out)
     url = _push(out, repo_id, token) if repo_id and token else None
     return {

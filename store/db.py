@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from store.home import Home
+from store.home import Home, make_private
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ def connect(home: Home, busy_timeout: float | None = None) -> Iterator[duckdb.Du
     """A connection to the workbench database, migrated to the newest schema, closed on exit."""
     home.ensure()
     con = open_connection(home.db_path, busy_timeout)
+    make_private(home.db_path)  # a new file gets the process umask, often 0644
     try:
         migrate(con)
         yield con

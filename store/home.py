@@ -1,8 +1,8 @@
 """Where the workbench keeps its state: one folder, WORKBENCH_HOME (default `var/` in the repo).
 
 The folder holds fund data, uploads and models, so it is private to the user: `ensure()` makes
-its folders 0700 and the database and uploads 0600 (tightening an older home too), and the
-entry points call `private_umask()` so that new files start private. `tmp/` holds an ingest's
+its folders 0700 and the database 0600, and the uploads of an older home 0600 the first time a
+process meets it; the entry points call `private_umask()` so that new files start private. `tmp/` holds an ingest's
 temporary copies; `ensure()` removes those left behind by a crash (`clean_tmp`).
 """
 
@@ -25,6 +25,7 @@ GROUP_OTHER = 0o077
 TMP_MAX_AGE_S = 3600.0
 
 log = logging.getLogger(__name__)
+_UPLOADS_CHECKED: set[Path] = set()  # homes whose older uploads this process made private
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,11 @@ class Home:
             make_private(path)
         for path in (self.db_path, self.db_path.with_name(self.db_path.name + ".wal")):
             make_private(path)
-        for folder, dirs, files in os.walk(self.uploads):
-            for name in dirs + files:
-                make_private(Path(folder) / name)
+        if self.root not in _UPLOADS_CHECKED:  # once per process: new files follow the umask
+            for folder, dirs, files in os.walk(self.uploads):
+                for name in dirs + files:
+                    make_private(Path(folder) / name)
+            _UPLOADS_CHECKED.add(self.root)
         clean_tmp(self)
         return self
 

@@ -126,3 +126,20 @@ def test_demo_refuses_to_mix_into_real_data(tmp_path: Path, files: dict[str, Pat
 def test_metrics_on_an_empty_store_says_what_to_load(tmp_path: Path) -> None:
     done = run_cli("metrics", home=tmp_path / "h")
     assert done.returncode == 2 and "no NAV data in the store yet" in done.stderr
+
+
+def test_metrics_out_is_not_overwritten_without_force(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
+    home = tmp_path / "h"
+    assert run_cli("ingest", str(files["funds"]), str(files["nav"]), home=home).returncode == 0
+    out = tmp_path / "ind.csv"
+    out.write_text("mine\n")
+    done = run_cli("metrics", "--out", str(out), home=home)
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith(f"error: {out} already exists; add --force")
+    assert out.read_text() == "mine\n"
+    assert run_cli("metrics", "--out", str(out), "--force", home=home).returncode == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("fund_id,window,category")
+    folder = run_cli("metrics", "--out", str(tmp_path), "--force", home=home)
+    assert folder.returncode == 2 and "unexpected" not in folder.stderr

@@ -108,4 +108,4 @@ def test_score_grades_the_demo_funds_with_a_saved_methodology(
         run_cli("score", "--methodology", doc["id"], "--out", str(out), home=demo_home).returncode
         == 0
     )
-    assert out.read_text().startswith("fund_id")
+    assert out.read_text(encoding="utf-8-sig").startswith("fund_id")

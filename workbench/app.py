@@ -17,8 +17,11 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only workbench/ on th
 
 import streamlit as st  # noqa: E402
 
+from store.home import private_umask  # noqa: E402
 from workbench import auth, ui  # noqa: E402
 from workbench.i18n import t  # noqa: E402
+
+private_umask()  # uploads and the database are private to the user
 
 # (file in pages/, title key in workbench/i18n.py, icon); the first is the default page.
 PAGES = [

@@ -124,11 +124,14 @@ def cmd_ingest(args: argparse.Namespace, home: Home) -> dict:
 def cmd_metrics(args: argparse.Namespace, home: Home) -> dict:
     """Indicators for every fund as of a date; optionally written to CSV, Parquet or Excel."""
     from engine.metrics import WINDOWS, indicators, latest_nav_date
+    from engine.tables_out import check_table_path, write_table
     from store.db import connect
 
     windows = [args.window] if args.window else list(WINDOWS)
     if args.window and args.window not in WINDOWS:
         raise CliError(f"unknown window '{args.window}'; choose one of {', '.join(WINDOWS)}")
+    if args.out:
+        check_table_path(args.out, args.force)
     as_of = args.as_of
     if as_of is None:
         with connect(home) as con:
@@ -136,18 +139,7 @@ def cmd_metrics(args: argparse.Namespace, home: Home) -> dict:
         if as_of is None:
             raise CliError("no NAV data in the store yet: load a NAV file or the demo first")
     frame = indicators(home, as_of=as_of, windows=windows)
-    out = None
-    if args.out:
-        out = Path(args.out)
-        suffix = out.suffix.lower()
-        if suffix == ".csv":
-            frame.to_csv(out, index=False, encoding="utf-8-sig")
-        elif suffix == ".parquet":
-            frame.to_parquet(out, index=False)
-        elif suffix == ".xlsx":
-            frame.to_excel(out, index=False)
-        else:
-            raise CliError(f"--out must end in .csv, .parquet or .xlsx, got '{out.name}'")
+    out = write_table(frame, args.out, args.force) if args.out else None
     computed = frame[frame["reason"].isna()] if "reason" in frame else frame
     result = {
         "as_of": as_of.isoformat(),
@@ -217,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: the latest NAV date)")
     p.add_argument("--window", help="1y, 3y or 5y (default: all)")
     p.add_argument("--out", help="write the table to .csv, .parquet or .xlsx")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("status", parents=[common], help=cmd_status.__doc__)

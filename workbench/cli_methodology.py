@@ -23,8 +23,10 @@ def _load_doc(path: str) -> dict:
     return load(file)
 
 
-def _write_json(doc: dict, out: str) -> str:
-    Path(out).write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+def _write_json(doc: dict, out: str, force: bool) -> str:
+    from engine.safe_write import write_bytes
+
+    write_bytes(out, json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"), force)
     return out
 
 
@@ -32,11 +34,14 @@ def cmd_extract(args: argparse.Namespace, home: Home) -> dict:
     """Extract a draft methodology from a PDF (text and tables, with source pages)."""
     from engine.extract import extract
     from engine.methodology import validate
+    from engine.safe_write import check_target
 
+    if args.out:
+        check_target(args.out, args.force)
     result = extract(Path(args.pdf))
     problems = validate(result.draft)
     if args.out:
-        _write_json(result.draft, args.out)
+        _write_json(result.draft, args.out, args.force)
     fields = [asdict(f) for f in result.fields]
     return {
         "file": Path(args.pdf).name,
@@ -102,12 +107,15 @@ def cmd_list(args: argparse.Namespace, home: Home) -> dict:
 def cmd_show(args: argparse.Namespace, home: Home) -> dict:
     """One saved version (the latest by default) as JSON, with a readable summary."""
     from engine.methodology import get, summary
+    from engine.safe_write import check_target
     from store.db import connect
 
+    if args.out:
+        check_target(args.out, args.force)
     with connect(home) as con:
         doc = get(con, args.methodology_id, args.version)
     if args.out:
-        _write_json(doc, args.out)
+        _write_json(doc, args.out, args.force)
     return {
         "methodology_id": doc["id"],
         "version": doc.get("version"),
@@ -142,17 +150,13 @@ def cmd_diff(args: argparse.Namespace, home: Home) -> dict:
 def cmd_score(args: argparse.Namespace, home: Home) -> dict:
     """Rule-based reference scores and grades of every fund under a methodology version."""
     from engine.scoring import score_funds
+    from engine.tables_out import check_table_path, write_table
 
+    if args.out:
+        check_table_path(args.out, args.force)
     frame = score_funds(home, args.methodology, args.version, args.as_of)
     if args.out:
-        out = Path(args.out)
-        suffix = out.suffix.lower()
-        writers = {".csv": "to_csv", ".parquet": "to_parquet", ".xlsx": "to_excel"}
-        if suffix not in writers:
-            raise MethodologyCliError(
-                f"--out must end in .csv, .parquet or .xlsx, got '{out.name}'"
-            )
-        getattr(frame, writers[suffix])(out, index=False)
+        write_table(frame, args.out, args.force)
     graded = frame[frame["grade"].notna()]
     result = {
         "methodology_id": args.methodology,
@@ -181,6 +185,7 @@ def add_parsers(
     p = msub.add_parser("extract", parents=[common], help=cmd_extract.__doc__)
     p.add_argument("pdf", metavar="PDF")
     p.add_argument("--out", help="write the draft JSON here")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=cmd_extract)
 
     p = msub.add_parser("validate", parents=[common], help=cmd_validate.__doc__)
@@ -204,6 +209,7 @@ def add_parsers(
     p.add_argument("--version", type=int)
     p.add_argument("--lang", choices=["ko", "en"])
     p.add_argument("--out", help="write the JSON here")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=cmd_show)
 
     p = msub.add_parser("activate", parents=[common], help=cmd_activate.__doc__)
@@ -224,4 +230,5 @@ def add_parsers(
     p.add_argument("--version", type=int)
     p.add_argument("--as-of", type=date_type)
     p.add_argument("--out", help="write the table to .csv, .parquet or .xlsx")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
     p.set_defaults(func=cmd_score)

@@ -60,7 +60,7 @@ def cmd_export_model(args: argparse.Namespace, home: Home) -> dict:
 
     done = export_model(
         home, args.run_id, Path(args.out), repo_id=args.repo_id, token=args.token,
-        overwrite=args.overwrite,
+        overwrite=args.force,
     )  # fmt: skip
     text = f"{args.run_id} exported to {done['out']} ({len(done['files'])} files)"
     if done["url"]:
@@ -72,18 +72,21 @@ def cmd_export_evaluation(args: argparse.Namespace, home: Home) -> dict:
     """Write an evaluation's results, agreement and confusion tables (.xlsx or .csv)."""
     from engine.export import export_evaluation
 
-    files = [str(p) for p in export_evaluation(home, args.evaluation_id, Path(args.out))]
+    written = export_evaluation(home, args.evaluation_id, Path(args.out), force=args.force)
+    files = [str(p) for p in written]
     return {"evaluation_id": args.evaluation_id, "files": files, "summary": "\n".join(files)}
 
 
 def cmd_report(args: argparse.Namespace, home: Home) -> dict:
     """Write the HTML comparison report of evaluations on the same funds (agreement, cost)."""
-    from engine.report import check_output, report_data, write_report
-    from engine.report_html import num, pct
+    from engine.report import check_output, report_data
+    from engine.report_html import num, pct, render
+    from engine.safe_write import check_target, write_bytes
 
-    out = check_output(Path(args.out), args.lang)
+    # the evaluations are checked before an existing file is refused; links and folders at once
+    out = check_target(check_output(Path(args.out), args.lang), force=True)
     data = report_data(home, args.evaluation_ids, n_boot=args.n_boot)
-    path = write_report(data, out, args.lang)
+    path = write_bytes(out, render(data, args.lang).encode("utf-8"), args.force)
     lines = [f"{path} ({data['n_funds']} funds in common)"]
     for e in data["evaluators"]:
         f = e["figures"]
@@ -113,6 +116,7 @@ def add_evaluations_export(gsub: argparse._SubParsersAction, common) -> None:
     p = gsub.add_parser("export", parents=[common], help=cmd_export_evaluation.__doc__)
     p.add_argument("evaluation_id", metavar="EVAL_ID")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(func=cmd_export_evaluation)
 
 
@@ -132,12 +136,16 @@ def add_parsers(sub: argparse._SubParsersAction, common, date_type) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
     p.add_argument("--repo-id", help="Hugging Face repo to push to (needs --token)")
     p.add_argument("--token", help="Hugging Face token with write access")
-    p.add_argument("--overwrite", action="store_true", help="write into a non-empty folder")
+    p.add_argument(
+        "--force", "--overwrite", dest="force", action="store_true",
+        help="write into a non-empty folder",
+    )  # fmt: skip
     p.set_defaults(func=cmd_export_model)
 
     p = sub.add_parser("report", parents=[common], help=cmd_report.__doc__)
     p.add_argument("evaluation_ids", nargs="+", metavar="EVAL_ID")
     p.add_argument("--out", required=True, metavar="FILE.html", help="the report file to write")
+    p.add_argument("--force", action="store_true", help="overwrite an existing report file")
     p.add_argument("--lang", choices=["ko", "en"], default="en", help="report language")
     p.add_argument(
         "--n-boot", type=int, default=1000, help="bootstrap resamples of the 95 %% intervals"

@@ -7,7 +7,6 @@ so a client never gets a row of another client's release.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from engine import tables_out
 from store.db import StoreBusyError, connect
 from workbench import ui
 from workbench.i18n import current_lang, t
@@ -94,20 +94,17 @@ def grade_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with a BOM (Excel opens Korean text correctly)."""
-    return table.to_csv(index=False).encode("utf-8-sig")
+    """The table as UTF-8 CSV with a BOM (Excel opens Korean text correctly), formula-safe."""
+    return tables_out.csv_bytes(table)
 
 
 def excel_bytes(table: pd.DataFrame, release: dict) -> bytes:
-    """The table as an .xlsx workbook: sheet `grades`, and `release` with the release facts."""
-    buffer = io.BytesIO()
+    """The table as an .xlsx workbook: sheet `grades`, and `release` with the release facts;
+    formula-safe."""
     facts = pd.DataFrame(
         [(k, str(v)) for k, v in release.items() if v is not None], columns=["field", "value"]
     )
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="grades", index=False)
-        facts.to_excel(writer, sheet_name="release", index=False)
-    return buffer.getvalue()
+    return tables_out.excel_bytes({"grades": table, "release": facts})
 
 
 def distribution_figure(rows: pd.DataFrame):
