@@ -16,6 +16,10 @@ header row is dropped), and the remaining lines and tables are read in order by
 `engine.extract_draft` (vocabulary and phrase parsers in `engine.extract_rules`, the draft,
 fields and missing paths put together in `engine.extract_build`). A file that is not a
 readable, text-bearing PDF within the limits is refused with an `ExtractionError` that says why.
+
+The limits (`engine.pdf_limits.PdfLimits`: size, pages, and the characters, drawing objects and
+drawing instructions per page and in all) are checked before pdfplumber lays out any page, and a
+wall-clock deadline is checked between pages and blocks while extracting.
 """
 
 from __future__ import annotations
@@ -23,21 +27,24 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfpage import PDFPage
 from pdfplumber.utils.exceptions import PdfminerException
 
 from engine import extract_rules as rules
 from engine.extract_draft import Block, DraftBuilder
+from engine.pdf_limits import Deadline, LimitError, PdfLimits, check_work
 
 log = logging.getLogger(__name__)
 
-MAX_PAGES = 200
-MAX_BYTES = 50 * 2**20
+PAGES_COUNTED = 5  # a document over the page limit is counted up to 5 times the limit
 EDGE_ZONE = 0.1  # running headers and footers live in the top and bottom 10 % of a page
 PAGE_NUMBER = re.compile(r"^[-–—\s]*(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?[-–—\s]*$", re.I)
 
@@ -93,6 +100,12 @@ def _size(n: int) -> str:
     )
 
 
+def _page_count(pdf: pdfplumber.PDF, most: int) -> int:
+    """Pages of the page tree, counted no further than `most + 1` (a small file can list
+    millions, and pdfplumber's `pages` builds every one)."""
+    return sum(1 for _ in islice(PDFPage.create_pages(pdf.doc), most + 1))
+
+
 def _check_file(path: Path, max_pages: int, max_bytes: int) -> pdfplumber.PDF:
     name = path.name
     if not path.is_file():
@@ -118,7 +131,7 @@ def _check_file(path: Path, max_pages: int, max_bytes: int) -> pdfplumber.PDF:
         )
     try:
         pdf = pdfplumber.open(path)
-        pages = len(pdf.pages)
+        pages = _page_count(pdf, PAGES_COUNTED * max_pages)
     except PdfminerException as exc:
         inner = exc.args[0] if exc.args else exc
         if isinstance(inner, PDFPasswordIncorrect | PDFEncryptionError):
@@ -135,9 +148,11 @@ def _check_file(path: Path, max_pages: int, max_bytes: int) -> pdfplumber.PDF:
             name, "corrupt", f"the PDF is corrupt and cannot be read ({exc})"
         ) from exc
     if pages > max_pages:
-        pdf.close()
+        pdf.stream.close()  # not pdf.close(): that builds every page, to close each
+        counted = PAGES_COUNTED * max_pages
+        how_many = f"{pages:,} pages is" if pages <= counted else f"more than {counted:,} pages is"
         raise ExtractionError(
-            name, "too_many_pages", f"{pages} pages is over the limit of {max_pages} pages"
+            name, "too_many_pages", f"{how_many} over the limit of {max_pages:,} pages"
         )
     if pages == 0:
         pdf.close()
@@ -184,9 +199,12 @@ def _running_lines(pages_lines: list[tuple[float, int, list[dict]]]) -> set[str]
     return {key for key, count in seen.items() if count >= need}
 
 
-def _blocks(pdf: pdfplumber.PDF, pages_out: list[PageText], name: str) -> list[Block]:
+def _blocks(
+    pdf: pdfplumber.PDF, pages_out: list[PageText], name: str, tick: Callable[[str], None]
+) -> list[Block]:
     read, chars, images = [], 0, 0
     for page in pdf.pages:
+        tick(f"at page {page.page_number} of {len(pdf.pages)}")
         chars, images = chars + len(page.chars), images + len(page.images)
         lines, grids, page_text = (
             _read_page(page) if page.chars else ([], [], PageText(page.page_number, ""))
@@ -268,26 +286,46 @@ def _title(blocks: list[Block], language: str) -> tuple[str | None, str | None, 
     return title, name_en, title_lines[0]
 
 
-def extract(
-    path: str | Path, *, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES
-) -> Extraction:
-    """Read a methodology PDF into a draft; raises `ExtractionError` for documents it cannot read."""
-    path = Path(path)
-    pdf = _check_file(path, max_pages, max_bytes)
+def _read(
+    path: Path, pdf: pdfplumber.PDF, limits: PdfLimits, deadline: Deadline
+) -> tuple[list[Block], list[PageText]]:
+    """The blocks and page texts of an opened PDF, once its pages pass the work limits."""
     pages: list[PageText] = []
     try:
         with pdf:
-            blocks = _blocks(pdf, pages, path.name)
-    except ExtractionError:
+            check_work(path, [page.page_obj for page in pdf.pages], limits, deadline)
+            return _blocks(pdf, pages, path.name, deadline.check), pages
+    except (ExtractionError, LimitError):
         raise
     except Exception as exc:
         raise ExtractionError(
             path.name, "corrupt", f"the PDF is corrupt and cannot be read ({exc})"
         ) from exc
-    language = rules.language_of("\n".join(p.text for p in pages))
-    title, name_en, title_block = _title(blocks, language)
-    builder = DraftBuilder(language)
-    builder.feed(blocks)
+
+
+def extract(
+    path: str | Path,
+    *,
+    limits: PdfLimits | None = None,
+    max_pages: int | None = None,
+    max_bytes: int | None = None,
+) -> Extraction:
+    """Read a methodology PDF into a draft; raises `ExtractionError` for documents it cannot read
+    or that ask for more work than `limits` allow (`max_pages`, `max_bytes` override two)."""
+    path = Path(path)
+    limits = limits or PdfLimits()
+    overrides = {"max_pages": max_pages, "max_bytes": max_bytes}
+    limits = replace(limits, **{k: v for k, v in overrides.items() if v is not None})
+    deadline = Deadline(limits.max_seconds)
+    pdf = _check_file(path, limits.max_pages, limits.max_bytes)
+    try:
+        blocks, pages = _read(path, pdf, limits, deadline)
+        language = rules.language_of("\n".join(p.text for p in pages))
+        title, name_en, title_block = _title(blocks, language)
+        builder = DraftBuilder(language)
+        builder.feed(blocks, deadline.check)
+    except LimitError as exc:
+        raise ExtractionError(path.name, exc.reason, str(exc)) from None
     result = builder.build(title, name_en, title_block)
     log.info(
         "%s: %d pages, %d fields, %d missing, %d warnings",

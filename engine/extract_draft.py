@@ -14,6 +14,7 @@ and the rule for missing inputs ("자료가 없는 경우 3점(중립)으로 간
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -104,8 +105,11 @@ class DraftBuilder:
         self.warnings: list[str] = []
 
     # -- reading -----------------------------------------------------------------------------
-    def feed(self, blocks: list[Block]) -> None:
+    def feed(self, blocks: list[Block], tick: Callable[[str], None] | None = None) -> None:
+        """Read `blocks` in order; `tick(where)` is called before each (a deadline's check)."""
         for block in blocks:
+            if tick:
+                tick("while reading the text")
             if block.kind == "table":
                 self.on_table(block)
             elif block.heading:
@@ -113,6 +117,8 @@ class DraftBuilder:
             else:
                 self.on_line(block)
         for unit in self.units:  # prose criteria only when the document has no criteria table
+            if tick:
+                tick("while reading the sentences")
             self.read_unit(unit, criteria=not self.table_criteria)
         defaults = {kind: (w, page, text) for kind, w, page, text in self.found["window"]}
         for s in self.sections.values():

@@ -7,6 +7,7 @@ kind, a percentile or score band, an amount of money. `engine.extract` puts them
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple
 
@@ -208,16 +209,20 @@ def header_roles(cells: list[str]) -> dict[str, int]:
 
 def mentions(text: str) -> list[Mention]:
     """Criterion names in a sentence, left to right, not overlapping (indicators before qualitative)."""
-    found: list[Mention] = []
+    found: list[Mention] = []  # sorted by start; the spans do not overlap
+    starts: list[int] = []
     for kind, patterns in (
         ("indicator", INDICATOR_PATTERNS),
         ("qualitative", QUALITATIVE_PATTERNS),
     ):
         for key, pattern in patterns:
             for m in re.finditer(pattern, text, re.I):
-                if not any(m.start() < f.end and f.start < m.end() for f in found):
-                    found.append(Mention(kind, key, m.start(), m.end()))
-    return sorted(found, key=lambda f: f.start)
+                at = bisect.bisect_left(starts, m.start())
+                near = found[max(0, at - 1) : at + 1]  # only neighbours can overlap
+                if not any(m.start() < f.end and f.start < m.end() for f in near):
+                    found.insert(at, Mention(kind, key, m.start(), m.end()))
+                    starts.insert(at, m.start())
+    return found
 
 
 def window_of(text: str) -> str | None:

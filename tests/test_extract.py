@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from engine.extract import ExtractionError, extract
-from engine.extract_rules import fallback_of, missing_rule_of, slugify
+from engine.extract_rules import (
+    INDICATOR_PATTERNS,
+    QUALITATIVE_PATTERNS,
+    Mention,
+    fallback_of,
+    mentions,
+    missing_rule_of,
+    slugify,
+)
 from engine.pdf_render import FONTS, LAYOUTS, render_pdf
 
 pytestmark = pytest.mark.skipif(
@@ -468,6 +477,38 @@ def test_fallback_window_phrases(text: str, expected: tuple | None) -> None:
 )
 def test_missing_input_rule_phrases(text: str, expected: dict) -> None:
     assert missing_rule_of(text) == expected
+
+
+def _mentions_pairwise(text: str) -> list[Mention]:
+    """The reference reading: each match checked against every mention kept so far."""
+    found: list[Mention] = []
+    for kind, patterns in (
+        ("indicator", INDICATOR_PATTERNS),
+        ("qualitative", QUALITATIVE_PATTERNS),
+    ):
+        for key, pattern in patterns:
+            for m in re.finditer(pattern, text, re.I):
+                if not any(m.start() < f.end and f.start < m.end() for f in found):
+                    found.append(Mention(kind, key, m.start(), m.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def test_criterion_mentions_match_the_pairwise_reading(extracted) -> None:
+    texts = [p.text for result in extracted.values() for p in result.pages]
+    assert sum(len(mentions(t)) for t in texts) > 100
+    assert [mentions(t) for t in texts] == [_mentions_pairwise(t) for t in texts]
+
+
+def test_a_run_on_sentence_naming_criteria_thousands_of_times_is_read_in_one_pass() -> None:
+    """Only a mention's neighbours can overlap it: 20,000 mentions take well under a second
+    (checking each against all kept so far took minutes)."""
+    sentence = "샤프지수 30%, 정보비율 20%, " * 10_000
+    started = time.perf_counter()
+    found = mentions(sentence)
+    assert time.perf_counter() - started < 5
+    assert len(found) == 20_000
+    assert [m.key for m in found[:2]] == ["sharpe", "information_ratio"]
+    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
 
 
 def test_missing_values_are_listed_not_guessed(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from engine import methodology as meth
 from engine.demo_house import house_methodology
 from engine.pdf_render import FONTS, render_pdf
 from store.db import connect
+from tests.hostile_pdf import many_chars
 from workbench.i18n import t
 
 APP = str(Path(__file__).resolve().parent.parent / "workbench" / "app.py")
@@ -392,6 +393,11 @@ def _blank_page_pdf(path: Path) -> bytes:
         ("notes.pdf", lambda p: "평가방법론 메모".encode(), "notes.pdf: not a PDF file"),
         ("broken.pdf", lambda p: b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n", "broken.pdf: the PDF is "),
         ("scan.pdf", _blank_page_pdf, "scan.pdf: the PDF has no text layer"),
+        (
+            "bomb.pdf",  # 60 KB holding 20 million characters
+            lambda p: many_chars(p, 20_000_000).read_bytes(),
+            "bomb.pdf: page 1 has more drawing instructions than the 1 MiB-per-page limit",
+        ),
     ],
 )
 def test_a_bad_pdf_is_refused_clearly_and_nothing_is_saved(home, tmp_path, name, make, message):
