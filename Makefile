@@ -49,7 +49,7 @@ run: home
 api: home  # the client REST API on 127.0.0.1:8000 (beside `make run`, same WORKBENCH_HOME)
 	$(PY) -m workbench api --host 127.0.0.1 --port $(or $(API_PORT),8000)
 
-test: dev-venv browser-deps
+test: lint browser-deps
 	$(PY) -m pytest -q
 
 bench: dev-venv
@@ -64,6 +64,7 @@ bench: dev-venv
 lint: dev-venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: dev-venv
 	$(PY) -m ruff format .

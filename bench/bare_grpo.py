@@ -1,6 +1,6 @@
 """A bare TRL GRPO script: the baseline our run wrapper is measured against.
 
-It reads what `engine.train` would read — the run's `config.json` and its frozen snapshot's
+It reads what `engine.training.worker` would read — the run's `config.json` and its frozen snapshot's
 training split — and trains the same model with the same GRPOConfig values and reward functions,
 with nothing of the wrapper: no status file, no events, no sample recording, no validation, no
 stop flag, no device queue. Then it saves the model, as the wrapper does at the end.
@@ -21,7 +21,7 @@ from trl import GRPOConfig, GRPOTrainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.rewards import REWARD_FUNCTIONS  # noqa: E402  (the task's rewards, not the wrapper)
+from engine.llm.rewards import REWARD_FUNCTIONS  # noqa: E402  (the task's rewards, not the wrapper)
 
 
 def main(run_dir: str, model_dir: str, out_dir: str) -> None:

@@ -10,7 +10,7 @@ as `python -m workbench api` in a subprocess (uvicorn, one process, rate limit l
 - duckdb (baseline, same run): `store.releases.grade_history` for the same funds, one thread,
   (a) opening, querying and closing the file per call — what the API does per request so that
   the Streamlit app can use the file between requests — and (b) on one open connection;
-- live: `engine.live.live_evaluation` of one fund in process: first call (model load) and the
+- live: `engine.clients.live.live_evaluation` of one fund in process: first call (model load) and the
   median of --live-repeat warm calls, for builtin-tiny (untrained, answers of --live-tokens
   tokens) and for smollm2-135m when a prepared model folder is found (--smollm2 FOLDER,
   $WORKBENCH_HOME/models/smollm2-135m or var/models/smollm2-135m), else skipped with a message.
@@ -38,7 +38,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.demo import DemoConfig, build_demo  # noqa: E402
+from engine.demo.build import DemoConfig, build_demo  # noqa: E402
 from store import clients, registry, releases  # noqa: E402
 from store import evaluations as stored  # noqa: E402
 from store.db import connect, open_connection  # noqa: E402
@@ -158,7 +158,7 @@ def direct(home: Home, client_id: str, funds: list[str], total: int) -> dict:
 
 
 def _smollm2_folder(given: str | None) -> Path | None:
-    from engine.models import is_model_folder
+    from engine.llm.models import is_model_folder
 
     candidates = [Path(given)] if given else []
     if os.environ.get("WORKBENCH_HOME"):
@@ -169,9 +169,9 @@ def _smollm2_folder(given: str | None) -> Path | None:
 
 def live(home: Home, client_id: str, fund: str, model: str, folder: Path, repeat: int,
          tokens: int) -> dict:  # fmt: skip
-    """Latency of engine.live.live_evaluation with `folder` as the approved run's final model."""
-    from engine import live as live_mod
-    from engine.run_config import for_model
+    """Latency of engine.clients.live.live_evaluation with `folder` as the approved run's final model."""
+    from engine.clients import live as live_mod
+    from engine.training.config import for_model
 
     run_id = f"run-{9000 + len(list(home.runs.glob('run-*'))):04d}"
     run = home.runs / run_id
@@ -248,7 +248,7 @@ def main() -> int:
         if not args.only_live:
             load_part(out, home, key, client_id, funds, args)
 
-        from engine.models import resolve
+        from engine.llm.models import resolve
 
         with connect(home) as con:
             rated = con.execute(

@@ -3,7 +3,7 @@
 Builds the synthetic demo (N funds, house methodology), trains two runs of the built-in tiny
 model with identical settings but the RL algorithm (the same frozen snapshot, warm-up, rewards
 and step budget), evaluates every evaluator on the first run's held-out test funds and writes
-the comparison report (`engine.report`) next to a JSON summary: the demo leaderboard.
+the comparison report (`engine.evaluation.report`) next to a JSON summary: the demo leaderboard.
 
     .venv/bin/python bench/bench_compare.py [--funds 200] [--sft-steps N] [--steps N]
         [--warmup-share 1.0] [--out bench/out/compare] [--lang en]
@@ -24,10 +24,11 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_train import build_home  # noqa: E402
 
-from engine import evaluation, runs  # noqa: E402
-from engine.models import resolve  # noqa: E402
-from engine.report import build_report, report_data  # noqa: E402
-from engine.run_config import for_model  # noqa: E402
+from engine.evaluation import jobs as evaluation  # noqa: E402
+from engine.evaluation.report import build_report, report_data  # noqa: E402
+from engine.llm.models import resolve  # noqa: E402
+from engine.training import runs  # noqa: E402
+from engine.training.config import for_model  # noqa: E402
 
 FIGURES = ("n", "qwk", "exact", "within_one", "invalid_share")
 

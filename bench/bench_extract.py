@@ -1,7 +1,7 @@
 """Benchmark: methodology extraction time per page on a 50-page PDF.
 
 Renders a Korean four-section methodology (one big criteria table) padded with appendix prose
-to `--pages` pages, then times `engine.extract.extract` on it (best of `--repeat` runs) and
+to `--pages` pages, then times `engine.methodology.extract.pdf.extract` on it (best of `--repeat` runs) and
 checks that the draft still has every criterion. Prints s/page and pages/s.
 
     .venv/bin/python bench/bench_extract.py [--pages 50] [--repeat 3] [--json]
@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.extract import extract  # noqa: E402
-from engine.pdf_render import render_pdf  # noqa: E402
+from engine.methodology.extract.pdf import extract  # noqa: E402
+from engine.methodology.extract.render import render_pdf  # noqa: E402
 
 BANDS = [(90, 5), (67.5, 4), (32.5, 3), (10, 2), (0, 1)]
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.ingest import ingest_file  # noqa: E402
+from engine.data.ingest import ingest_file  # noqa: E402
 from store.home import Home  # noqa: E402
 
 

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
-from engine.metrics import INDICATORS, WINDOWS, MetricInputs, compute_indicators  # noqa: E402
-from engine.returns import PERCENT, periods_per_year, years_before  # noqa: E402
+from engine.data.metrics import INDICATORS, WINDOWS, MetricInputs, compute_indicators  # noqa: E402
+from engine.data.returns import PERCENT, periods_per_year, years_before  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 N_BENCHMARKS = 20

@@ -3,7 +3,7 @@
 Both train the built-in tiny model with GRPO (no warm-up) for the same steps, from the same
 frozen snapshot, with the same GRPOConfig values and reward functions, in a fresh process each,
 alternating, `--repeat` times; the best wall time of each side is compared.
-- wrapper: `python -m engine.train RUN_DIR` (status file, events, sample recording, stop flag,
+- wrapper: `python -m engine.training.worker RUN_DIR` (status file, events, sample recording, stop flag,
   device queue, checkpoint policy, final save, validation before and after GRPO on
   `eval_max_funds` funds);
 - bare: `bench/bare_grpo.py` (TRL's GRPOTrainer and `save_model`, nothing else).
@@ -28,10 +28,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine import runs  # noqa: E402
-from engine.models import resolve  # noqa: E402
-from engine.run_config import for_model  # noqa: E402
-from engine.run_folder import RunFolder  # noqa: E402
+from engine.llm.models import resolve  # noqa: E402
+from engine.training import runs  # noqa: E402
+from engine.training.config import for_model  # noqa: E402
+from engine.training.folder import RunFolder  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
 from bench_train import build_home  # noqa: E402
@@ -79,7 +79,9 @@ def main() -> None:
         for i in range(args.repeat):
             run_id = runs.create_run(home, for_model("builtin-tiny", **settings))
             folder = runs.run_folder(home, run_id)
-            wrapper.append(_timed_process([sys.executable, "-m", "engine.train", str(folder.root)]))
+            wrapper.append(
+                _timed_process([sys.executable, "-m", "engine.training.worker", str(folder.root)])
+            )
             evals.append(_eval_seconds(folder))
             state = folder.read_status().get("state")
             if state != "finished":

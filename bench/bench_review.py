@@ -7,7 +7,7 @@ not rate get a grade too (they are listed last). Timed, each on the same AppTest
 
 - cold: the first render with empty caches (reads, rule-based grades and indicators at the
   evaluation's date for the whole universe; the agreement figures are the summary stored
-  with the finished evaluation, as `engine.evaluation` stores it);
+  with the finished evaluation, as `engine.evaluation.jobs` stores it);
 - warm: a rerun with nothing changed (median of --repeat);
 - filter: choosing a category (median of --repeat);
 - correct: a correction with its reason (one write, caches cleared, page drawn again);
@@ -37,8 +37,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from engine.agreement import compare  # noqa: E402
-from engine.demo import DemoConfig, build_demo  # noqa: E402
+from engine.demo.build import DemoConfig, build_demo  # noqa: E402
+from engine.evaluation.agreement import compare  # noqa: E402
 from engine.methodology import active  # noqa: E402
 from store import evaluations  # noqa: E402
 from store.db import connect  # noqa: E402
@@ -84,7 +84,7 @@ def insert_evaluation(home: Home, evaluation_id: str, limit: int | None) -> int:
         }
     )
     rated = funds["grade"].notna().to_numpy()
-    summary = compare(  # what engine.evaluation stores with a finished evaluation
+    summary = compare(  # what engine.evaluation.jobs stores with a finished evaluation
         funds.loc[rated, "grade"].astype(int).tolist(),
         [g for g, r in zip(grades, rated, strict=True) if r],
         categories.loc[rated].fillna("-").tolist(),

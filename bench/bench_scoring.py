@@ -1,7 +1,7 @@
-"""Time the reference scorer (vectorised `engine.scoring.score`) against a per-fund Python loop.
+"""Time the reference scorer (vectorised `engine.methodology.scoring.score`) against a per-fund Python loop.
 
 Synthetic universe: N funds in 8 categories and 60 management companies, inception dates and
-AUM spread so that some funds fail eligibility, every indicator of engine.metrics in 1y/3y/5y
+AUM spread so that some funds fail eligibility, every indicator of engine.data.metrics in 1y/3y/5y
 (~3 % NULL, 5y absent for young funds, 2 % of funds without any), and three yearly qualitative reviews with gaps. The
 methodology has 13 criteria: percentile bands (both directions, one with a fallback window),
 thresholds (both directions), fund and company qualitative scores, and percentile grades.
@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timing import timed  # noqa: E402  (bench/ is on sys.path when run as a script)
 
+from engine.data.metrics import INDICATORS, WINDOWS  # noqa: E402
 from engine.methodology import (  # noqa: E402
     direction,
     effective_weight,
@@ -36,8 +37,7 @@ from engine.methodology import (  # noqa: E402
     missing_rule,
     validate,
 )
-from engine.metrics import INDICATORS, WINDOWS  # noqa: E402
-from engine.scoring import DECIMALS, LONE_FUND_PCT, score  # noqa: E402
+from engine.methodology.scoring import DECIMALS, LONE_FUND_PCT, score  # noqa: E402
 
 AS_OF = date(2025, 6, 30)
 CATEGORIES = (
@@ -201,7 +201,7 @@ def _first(pairs: list[tuple[bool, float]]) -> float:
 
 
 def baseline(doc, indicators, qualitative, funds, as_of) -> pd.DataFrame:
-    """The same rules as engine.scoring.score, one fund at a time."""
+    """The same rules as engine.methodology.scoring.score, one fund at a time."""
     rules = doc.get("eligibility") or {}
     missing_score, max_missing = missing_rule(doc)
     rows = {(r["fund_id"], r["window"]): r for r in indicators.to_dict("records")}

@@ -1,7 +1,7 @@
 """A full demo training run on this machine: wall time, s per step, peak memory, agreement.
 
 Builds the synthetic demo (N funds) with the demo house's methodology active, creates a run
-through `engine.runs` (the same path as the app and CLI: a background `engine.train` process
+through `engine.training.runs` (the same path as the app and CLI: a background `engine.training.worker` process
 with warm-up then GRPO) and reports
 - wall time of the whole run, of the warm-up and of GRPO; seconds per warm-up and GRPO step;
 - the training process's peak resident memory (VmHWM, polled from /proc);
@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import runs  # noqa: E402
-from engine.agreement import agreement, evaluate_model  # noqa: E402
-from engine.run_config import for_model  # noqa: E402
-from engine.run_folder import RunFolder, parse_time  # noqa: E402
+from engine.evaluation.agreement import agreement, evaluate_model  # noqa: E402
+from engine.training import runs  # noqa: E402
+from engine.training.config import for_model  # noqa: E402
+from engine.training.folder import RunFolder, parse_time  # noqa: E402
 from store.home import Home  # noqa: E402
 
 FIGURES = ("qwk", "exact", "within_one", "invalid_share")
@@ -39,8 +39,8 @@ VERDICT_TOLERANCE = 0.005  # QWK differences below this read as unchanged
 
 def build_home(root: Path, funds: int, methodology: str) -> tuple[Home, str]:
     """A demo store with `methodology` (house: 13 criteria; blank: one) active."""
-    from engine.demo import DemoConfig, build_demo
-    from engine.demo_house import house_methodology
+    from engine.demo.build import DemoConfig, build_demo
+    from engine.demo.house import house_methodology
     from engine.methodology import blank, save_version, set_active
     from store.db import connect
 
@@ -66,8 +66,8 @@ def peak_rss_mb(pid: int) -> float | None:
 
 def baselines(home: Home, run_id: str, model_dir: Path, config) -> dict:
     """Untrained model and rule-based scorer on the run's own validation funds."""
-    from engine.models import load
-    from engine.snapshot import load_snapshot, to_hf_datasets
+    from engine.llm.models import load
+    from engine.training.snapshot import load_snapshot, to_hf_datasets
 
     data = to_hf_datasets(load_snapshot(RunFolder(home.runs / run_id).snapshot))
     rows = [dict(r) for r in data["validation"]][: config.eval_max_funds]
@@ -176,7 +176,7 @@ def main() -> int:
         root = Path(args.home) if args.home else Path(tmp) / "home"
         t0 = time.monotonic()
         home, methodology_id = build_home(root, args.funds, args.methodology)
-        from engine.models import resolve
+        from engine.llm.models import resolve
 
         t1 = time.monotonic()
         model_dir = resolve(home, args.model)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.password_policy import MIN_LENGTH, password_refusal
+from engine.clients.password_policy import MIN_LENGTH, password_refusal
 from store import clients, registry, releases, users
-from workbench import auth, ui
-from workbench import views_client as vc
 from workbench.i18n import t
+from workbench.web import auth, ui
+from workbench.web import views_client as vc
 
 auth.require_role("admin")
 me = ui.user_name()
@@ -220,7 +220,7 @@ with tab_audit:
         format_func=lambda c: t("adm_all_statuses") if c == "all" else c, key="adm_audit_status",
     )  # fmt: skip
     path_part = cols[2].text_input(t("adm_path_contains"), key="adm_audit_path")
-    log = ui.read_from("workbench.views_client", "audit_rows", audit_client)
+    log = ui.read_from("workbench.web.views_client", "audit_rows", audit_client)
     if log is not None and len(log):
         if status_class != "all":
             low = int(status_class[0]) * 100

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench import auth, ui
-from workbench import views_client as vc
 from workbench.i18n import fmt_date, t
+from workbench.web import auth, ui
+from workbench.web import views_client as vc
 
 auth.require_role("client")
 client_id = auth.client_id()
@@ -114,7 +114,7 @@ with tab_fund:
         st.caption(t("cl_live_help"))
         results = st.session_state.setdefault("cl_live", {})
         if st.button(t("cl_reevaluate"), key="cl_reevaluate", icon=":material/bolt:"):
-            from engine.live import LiveError, live_evaluation
+            from engine.clients.live import LiveError, live_evaluation
 
             with st.spinner(t("cl_live_running")):
                 try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.filekinds import KINDS
-from workbench import ui, views
+from engine.data.filekinds import KINDS
 from workbench.i18n import fmt_date, fmt_num, risk_grade_label, t
+from workbench.web import ui, views
 
 st.title(t("data_title"))
 state = ui.read("summary")

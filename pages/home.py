@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench import ui
 from workbench.i18n import fmt_num, t
+from workbench.web import ui
 
 # (i18n key of the advice, page in pages/, i18n key of the link) per stage of the loop
 LOOP_STAGES = {

@@ -16,11 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from engine import methodology as meth
-from engine.extract import ExtractionError, extract
-from engine.metrics import INDICATORS, WINDOWS
+from engine.data.metrics import INDICATORS, WINDOWS
+from engine.methodology.extract.pdf import ExtractionError, extract
 from store.db import connect
-from workbench import ui, views
 from workbench.i18n import LANGS, current_lang, fmt_date, pick, t
+from workbench.web import ui, views
 
 GRADE_METHODS = ("percentile", "thresholds")
 ROW_PX = 35  # st.dataframe / st.data_editor row height (header included)

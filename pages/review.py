@@ -2,7 +2,7 @@
 disagree most first, a card per fund, and the analysts' decisions (accept the AI grade, keep
 the expert's, correct it with a reason, comment), which the next training run learns from.
 
-Every decision is a new feedback row (`engine.feedback`): the history is never rewritten.
+Every decision is a new feedback row (`engine.review.feedback`): the history is never rewritten.
 Actions run as button callbacks, so the page shows their outcome on the very next run.
 """
 
@@ -13,10 +13,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine import feedback
-from workbench import ui
-from workbench import views_review as views
+from engine.review import feedback
 from workbench.i18n import fmt_num, t
+from workbench.web import ui
+from workbench.web import views_review as views
 
 ALL = "__all__"
 INVALID = "invalid"
@@ -41,11 +41,11 @@ def show_flash(where: str = "card") -> None:
 
 def attempt(action, *args, where: str = "card", **kwargs):
     """Run a feedback action; a refusal becomes the flash message, the result otherwise."""
-    from engine.evaluation import EvaluationError
+    from engine.evaluation.jobs import EvaluationError
+    from engine.llm.models import ModelError
     from engine.methodology import MethodologyError
-    from engine.models import ModelError
-    from engine.run_config import TrainingError
-    from engine.snapshot import SnapshotError
+    from engine.training.config import TrainingError
+    from engine.training.snapshot import SnapshotError
     from store.db import StoreBusyError
 
     try:
@@ -143,7 +143,7 @@ def retrain(parent: str, evaluation: dict) -> None:
 
 def evaluate(spec: str, scope: str) -> None:
     """Start an evaluation; the rule-based and tabular ones finish before the page is drawn."""
-    from engine.evaluation import start_evaluation
+    from engine.evaluation.jobs import start_evaluation
 
     evaluation_id = attempt(
         start_evaluation,
@@ -183,7 +183,7 @@ def evaluation_form(runs: list[dict], expanded: bool) -> None:
 
 def watch_evaluation(evaluation_id: str) -> None:
     """A background evaluation's progress, polled (a fragment); the page reruns once it ends."""
-    from engine.evaluation import status as evaluation_status
+    from engine.evaluation.jobs import status as evaluation_status
 
     now = ui.guarded(evaluation_status, ui.home(), evaluation_id)
     if now is None:
@@ -198,7 +198,7 @@ def watch_evaluation(evaluation_id: str) -> None:
 
 
 def agreement_section(rows: pd.DataFrame, rules: pd.Series, evaluation: dict) -> None:
-    from engine.agreement import compare
+    from engine.evaluation.agreement import compare
 
     rated = rows[rows["expert_grade"].notna()]
     if rated.empty:
@@ -331,7 +331,7 @@ def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dic
 
     metrics = ui.indicators_at(str(evaluation["as_of"]))
     if metrics is not None:
-        from workbench.views import indicator_table, qualitative_table
+        from workbench.web.views import indicator_table, qualitative_table
 
         with st.expander(t("rev_indicators", as_of=str(evaluation["as_of"])[:10]), expanded=True):
             table, reasons = indicator_table(metrics, fund["fund_id"])
@@ -371,7 +371,9 @@ def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dic
                   args=(fund, evaluation))  # fmt: skip
 
     st.markdown(f"#### {t('rev_history')}")
-    trail = ui.read_from("engine.feedback", "history", fund["fund_id"], str(evaluation["as_of"]))
+    trail = ui.read_from(
+        "engine.review.feedback", "history", fund["fund_id"], str(evaluation["as_of"])
+    )
     if trail.empty:
         st.caption(t("rev_history_empty"))
     else:
@@ -387,7 +389,7 @@ st.caption(t("rev_intro"))
 
 evaluations = ui.read_from("store.evaluations", "list_evaluations")
 if evaluations["state"].isin(ACTIVE).any():  # import the background jobs that ended
-    from engine.evaluation import sync
+    from engine.evaluation.jobs import sync
 
     if ui.guarded(sync, ui.home()):
         ui.after_feedback_write()
@@ -418,7 +420,7 @@ if evaluation["state"] != "finished":
         st.button(t("rev_refresh"), key="rev_refresh", icon=":material/refresh:")
         st.fragment(watch_evaluation, run_every=WATCH_S)(chosen)
 
-rows = ui.read_from("engine.feedback", "review_table", chosen)
+rows = ui.read_from("engine.review.feedback", "review_table", chosen)
 if rows.empty:
     st.info(t("rev_no_results"), icon=":material/hourglass_empty:")
     st.stop()

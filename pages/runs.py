@@ -1,18 +1,18 @@
 """Runs: the history of training runs with their settings, final figures and lineage; curves of
 several runs overlaid; and the hyper-parameter sweep (num_generations × reward weights) with its
-results table — the sensitivity study the founders asked for (engine/sweep.py).
+results table — the sensitivity study the founders asked for (engine/training/sweep.py).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from engine import sweep
-from engine.models import PRESETS
-from engine.run_config import for_model
-from workbench import ui
-from workbench import views_training as tv
+from engine.llm.models import PRESETS
+from engine.training import sweep
+from engine.training.config import for_model
 from workbench.i18n import t
+from workbench.web import ui
+from workbench.web import views_training as tv
 
 OVERLAY_DEFAULT = 3  # runs compared by default: the newest with events
 GENERATION_CHOICES = (2, 4, 8, 16)

@@ -1,7 +1,7 @@
 """Training: set up a GRPO run (every setting with a default and a one-line help), start it as a
 background process, and watch it live — status, curves, sample answers — with Stop and Resume.
 
-Leaving the page never stops a run; on every visit `engine.runs.list_runs` marks runs whose
+Leaving the page never stops a run; on every visit `engine.training.runs.list_runs` marks runs whose
 process died as failed (resumable when a checkpoint exists). The live part is an
 `st.fragment(run_every=…)` that polls only while the run is queued or running and reads the
 events file incrementally (`st.session_state["train_events"]`).
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine import runs
-from engine.models import PRESETS, split_thinking
-from engine.run_config import (
+from engine.llm.models import PRESETS, split_thinking
+from engine.training import runs
+from engine.training.config import (
     ALGORITHMS,
     AUTO_SWITCH,
     DEVICES,
@@ -27,11 +27,11 @@ from engine.run_config import (
     RunConfig,
     for_model,
 )
-from engine.run_folder import ACTIVE_STATES
-from engine.sweep import batch_for
-from workbench import ui
-from workbench import views_training as tv
+from engine.training.folder import ACTIVE_STATES
+from engine.training.sweep import batch_for
 from workbench.i18n import LANGS, TEXT, fmt_num, run_help, t
+from workbench.web import ui
+from workbench.web import views_training as tv
 
 DEFAULT_MODEL = "smollm2-135m"
 LOCAL = "__local__"  # the model picker's "local model folder…" entry

@@ -2,8 +2,8 @@
 time (monitoring), take the results away (exports: CSV/Excel, a Hugging Face model folder), and
 compare evaluators on the same funds in one HTML report (GRPO vs RLOO vs SFT-only vs …).
 
-The figures come from `engine.backtest`, `engine.monitoring`, `engine.export` and
-`engine.report`, the same functions as `python -m workbench backtest | evaluations export |
+The figures come from `engine.evaluation.backtest`, `engine.evaluation.monitoring`, `engine.evaluation.export` and
+`engine.evaluation.report`, the same functions as `python -m workbench backtest | evaluations export |
 export-model | report`.
 """
 
@@ -15,10 +15,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from engine import backtest, export, monitoring
+from engine.evaluation import backtest, export, monitoring
 from store.home import Home
-from workbench import ui
 from workbench.i18n import LANGS, current_lang, t
+from workbench.web import ui
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -49,7 +49,7 @@ def _tables(stamp: tuple, evaluation_id: str) -> dict[str, pd.DataFrame]:
 
 
 def finished_evaluations() -> pd.DataFrame:
-    from engine.evaluation import list_evaluations
+    from engine.evaluation.jobs import list_evaluations
 
     frame = list_evaluations(ui.home())
     return frame[frame["state"] == "finished"]
@@ -191,8 +191,8 @@ def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
 
 def report_tab(evaluations: pd.DataFrame) -> None:
     """Choose evaluations, build the comparison report, download it."""
-    from engine.report import ReportError, report_data
-    from engine.report_html import render
+    from engine.evaluation.report import ReportError, report_data
+    from engine.evaluation.report_html import render
 
     st.caption(t("val_rep_intro"))
     if evaluations.empty:

@@ -1,4 +1,4 @@
-"""Render a methodology JSON file as a realistic methodology PDF (see engine.pdf_render).
+"""Render a methodology JSON file as a realistic methodology PDF (see engine.methodology.extract.render).
 
     .venv/bin/python scripts/render_methodology_pdf.py IN.json OUT.pdf \
         [--layout table|sections|prose|long] [--lang ko|en] [--pages-min N]
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.pdf_render import LAYOUTS, render_pdf  # noqa: E402
+from engine.methodology.extract.render import LAYOUTS, render_pdf  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

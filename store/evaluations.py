@@ -1,7 +1,7 @@
 """Evaluations in the store: plain SQL over `evaluations` and `evaluation_results`
 (store/sql/004_evaluations.sql, docs/review-format.md section 1).
 
-Storage only: `engine.evaluation` decides what is written. A background evaluation's folder is
+Storage only: `engine.evaluation.jobs` decides what is written. A background evaluation's folder is
 the source of truth while it runs; these tables are its record, written by the app or the CLI
 (never by the job). Queries take `?` parameters; each function that writes is one transaction,
 and results go in as one bulk `INSERT … SELECT` from a data frame or a Parquet file.

@@ -1,7 +1,7 @@
 """Analysts' feedback in the store: plain SQL over `feedback` (store/sql/005_feedback.sql).
 
 Append-only: this module inserts rows and reads them; nothing here (or anywhere) updates or
-deletes a feedback row, so the table is the audit trail. `engine.feedback` decides what is
+deletes a feedback row, so the table is the audit trail. `engine.review.feedback` decides what is
 written. Queries take `?` parameters; each write is one transaction.
 
 The label of a (fund, as_of) is its effective decision's `grade_after` (the latest non-comment

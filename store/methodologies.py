@@ -1,7 +1,7 @@
 """Methodology versions in the store: plain SQL over `methodologies` and `methodology_active`.
 
 Storage only: the rules (validation, numbering, de-duplication, who may be active where) live
-in `engine.methodology_versions`, which is what callers use. A saved row is never updated or
+in `engine.methodology.versions`, which is what callers use. A saved row is never updated or
 deleted; (methodology_id, version) is the primary key, so a version number can be taken once.
 Queries take `?` parameters; each function that writes is one transaction.
 """

@@ -1,7 +1,7 @@
 """Training runs in the store: plain SQL over `runs` (store/sql/003_runs.sql).
 
-Storage only: `engine.runs` decides what is written. The run folder is the source of truth for
-a run's progress; this table is its history, updated by `engine.runs.sync` from the app or CLI
+Storage only: `engine.training.runs` decides what is written. The run folder is the source of truth for
+a run's progress; this table is its history, updated by `engine.training.runs.sync` from the app or CLI
 (never by the training process). Queries take `?` parameters; each write is one transaction.
 """
 

@@ -2,7 +2,7 @@
 
 Passwords are hashed with argon2id (`argon2-cffi`'s `PasswordHasher`, RFC 9106 low-memory
 parameters, a random salt per hash); the plain text is never stored, and a new one must pass
-`engine.password_policy`. Failed log-ins are counted per typed name and client address, and per
+`engine.clients.password_policy`. Failed log-ins are counted per typed name and client address, and per
 address over all names (`login_failures`), whether the name exists or not. After
 `free_attempts` failures each further try must wait `base_s * 2 ** (failures - free_attempts)`
 seconds (at most `max_s`) after the last failure; a try made sooner is refused without checking
@@ -25,7 +25,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from engine.password_policy import password_refusal
+from engine.clients.password_policy import password_refusal
 from store.db import connect, scalar, transaction
 from store.home import Home
 

@@ -81,7 +81,7 @@ def small_files(tmp_path: Path) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """A small synthetic demo universe, built once per test session; copy it, never change it."""
-    from engine.demo import DemoConfig, build_demo
+    from engine.demo.build import DemoConfig, build_demo
 
     where = Home(tmp_path_factory.mktemp("demo-template") / "home").ensure()
     build_demo(where, DemoConfig(n_funds=DEMO_FUNDS, years=DEMO_YEARS))

@@ -28,9 +28,9 @@ ANSWER_TOKENS = 8
 
 def write_run(home: Home, run_id: str = RUN_ID, *, sft: bool = True) -> Path:
     """A finished-looking run folder over house v1 with the untrained tiny model as its models."""
-    from engine.models import resolve
-    from engine.run_config import for_model
-    from engine.snapshot import build_snapshot, write_snapshot
+    from engine.llm.models import resolve
+    from engine.training.config import for_model
+    from engine.training.snapshot import build_snapshot, write_snapshot
 
     folder = home.runs / run_id
     folder.mkdir(parents=True)
@@ -60,7 +60,7 @@ _BUILT: dict[str, Home] = {}  # one template per session, whichever test module 
 @pytest.fixture(scope="session")
 def eval_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """Demo store + built tiny model + run-0001; copy it, never change it."""
-    from engine.demo import DemoConfig, build_demo
+    from engine.demo.build import DemoConfig, build_demo
 
     key = str(tmp_path_factory.getbasetemp())
     if key not in _BUILT:
@@ -86,7 +86,7 @@ def end_jobs(home: Home) -> None:
             args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
         except (OSError, ValueError):
             continue
-        if "engine.evaluate_job" in args and str(pid_file.parent) in args:
+        if "engine.evaluation.worker" in args and str(pid_file.parent) in args:
             os.kill(pid, signal.SIGKILL)
 
 

@@ -109,7 +109,7 @@ def insert_evaluation(
 @pytest.fixture(scope="session")
 def review_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """Demo store (60 funds, 5 years, house methodology v1 active) with eval-0001 stored."""
-    from engine.demo import DemoConfig, build_demo
+    from engine.demo.build import DemoConfig, build_demo
 
     where = Home(tmp_path_factory.mktemp("review-template") / "home").ensure()
     build_demo(where, DemoConfig(n_funds=DEMO_FUNDS, years=DEMO_YEARS))

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, mean_absolute_error
 
-from engine.agreement import INVALID_RULE, agreement, compare, qwk_of_counts
+from engine.evaluation.agreement import INVALID_RULE, agreement, compare, qwk_of_counts
 from tests.evaluation_support import eval_home, eval_template  # noqa: F401
 
 # 12 funds: expert grades and an evaluator's, two answers invalid (None)
@@ -150,8 +150,8 @@ def test_training_agreement_keeps_its_meaning() -> None:
 
 
 def test_leaderboard_ranks_evaluators_against_experts_and_each_other(eval_home) -> None:  # noqa: F811
-    from engine.agreement import evaluation_agreement, leaderboard
-    from engine.evaluation import results, start_evaluation
+    from engine.evaluation.agreement import evaluation_agreement, leaderboard
+    from engine.evaluation.jobs import results, start_evaluation
 
     rules = start_evaluation(eval_home, "rules", selection="test:run-0001")
     tabular = start_evaluation(eval_home, "tabular:run-0001", selection="test")

@@ -210,7 +210,7 @@ def test_a_request_waits_while_another_process_holds_the_database(world) -> None
 
 
 def test_live_evaluation_runs_the_approved_model_and_is_labelled_live(world) -> None:
-    from engine.live import LiveError, clear_cache, live_evaluation
+    from engine.clients.live import LiveError, clear_cache, live_evaluation
     from tests.evaluation_support import write_run
 
     write_run(world["home"], "run-0001", sft=False)  # the untrained built-in tiny model

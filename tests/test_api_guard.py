@@ -12,12 +12,12 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from engine import live as live_engine
+from engine.clients import live as live_engine
 from store import clients
 from store.db import connect
 from tests.test_api_support import api_client, auth, make_world
-from workbench import api_guard
-from workbench.api_limits import LiveSlots, TokenBuckets
+from workbench.api import guard as api_guard
+from workbench.api.limits import LiveSlots, TokenBuckets
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def _random_key() -> str:
 
 
 def _fake_live(calls: list[dict], gate: threading.Event | None = None, entered=None):
-    """A stand-in for engine.live.live_evaluation that records its arguments (and waits)."""
+    """A stand-in for engine.clients.live.live_evaluation that records its arguments (and waits)."""
 
     def fake(home, client_id, fund_id, **kwargs) -> dict:
         calls.append({"client_id": client_id, "fund_id": fund_id, **kwargs})
@@ -240,7 +240,7 @@ def test_live_evaluations_have_a_cap_in_all(world, monkeypatch) -> None:
 
 
 def test_the_token_cap_reaches_the_generation_call(world, monkeypatch) -> None:
-    from engine import evaluate_job
+    from engine.evaluation import worker as evaluate_job
     from tests.evaluation_support import write_run
 
     write_run(world["home"], "run-0001", sft=False)

@@ -2,7 +2,7 @@
 
 A client store is the small synthetic demo (tests/conftest.py `demo_home`) with finished-looking
 runs recorded in `runs` and evaluations by them written straight into `evaluations` /
-`evaluation_results` — what `engine.evaluation.sync` would import from a finished job.
+`evaluation_results` — what `engine.evaluation.jobs.sync` would import from a finished job.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from store import evaluations as stored_evaluations
 from store.db import connect
 from store.home import Home
 from store.runs import insert_run
-from workbench.api import ApiSettings, create_app
+from workbench.api.app import ApiSettings, create_app
 
 AS_OF = "2026-09-30"  # the demo's latest rating date
 

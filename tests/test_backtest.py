@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from engine import backtest, monitoring
+from engine.evaluation import backtest, monitoring
 from store.db import connect
 from store.home import Home
 from tests.review_support import insert_evaluation
@@ -21,7 +21,7 @@ FIRST = date(2024, 12, 31)  # the demo's rating date with 12 months of later NAV
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory) -> Home:
-    from engine.demo import DemoConfig, build_demo
+    from engine.demo.build import DemoConfig, build_demo
 
     where = Home(tmp_path_factory.mktemp("backtest") / "home").ensure()
     build_demo(where, DemoConfig(n_funds=60, years=5))

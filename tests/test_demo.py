@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.demo import (
+from engine.demo.build import (
     CATEGORIES,
     CRITERION_IDS,
     DATASET_META_VALUE,
@@ -26,7 +26,7 @@ from engine.demo import (
     house_methodology,
 )
 from engine.methodology import effective_weight, iter_criteria, save_version, summary, validate
-from engine.scoring import score_funds
+from engine.methodology.scoring import score_funds
 from store.db import connect
 from store.home import Home
 
@@ -304,7 +304,7 @@ def test_build_loads_through_ingest_and_a_rerun_changes_nothing(tmp_path) -> Non
 
 
 def test_funds_file_is_cp949_with_korean_headers_and_thousands_separators(tmp_path) -> None:
-    from engine.demo import write_demo_files
+    from engine.demo.build import write_demo_files
 
     data = generate_demo(dataclasses.replace(SMALL, n_funds=10))
     paths = write_demo_files(data, tmp_path)

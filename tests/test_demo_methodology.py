@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.demo import DemoConfig, DemoSummary, build_demo, generate_demo
-from engine.demo_house import house_methodology
-from engine.demo_methodology import DemoMethodology, install_house_methodology
-from engine.extract import extract
+from engine.demo.build import DemoConfig, DemoSummary, build_demo, generate_demo
+from engine.demo.house import house_methodology
+from engine.demo.methodology import DemoMethodology, install_house_methodology
 from engine.methodology import active, diff, get, list_versions, save_version, set_active
-from engine.pdf_render import FONTS
-from engine.scoring import score_funds
+from engine.methodology.extract.pdf import extract
+from engine.methodology.extract.render import FONTS
+from engine.methodology.scoring import score_funds
 from store.db import connect
 from store.home import Home
 

@@ -9,8 +9,8 @@ import threading
 import time
 from pathlib import Path
 
-from engine.device_lock import device_turn, holder, lock_path
-from engine.evaluate_job import STATUS, STOP, _Job
+from engine.evaluation.worker import STATUS, STOP, _Job
+from engine.jobs.device_lock import device_turn, holder, lock_path
 
 
 def _hold(path: Path, owner: str) -> int:

@@ -14,11 +14,11 @@ import time
 import pandas as pd
 import pytest
 
-from engine import evaluation
-from engine.agreement import compare
-from engine.evaluate_job import generate, read_answer
-from engine.evaluation import EvaluationError, start_evaluation
-from engine.snapshot import load_snapshot
+from engine.evaluation import jobs as evaluation
+from engine.evaluation.agreement import compare
+from engine.evaluation.jobs import EvaluationError, start_evaluation
+from engine.evaluation.worker import generate, read_answer
+from engine.training.snapshot import load_snapshot
 from store.home import Home
 from tests.evaluation_support import (  # noqa: F401
     RUN_ID,
@@ -101,7 +101,7 @@ def test_category_and_sized_selections(eval_home) -> None:  # noqa: F811
 
 
 def test_tabular_baseline_is_fitted_on_the_run_training_split(eval_home) -> None:  # noqa: F811
-    from engine import tabular
+    from engine.evaluation import tabular
 
     evaluation_id = start_evaluation(eval_home, f"tabular:{RUN_ID}", selection="test")
     row = evaluation.get_evaluation(eval_home, evaluation_id)
@@ -190,7 +190,7 @@ def test_batched_generation_equals_one_at_a_time(eval_home) -> None:  # noqa: F8
     comparison empty; its weights are redrawn larger (seeded) so answers differ by fund."""
     import torch
 
-    from engine.models import load, resolve
+    from engine.llm.models import load, resolve
 
     model, tokenizer = load(resolve(eval_home, "builtin-tiny"))
     torch.manual_seed(1)

@@ -9,10 +9,10 @@ import json
 import pandas as pd
 import pytest
 
-from engine import export
+from engine.evaluation import export
 from store.home import Home
 from tests.review_support import insert_evaluation
-from workbench.cli import main
+from workbench.cli.core import main
 
 SNAPSHOT_SHA = "ab" * 32
 
@@ -20,8 +20,8 @@ SNAPSHOT_SHA = "ab" * 32
 @pytest.fixture(scope="module")
 def export_home(tmp_path_factory) -> Home:
     """The small demo with a stored evaluation and a run-like folder holding a tiny model."""
-    from engine.demo import DemoConfig, build_demo
-    from engine.models import build_tiny
+    from engine.demo.build import DemoConfig, build_demo
+    from engine.llm.models import build_tiny
 
     where = Home(tmp_path_factory.mktemp("export") / "home").ensure()
     build_demo(where, DemoConfig(n_funds=30, years=5))

@@ -14,12 +14,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from engine import export, tables_out
+from engine.evaluation import export
+from engine.files import tables as tables_out
 from store.db import connect
 from store.home import Home
 from tests.review_support import insert_evaluation, rated_funds
-from workbench import views_client
-from workbench.cli import main
+from workbench.cli.core import main
+from workbench.web import views_client
 
 ATTACKS = (
     '=HYPERLINK("http://x","y")',

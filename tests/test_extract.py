@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.extract import ExtractionError, extract
-from engine.extract_rules import (
+from engine.methodology.extract.pdf import ExtractionError, extract
+from engine.methodology.extract.render import FONTS, LAYOUTS, render_pdf
+from engine.methodology.extract.rules import (
     INDICATOR_PATTERNS,
     QUALITATIVE_PATTERNS,
     Mention,
@@ -20,7 +21,6 @@ from engine.extract_rules import (
     missing_rule_of,
     slugify,
 )
-from engine.pdf_render import FONTS, LAYOUTS, render_pdf
 
 pytestmark = pytest.mark.skipif(
     not all(p.exists() for p in FONTS.values()), reason="fonts-nanum is not installed"

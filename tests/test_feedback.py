@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine import feedback
-from engine.feedback import FeedbackError
-from engine.ingest import IngestError
+from engine.data.ingest import IngestError
+from engine.review import feedback
+from engine.review.feedback import FeedbackError
 from store.db import connect
 from store.home import REPO_ROOT, Home
 from tests import review_support, training_support
@@ -276,7 +276,7 @@ def test_import_reads_cp949_csv_and_excel_with_korean_headers(review_home, tmp_p
 
 def test_feedback_changes_exactly_the_decided_labels_and_weights_of_the_snapshot(review_home):
     from engine.methodology import active
-    from engine.snapshot import build_snapshot
+    from engine.training.snapshot import build_snapshot
 
     with connect(review_home) as con:
         methodology_id, version = active(con)
@@ -327,8 +327,8 @@ def _train_home(train_template: Home, tmp_path: Path, monkeypatch) -> Home:
 
 def _decide(home: Home, run_id: str) -> tuple[str, list[int]]:
     """Three decisions on training funds of `run_id`'s snapshot: correct, accept, keep."""
-    from engine import runs
-    from engine.snapshot import load_snapshot
+    from engine.training import runs
+    from engine.training.snapshot import load_snapshot
 
     snap = load_snapshot(runs.run_folder(home, run_id).snapshot)
     rows = snap.rows()
@@ -346,8 +346,8 @@ def _decide(home: Home, run_id: str) -> tuple[str, list[int]]:
 
 
 def test_retrain_records_parent_and_the_applied_feedback_ids(train_template, tmp_path, monkeypatch):
-    from engine import runs
-    from engine.snapshot import load_snapshot
+    from engine.training import runs
+    from engine.training.snapshot import load_snapshot
 
     home = _train_home(train_template, tmp_path, monkeypatch)
     parent = runs.create_run(home, tiny_config())
@@ -368,7 +368,7 @@ def test_retrain_records_parent_and_the_applied_feedback_ids(train_template, tmp
 
 
 def test_retrain_without_decisions_is_refused(train_template, tmp_path, monkeypatch):
-    from engine import runs
+    from engine.training import runs
 
     home = _train_home(train_template, tmp_path, monkeypatch)
     parent = runs.create_run(home, tiny_config())
@@ -381,7 +381,7 @@ def test_cli_retrain_trains_a_real_run_whose_corrections_are_then_in_a_trained_m
     train_template, tmp_path, monkeypatch
 ):
     """A real builtin-tiny run (a few steps, ~30-60 s on CPU), started and awaited by the CLI."""
-    from engine import runs
+    from engine.training import runs
 
     home = _train_home(train_template, tmp_path, monkeypatch)
     small = {"sft_steps": 2, "max_steps": 1, "eval_every": 1, "eval_max_funds": 2,

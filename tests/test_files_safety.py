@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import safe_write
+from engine.files import safe_write
 from store.db import connect
 from store.home import Home, clean_tmp
 from tests.review_support import insert_evaluation
-from workbench.cli import main
+from workbench.cli.core import main
 
 REPO = Path(__file__).resolve().parent.parent
 KEEP = b"analyst's own file\n"

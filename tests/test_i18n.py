@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.rewards import REWARD_FUNCTIONS
-from engine.run_config import RunConfig
+from engine.llm.rewards import REWARD_FUNCTIONS
+from engine.training.config import RunConfig
 from workbench.i18n import (
     LANGS,
     RUN_HELP_KO,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import engine.ingest as ingest
-from engine.filekinds import canonical_name, infer_kind
-from engine.ingest import IngestError, ingest_file, preview_file
+import engine.data.ingest as ingest
+from engine.data.filekinds import canonical_name, infer_kind
+from engine.data.ingest import IngestError, ingest_file, preview_file
 from store.db import connect
 from store.home import Home
 from store.queries import table_counts, upload_log

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from engine.ingest import IngestError, ingest_file
-from engine.ingest_read import ReadLimits, read_file
+from engine.data.ingest import IngestError, ingest_file
+from engine.data.reading import ReadLimits, read_file
 from store.db import connect
 from store.home import Home
 from store.queries import table_counts
@@ -229,7 +229,7 @@ def test_a_cp949_upload_keeps_its_temporary_copy_inside_home_and_removes_it(
 
 
 def test_feedback_files_have_the_same_work_limits(home: Home, tmp_path: Path) -> None:
-    from engine.feedback import import_file
+    from engine.review.feedback import import_file
 
     wide = write(tmp_path / "wide.csv", ",".join(f"x{i}" for i in range(5000)) + "\n1\n")
     with pytest.raises(IngestError, match="5,000 columns, over the limit of 200"):

@@ -751,10 +751,10 @@ def test_every_public_name_is_importable_from_engine_methodology_in_any_import_o
         m.nothing_here  # noqa: B018
     names = ", ".join(PUBLIC_API)
     for first in (
-        "methodology_table",
-        "methodology_text",
-        "methodology_diff",
-        "methodology_versions",
+        "methodology.table",
+        "methodology.text",
+        "methodology.diff",
+        "methodology.versions",
     ):
         done = _fresh_python(f"import engine.{first}\nfrom engine.methodology import {names}")
         assert done.returncode == 0, (first, done.stderr)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.metrics import (
+from engine.data.metrics import (
     COLUMNS,
     INDICATORS,
     WINDOWS,
@@ -20,7 +20,7 @@ from engine.metrics import (
     load_inputs,
     risk_grade,
 )
-from engine.returns import periods_per_year, years_before
+from engine.data.returns import periods_per_year, years_before
 from store.db import connect
 from store.home import current_home
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.models import (
+from engine.llm.models import (
     IM_END,
     PRESETS,
     ModelError,

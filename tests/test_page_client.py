@@ -93,7 +93,7 @@ def test_downloads_hold_the_clients_grades(client_store, demo_home):
     at = _as("alpha")
     buttons = {b.key: b for b in at.download_button}
     assert set(buttons) == {"cl_csv", "cl_xlsx"}
-    from workbench.views_client import csv_bytes, grade_table
+    from workbench.web.views_client import csv_bytes, grade_table
 
     with connect(demo_home) as con:
         rows = releases.release_rows(con, client_store["a"]["client_id"])
@@ -125,7 +125,7 @@ def test_live_reevaluation_failure_is_shown_beside_the_published_grade(client_st
 
 
 def test_live_reevaluation_is_shown_labelled_beside_the_published_grade(client_store, demo_home):
-    from engine.live import clear_cache
+    from engine.clients.live import clear_cache
     from tests.evaluation_support import write_run
 
     write_run(demo_home, "run-0001", sft=False)  # the untrained built-in tiny model

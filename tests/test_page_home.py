@@ -41,7 +41,7 @@ def _links(at: AppTest) -> dict[str, tuple[str, str]]:
 
 
 def _record_run(home, run_id: str, state: str) -> None:
-    """A run as engine.runs records it in the store (the Home page reads only these rows)."""
+    """A run as engine.training.runs records it in the store (the Home page reads only these rows)."""
     with connect(home) as con:
         insert_run(
             con, run_id=run_id, model="builtin-tiny", methodology_id="house",
@@ -88,7 +88,7 @@ def test_exploring_the_demo_leaves_the_first_run_view_and_points_to_training(hom
 
 
 def test_complete_data_without_a_methodology_asks_for_one(home, small_files):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     for kind in ("funds", "benchmarks", "nav", "ratings"):
         ingest_file(home, small_files[kind])
@@ -102,7 +102,7 @@ def test_complete_data_without_a_methodology_asks_for_one(home, small_files):
 
 
 def test_incomplete_data_shows_no_loop_stage_yet(home, small_files):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     ingest_file(home, small_files["funds"])
 

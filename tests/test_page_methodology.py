@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import methodology as meth
-from engine.demo_house import house_methodology
-from engine.pdf_render import FONTS, render_pdf
+from engine.demo.house import house_methodology
+from engine.methodology.extract.render import FONTS, render_pdf
 from store.db import connect
 from tests.hostile_pdf import many_chars
 from workbench.i18n import t
@@ -419,7 +419,7 @@ def test_a_bad_pdf_is_refused_clearly_and_nothing_is_saved(home, tmp_path, name,
 
 
 def test_score_preview_shows_the_grade_distribution_of_a_version(demo_home):
-    from engine.scoring import score_funds
+    from engine.methodology.scoring import score_funds
 
     with connect(demo_home) as con:
         version = meth.save_version(con, house_methodology(), created_by="test")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from engine import feedback
+from engine.review import feedback
 from store.db import connect
 from tests import review_support
 from tests.training_support import tiny_config
@@ -237,12 +237,12 @@ def test_bulk_accept_records_one_row_per_listed_fund_with_a_valid_answer(review_
 def test_retrain_button_starts_a_run_from_the_parent_and_shows_the_lineage(
     review_home, monkeypatch
 ):
-    from engine import runs
+    from engine.training import runs
 
     parent = runs.create_run(review_home, tiny_config())
     started = []
     monkeypatch.setattr(runs, "start", lambda home, run_id, **_: started.append(run_id))
-    monkeypatch.setattr("engine.models.resolve", lambda home, spec, *a: None)
+    monkeypatch.setattr("engine.llm.models.resolve", lambda home, spec, *a: None)
     at = _page()
     fund = at.selectbox(key="rev_fund").value
     at.selectbox(key="rev_grade").set_value(1)
@@ -263,7 +263,7 @@ def test_retrain_button_starts_a_run_from_the_parent_and_shows_the_lineage(
     in_model = _funds(at).set_index(t("c_fund_id", "ko")).loc[fund, t("rev_c_in_model", "ko")]
     assert in_model.startswith("run-0002")  # created, not trained yet
 
-    from engine.run_folder import RunFolder
+    from engine.training.folder import RunFolder
 
     RunFolder(review_home.runs / "run-0002").write_status(state="finished")
     at.selectbox(key="rev_parent").set_value("run-0002")

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import runs
-from engine.models import resolve, split_thinking
-from engine.run_config import MODEL_DEFAULTS, RunConfig, help_texts
-from engine.run_folder import ACTIVE_STATES, RunFolder
+from engine.llm.models import resolve, split_thinking
+from engine.training import runs
+from engine.training.config import MODEL_DEFAULTS, RunConfig, help_texts
+from engine.training.folder import ACTIVE_STATES, RunFolder
 from store.db import connect
 from store.home import Home
 from store.queries import rating_dates
@@ -428,7 +428,7 @@ def test_an_empty_store_asks_for_ratings_and_a_methodology_first(home):
 
 
 def test_ratings_without_a_methodology_point_to_the_methodology_page(home, small_files):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     for kind in ("funds", "benchmarks", "nav", "ratings"):
         ingest_file(home, small_files[kind])

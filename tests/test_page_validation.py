@@ -48,7 +48,7 @@ def test_renders_backtest_monitoring_and_export_with_data(review_home):
 def test_comparison_report_is_built_from_chosen_evaluations_and_offered_for_download(
     review_home,
 ):
-    from engine.evaluation import start_evaluation
+    from engine.evaluation.jobs import start_evaluation
 
     assert start_evaluation(review_home, "rules") == "eval-0002"
     at = _page()

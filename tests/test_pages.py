@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from store.db import connect
 from store.queries import table_counts
-from workbench import views
 from workbench.i18n import TEXT, fmt_date, fmt_num, fmt_pct, fmt_ratio, risk_grade_label, t
+from workbench.web import views
 
 APP = str(Path(__file__).resolve().parent.parent / "workbench" / "app.py")
 DATA_PAGE = "../pages/data.py"  # relative to the entry script, as st.navigation registers it
@@ -95,7 +95,7 @@ def test_home_with_the_demo_shows_counts_and_the_synthetic_banner(demo_home):
 def test_home_next_step_asks_for_ratings_when_only_funds_navs_and_benchmarks_are_loaded(
     home, small_files
 ):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     for kind in ("funds", "benchmarks", "nav"):
         ingest_file(home, small_files[kind])
@@ -257,7 +257,7 @@ def test_refused_load_shows_the_rows_and_is_logged_in_the_history(home, small_fi
 
 
 def test_upload_history_lists_accepted_uploads_with_counts(home, small_files):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     ingest_file(home, small_files["funds"], source="cli")
 
@@ -285,7 +285,7 @@ def test_data_page_on_an_empty_store_says_what_to_do_in_each_tab(home):
 
 
 def test_explorer_search_in_korean_narrows_the_fund_list(home, small_files):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     ingest_file(home, small_files["funds"])
     at = _data_page()
@@ -327,7 +327,7 @@ def test_explorer_opens_a_demo_fund_with_charts_indicators_and_ratings(demo_home
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
 def test_explorer_fund_without_nav_says_so(home, small_files, lang):
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     ingest_file(home, small_files["funds"])
     at = _data_page()

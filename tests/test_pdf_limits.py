@@ -14,15 +14,15 @@ from pathlib import Path
 import pdfplumber.page
 import pytest
 
-from engine import extract as extract_module
-from engine import pdf_limits
-from engine.demo_house import house_methodology
-from engine.demo_methodology import _expected_difference
-from engine.extract import ExtractionError, extract
+from engine.demo.house import house_methodology
+from engine.demo.methodology import _expected_difference
 from engine.methodology import diff
-from engine.pdf_content import content_size
-from engine.pdf_limits import PdfLimits
-from engine.pdf_render import FONTS, render_pdf
+from engine.methodology.extract import limits as pdf_limits
+from engine.methodology.extract import pdf as extract_module
+from engine.methodology.extract.content import content_size
+from engine.methodology.extract.limits import PdfLimits
+from engine.methodology.extract.pdf import ExtractionError, extract
+from engine.methodology.extract.render import FONTS, render_pdf
 from tests import hostile_pdf as hostile
 from tests.test_cli import run_cli
 

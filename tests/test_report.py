@@ -19,11 +19,11 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from engine.report import ReportError, build_report, report_data
-from engine.run_config import for_model
+from engine.evaluation.report import ReportError, build_report, report_data
+from engine.training.config import for_model
 from store.home import Home
 from tests import review_support
-from workbench.cli import main as cli_main
+from workbench.cli.core import main as cli_main
 
 review_template = review_support.review_template
 COSTS = {
@@ -52,7 +52,7 @@ def _write_run(home: Home, run_id: str, algorithm: str) -> None:
 
 @pytest.fixture(scope="module")
 def report_template(review_template: Home, tmp_path_factory) -> Home:
-    from engine.evaluation import start_evaluation
+    from engine.evaluation.jobs import start_evaluation
 
     where = Home(tmp_path_factory.mktemp("report") / "home")
     shutil.copytree(review_template.root, where.root)
@@ -75,7 +75,7 @@ def report_home(report_template: Home, tmp_path, monkeypatch) -> Home:
 
 def _expected(home: Home) -> tuple[list[str], dict[str, list]]:
     """The first 30 rated funds (those every evaluation graded) and each evaluation's grades."""
-    from engine.evaluation import results
+    from engine.evaluation.jobs import results
 
     out = {}
     for evaluation_id in ("eval-0001", "eval-0002", "eval-0003"):
@@ -193,7 +193,7 @@ def test_self_consistency_is_reported_where_several_samples_exist(report_home, t
     one always grade 1 — a fund then agrees 3/3 when its greedy grade is 1, else 2/3."""
     import pandas as pd
 
-    from engine.evaluation import get_evaluation, results
+    from engine.evaluation.jobs import get_evaluation, results
     from store import evaluations
     from store.db import connect
 
@@ -225,7 +225,7 @@ def test_self_consistency_is_reported_where_several_samples_exist(report_home, t
 def test_consistency_counts_invalid_answers_as_inconsistent_and_skips_score_less_evaluators():
     import pandas as pd
 
-    from engine.report import consistency
+    from engine.evaluation.report import consistency
 
     rule = {"weights": {"a": 0.5, "b": 0.5}, "method": "thresholds",
             "cutoffs": [[5, 4.5], [4, 3.5], [3, 2.5], [2, 1.5], [1, None]]}  # fmt: skip

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engine import runs
-from engine.run_folder import RunFolder
+from engine.training import runs
+from engine.training.folder import RunFolder
 from store.db import connect, scalar
 from store.home import Home
 from tests.training_support import (  # noqa: F401
@@ -151,7 +151,7 @@ def _kill_while_writing(proc: subprocess.Popen, home: Home, trigger: str, delay:
 def test_an_ingest_killed_mid_write_leaves_all_rows_or_none_and_can_be_redone(
     tmp_path: Path, universe: dict
 ) -> None:
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     home = Home(tmp_path / "home").ensure()
     total = universe["rows"]["big"]
@@ -195,7 +195,7 @@ def test_an_ingest_killed_mid_write_leaves_all_rows_or_none_and_can_be_redone(
 def test_concurrent_ingests_are_exact_and_the_same_file_twice_lands_once(
     tmp_path: Path, universe: dict
 ) -> None:
-    from engine.ingest import ingest_file
+    from engine.data.ingest import ingest_file
 
     home = Home(tmp_path / "home").ensure()
     ingest_file(home, universe["funds"])

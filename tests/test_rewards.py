@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from engine.metrics import INDICATORS
-from engine.output import INDICATOR_TERMS, cited_numbers, parse_output, validate_output
-from engine.rewards import (
+from engine.data.metrics import INDICATORS
+from engine.llm.output import INDICATOR_TERMS, cited_numbers, parse_output, validate_output
+from engine.llm.rewards import (
     DEFAULT_REWARD_WEIGHTS,
     REASONING_WEIGHTS,
     REWARD_FUNCTIONS,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine import runs
-from engine.run_config import ALGORITHMS, RunConfig, TrainingError, for_model
-from engine.run_folder import RunFolder
+from engine.training import runs
+from engine.training.config import ALGORITHMS, RunConfig, TrainingError, for_model
+from engine.training.folder import RunFolder
 from store.home import Home
 from tests.training_support import (  # noqa: F401
     DEADLINE_S,
@@ -65,8 +65,8 @@ def test_a_short_rloo_run_trains_logs_rl_steps_and_finishes(train_home: Home) ->
 
 
 def test_cli_train_takes_the_algorithm_and_refuses_others_in_one_line(tmp_path, capsys) -> None:
-    from workbench.cli import build_parser, main
-    from workbench.cli_training import config_from_args
+    from workbench.cli.core import build_parser, main
+    from workbench.cli.training import config_from_args
 
     args = build_parser().parse_args(["train", "--model", "builtin-tiny", "--algorithm", "rloo"])
     assert config_from_args(args).algorithm == "rloo"
@@ -78,7 +78,7 @@ def test_cli_train_takes_the_algorithm_and_refuses_others_in_one_line(tmp_path, 
 
 
 def test_the_step_pace_is_wall_clock_between_steps_and_skips_a_stop() -> None:
-    from engine.train import step_pace
+    from engine.training.worker import step_pace
 
     def at(step: int, second: int) -> dict:
         return {"step": step, "time": f"2026-11-25T10:{second // 60:02d}:{second % 60:02d}+00:00"}

@@ -13,9 +13,9 @@ import sys
 
 import pytest
 
-from engine import runs
-from engine.run_config import TrainingError
-from engine.run_folder import RunFolder
+from engine.training import runs
+from engine.training.config import TrainingError
+from engine.training.folder import RunFolder
 from store.home import Home
 from tests.training_support import (  # noqa: F401
     DEADLINE_S,
@@ -198,7 +198,7 @@ def _run_folder_with(home: Home, run_id: str, config_text: str) -> None:
 
 
 def test_a_saved_config_with_unknown_keys_loads_and_names_them() -> None:
-    from engine.run_config import RunConfig, for_model
+    from engine.training.config import RunConfig, for_model
 
     saved = json.loads(for_model("builtin-tiny", run_id="run-0003").to_json())
     config = RunConfig.from_json(json.dumps({**saved, "colour": "red", "warmup_ratio": 0.1}))
@@ -212,7 +212,7 @@ def test_a_saved_config_with_unknown_keys_loads_and_names_them() -> None:
 def test_one_unreadable_config_shows_as_its_run_with_a_note_and_the_list_goes_on(
     home: Home,
 ) -> None:
-    from engine.run_config import for_model
+    from engine.training.config import for_model
 
     good = for_model("builtin-tiny", run_id="run-0001", algorithm="rloo")
     _run_folder_with(home, "run-0001", good.to_json())
@@ -236,8 +236,8 @@ def test_one_unreadable_config_shows_as_its_run_with_a_note_and_the_list_goes_on
     ],
 )
 def test_reward_weights_must_be_non_negative_and_add_up_to_one(weights, message) -> None:
-    from engine.rewards import REWARD_FUNCTIONS
-    from engine.run_config import RunConfig
+    from engine.llm.rewards import REWARD_FUNCTIONS
+    from engine.training.config import RunConfig
 
     config = RunConfig(reward_weights=dict(zip(REWARD_FUNCTIONS, weights, strict=True)))
     assert any(message in p for p in config.problems()), config.problems()

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.data.metrics import indicators as store_indicators
 from engine.methodology import MethodologyError, get, save_version
-from engine.metrics import indicators as store_indicators
-from engine.scoring import category_pct, score, score_funds
+from engine.methodology.scoring import category_pct, score, score_funds
 from store.db import connect
 from store.home import Home
 

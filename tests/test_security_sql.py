@@ -22,15 +22,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.demo_house import house_methodology
-from engine.ingest import IngestError, ingest_file, preview_file
+from engine.data.ingest import IngestError, ingest_file, preview_file
+from engine.demo.house import house_methodology
 from engine.methodology import MethodologyError
-from engine.methodology_versions import save_version
+from engine.methodology.versions import save_version
 from store.clients import ClientError, create_client
 from store.db import connect
 from store.home import Home
 from store.users import UserError, add_user
-from workbench.cli import main
+from workbench.cli.core import main
 
 _real_connect = duckdb.connect
 
@@ -261,10 +261,10 @@ def test_fuzzed_headers_and_values_only_ever_raise_the_domain_error(
 # the lower-case names below were reviewed and are built only from canonical names passed
 # through store.sql_names.quote_name or from the file's column positions.
 REVIEWED_SQL_PIECES = {
-    "engine/ingest.py": {"cols", "source", "table", "join", "keys", "action", "select", "name",
+    "engine/data/ingest.py": {"cols", "source", "table", "join", "keys", "action", "select", "name",
                          "column"},
-    "engine/ingest_checks.py": {"', '.join(exprs)", "keep", "union"},
-    "engine/ingest_read.py": {"found", "select", "casts"},
+    "engine/data/checks.py": {"', '.join(exprs)", "keep", "union"},
+    "engine/data/reading.py": {"found", "select", "casts"},
     "store/db.py": {"sql"},  # migrations read from store/sql/, and `scalar`'s own argument
     "store/queries.py": {"union"},  # the fixed table names of table_counts
     "store/users.py": {"where"},  # one of two fixed clauses

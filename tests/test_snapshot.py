@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.demo import DemoConfig, build_demo
+from engine.demo.build import DemoConfig, build_demo
+from engine.llm.prompts import NUMBER, compact_messages, shown_number
+from engine.llm.rewards import rule_grade
 from engine.methodology import MethodologyError, save_version
-from engine.prompts import NUMBER, compact_messages, shown_number
-from engine.rewards import rule_grade
-from engine.scoring import score_funds
-from engine.snapshot import (
+from engine.methodology.scoring import score_funds
+from engine.training.snapshot import (
     COLUMNS,
     SPLITS,
     UNREACHABLE_TOTAL,

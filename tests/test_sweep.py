@@ -1,4 +1,4 @@
-"""The hyper-parameter sweep (engine/sweep.py) and `python -m workbench sweep`: the grid, the
+"""The hyper-parameter sweep (engine/training/sweep.py) and `python -m workbench sweep`: the grid, the
 configs of its runs, launching them on one frozen snapshot, refusals that create nothing, the
 queue, and the results table from the runs' final figures."""
 
@@ -10,14 +10,14 @@ import shutil
 
 import pytest
 
-from engine import runs, sweep
-from engine.run_config import TrainingError, for_model
-from engine.run_folder import ACTIVE_STATES
+from engine.training import runs, sweep
+from engine.training.config import TrainingError, for_model
+from engine.training.folder import ACTIVE_STATES
 from store import runs as stored
 from store.db import connect
 from tests.tiny_run_support import end_runs, finished, tiny_config, tiny_run
-from workbench.cli import main
-from workbench.views_training import sweep_pivot
+from workbench.cli.core import main
+from workbench.web.views_training import sweep_pivot
 
 FOUNDERS = {
     "json_format": 0.1,

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.agreement import agreement, grade_of
-from engine.output import parse_output
-from engine.rewards import DEFAULT_REWARD_WEIGHTS, REWARD_FUNCTIONS
-from engine.run_config import RunConfig, TrainingError, for_model, help_texts, parse_weights
-from engine.run_folder import RunFolder
-from engine.warmup import sft_example, sft_target
+from engine.evaluation.agreement import agreement, grade_of
+from engine.llm.output import parse_output
+from engine.llm.rewards import DEFAULT_REWARD_WEIGHTS, REWARD_FUNCTIONS
+from engine.llm.warmup import sft_example, sft_target
+from engine.training.config import RunConfig, TrainingError, for_model, help_texts, parse_weights
+from engine.training.folder import RunFolder
 from store.home import Home
 from tests.test_cli import REPO, run_cli
 from tests.training_support import DEADLINE_S, end_processes, train_template  # noqa: F401
@@ -118,9 +118,9 @@ def test_grade_of_reads_the_answer_after_thinking() -> None:
 @pytest.fixture(scope="module")
 def snapshot_rows(train_template: Home, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:  # noqa: F811
     """Training rows of a snapshot under the demo house's full methodology (13 criteria)."""
-    from engine.demo_house import house_methodology
+    from engine.demo.house import house_methodology
     from engine.methodology import save_version
-    from engine.snapshot import build_snapshot, to_hf_datasets
+    from engine.training.snapshot import build_snapshot, to_hf_datasets
     from store.db import connect
 
     home = Home(tmp_path_factory.mktemp("house") / "home")
@@ -251,7 +251,7 @@ def test_sample_completions_carry_each_rewards_score(cli_run) -> None:
 
 
 def test_finished_run_leaves_loadable_models_and_no_checkpoints(cli_run) -> None:
-    from engine.models import load
+    from engine.llm.models import load
 
     home, run_id, _, _ = cli_run
     folder = RunFolder(home.runs / run_id)

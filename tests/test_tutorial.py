@@ -191,9 +191,9 @@ EXAMPLE_FUND = "KR5176686352"  # the first test fund of the tutorial's 60-fund d
 
 
 def test_method_doc_shows_the_prompt_and_worked_answer_the_code_makes(tmp_path: Path):
-    from engine.demo import DemoConfig, build_demo
-    from engine.snapshot import build_snapshot
-    from engine.warmup import sft_target
+    from engine.demo.build import DemoConfig, build_demo
+    from engine.llm.warmup import sft_target
+    from engine.training.snapshot import build_snapshot
     from store.home import Home
 
     home = Home(tmp_path / "home").ensure()

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from engine.password_policy import MIN_LENGTH, password_refusal
+from engine.clients.password_policy import MIN_LENGTH, password_refusal
 from store import users
 from store.db import connect
 from store.users import (
@@ -27,7 +27,7 @@ from store.users import (
     set_password,
     verify_login,
 )
-from workbench.cli import main
+from workbench.cli.core import main
 
 PASSWORD = "correct horse battery"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from engine.output import parse_output
-from engine.warmup import balanced_rows, phase_rows, sft_examples, sft_target
+from engine.llm.output import parse_output
+from engine.llm.warmup import balanced_rows, phase_rows, sft_examples, sft_target
 
 SYSTEM = '{"scores": {"sharpe_3y": n, "esg": n}, "grade": n, "reasoning": "..."}'
 
@@ -107,7 +107,7 @@ def test_a_full_share_gives_both_phases_every_fund_and_a_tiny_share_keeps_one_ea
 
 
 def test_a_warmup_share_outside_0_to_1_is_refused() -> None:
-    from engine.run_config import for_model
+    from engine.training.config import for_model
 
     assert for_model("builtin-tiny", warmup_share=0.5).problems() == []
     for bad in (0, 1.5, -0.2):

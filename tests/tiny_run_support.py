@@ -11,9 +11,9 @@ import signal
 
 import pytest
 
-from engine import runs
-from engine.run_config import RunConfig, for_model
-from engine.run_folder import ACTIVE_STATES, RunFolder
+from engine.training import runs
+from engine.training.config import RunConfig, for_model
+from engine.training.folder import ACTIVE_STATES, RunFolder
 from store.home import Home
 
 # Two warm-up steps, three GRPO steps of two answers of at most 16 tokens; validation on two
@@ -42,7 +42,7 @@ def tiny_config(**changes) -> RunConfig:
 def tiny_run(demo_template: Home, tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, str]:
     """(home, run id) of the shared tiny run, started on first call (not waited for)."""
     if not _shared:
-        from engine.models import resolve
+        from engine.llm.models import resolve
 
         root = tmp_path_factory.mktemp("tiny-run") / "home"
         shutil.copytree(demo_template.root, root)

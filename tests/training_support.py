@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.run_config import RunConfig, for_model
-from engine.run_folder import RunFolder
+from engine.training.config import RunConfig, for_model
+from engine.training.folder import RunFolder
 from store.home import Home
 
 DEMO_FUNDS = 80
@@ -28,9 +28,9 @@ DEADLINE_S = 900.0  # generous: the suite may share two cores with other work
 @pytest.fixture(scope="session")
 def train_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """Demo store + active blank methodology + built tiny model; copy it, never change it."""
-    from engine.demo import DemoConfig, build_demo
+    from engine.demo.build import DemoConfig, build_demo
+    from engine.llm.models import resolve
     from engine.methodology import blank, save_version, set_active
-    from engine.models import resolve
     from store.db import connect
 
     where = Home(tmp_path_factory.mktemp("train-template") / "home").ensure()

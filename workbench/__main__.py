@@ -1,7 +1,7 @@
 """`python -m workbench` runs the command-line interface, its files private to the user."""
 
 from store.home import private_umask
-from workbench.cli import main
+from workbench.cli.core import main
 
 private_umask()
 raise SystemExit(main())

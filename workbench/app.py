@@ -3,7 +3,7 @@
 Pages live in `pages/`; adding one is one line in PAGES. The sidebar carries the language
 switch, the state folder, the synthetic-data badge and who is logged in. While the store has no
 user the app runs in single-user mode (a banner says so on every page); otherwise it asks for a
-log-in first and shows each role only its pages (`workbench/auth.py`).
+log-in first and shows each role only its pages (`workbench/web/auth.py`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only workbench/ on th
 import streamlit as st  # noqa: E402
 
 from store.home import private_umask  # noqa: E402
-from workbench import auth, ui  # noqa: E402
 from workbench.i18n import t  # noqa: E402
+from workbench.web import auth, ui  # noqa: E402
 
 private_umask()  # uploads and the database are private to the user
 

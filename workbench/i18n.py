@@ -983,7 +983,7 @@ RISK_GRADES: dict[int, tuple[str, str]] = {
     6: ("6등급 (매우 낮은 위험)", "Grade 6 (very low risk)"),
 }
 
-# Review page (pages/review.py, workbench/views_review.py): key -> (Korean, English)
+# Review page (pages/review.py, workbench/web/views_review.py): key -> (Korean, English)
 REVIEW_TEXT: dict[str, tuple[str, str]] = {
     # validation page (backtest, monitoring, export)
     "nav_validation": ("검증", "Validation"),
@@ -1283,8 +1283,8 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
 }
 TEXT.update(REVIEW_TEXT)
 
-# Users, log-in, the admin page and the client dashboard (workbench/auth.py, pages/admin.py,
-# pages/client_dashboard.py, workbench/views_client.py): key -> (Korean, English)
+# Users, log-in, the admin page and the client dashboard (workbench/web/auth.py, pages/admin.py,
+# pages/client_dashboard.py, workbench/web/views_client.py): key -> (Korean, English)
 ACCESS_TEXT: dict[str, tuple[str, str]] = {
     # log-in
     "auth_title": ("로그인", "Log in"),
@@ -1369,7 +1369,7 @@ ACCESS_TEXT: dict[str, tuple[str, str]] = {
         "'{name}'의 새 일회용 비밀번호:",
         "New one-time password of '{name}':",
     ),
-    # password policy refusals (engine/password_policy.py codes)
+    # password policy refusals (engine/clients/password_policy.py codes)
     "pw_blank": (
         "비밀번호가 비어 있거나 공백뿐입니다.",
         "The password is empty or only spaces.",
@@ -1592,7 +1592,7 @@ def fmt_date(value: object) -> str:
 
 
 # Korean one-line help for each run setting; the English is RunConfig's own field help
-# (engine.run_config.help_texts), so the two languages explain the same thing.
+# (engine.training.config.help_texts), so the two languages explain the same thing.
 RUN_HELP_KO: dict[str, str] = {
     "model": "학습할 모델: 프리셋(smollm2-135m, builtin-tiny, qwen2-0.5b, qwen3-0.6b), 허브 id 또는 로컬 모델 폴더.",
     "methodology_id": "배울 평가방법론 (비우면 활성 방법론).",
@@ -1641,7 +1641,7 @@ RUN_HELP_KO: dict[str, str] = {
 
 def run_help(name: str, lang: str | None = None) -> str:
     """The one-line help of a run setting: Korean from RUN_HELP_KO, English from RunConfig."""
-    from engine.run_config import help_texts
+    from engine.training.config import help_texts
 
     english = help_texts().get(name, "")
     if (lang or current_lang()) == "en":

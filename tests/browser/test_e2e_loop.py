@@ -94,9 +94,9 @@ def ko_pattern(key: str) -> re.Pattern:
 def analyst_files(folder: Path) -> dict[str, Path]:
     """The six upload files of a 30-fund synthetic universe, the NAV as CP949 with Korean
     headers, plus a bad NAV file and the house methodology as a Korean PDF."""
-    from engine.demo import DemoConfig, generate_demo, write_demo_files
-    from engine.demo_house import house_methodology
-    from engine.pdf_render import render_pdf
+    from engine.demo.build import DemoConfig, generate_demo, write_demo_files
+    from engine.demo.house import house_methodology
+    from engine.methodology.extract.render import render_pdf
 
     data = generate_demo(DemoConfig(n_funds=FUNDS))
     files = write_demo_files(data, folder)
@@ -297,7 +297,7 @@ def step_data(page, url: str, files: dict) -> None:
 
 def step_methodology(page, url: str, files: dict) -> None:
     """2. Extract the Korean methodology PDF, fix its id, save it as a version."""
-    from engine.demo_house import house_methodology
+    from engine.demo.house import house_methodology
 
     go(page, url, "nav_methodology")
     upload(page, [files["pdf"]])
@@ -318,7 +318,7 @@ def step_methodology(page, url: str, files: dict) -> None:
 
 def step_training(page, url: str, home: Path) -> str:
     """3. Start a tiny run, see the reward curve grow, stop it, resume it, see it finish."""
-    from engine.models import PRESETS
+    from engine.llm.models import PRESETS
 
     go(page, url, "nav_training")
     choose(page, ko("tf_model"), PRESETS["builtin-tiny"].label)

@@ -1,0 +1,1 @@
+"""Clients: live evaluation and the rules for users' passwords."""

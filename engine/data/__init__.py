@@ -1,0 +1,1 @@
+"""Data: the kinds of upload, reading and checking files, ingest, returns and indicators."""

@@ -1,0 +1,401 @@
+"""Reading an uploaded file into an in-memory DuckDB table of text columns with canonical names.
+
+CSV (UTF-8 with or without BOM, or CP949/EUC-KR, comma/tab/semicolon separated) is read by
+DuckDB's own reader; Excel (.xlsx) through openpyxl; Parquet by DuckDB.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from engine.data.filekinds import KINDS, SCORE_PREFIX, describe_kinds, infer_kind, map_headers
+from store.db import scalar
+from store.sql_names import quote_name
+
+DEFAULT_MAX_BYTES = int(float(os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "200")) * 1024 * 1024)
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """The most work one upload may cost before it is refused."""
+
+    max_columns: int = 200
+    max_header_chars: int = 200
+    max_xlsx_unpacked_bytes: int = int(
+        float(os.environ.get("WORKBENCH_MAX_XLSX_UNPACKED_MB", "64")) * 1024 * 1024
+    )
+    max_seconds: float = float(os.environ.get("WORKBENCH_MAX_READ_SECONDS", "60"))
+
+
+class IngestError(ValueError):
+    """A file was refused; nothing was written. `problems` lists (row, column, message)."""
+
+    def __init__(
+        self,
+        file_name: str,
+        summary: str,
+        problems: list[tuple[int, str, str]] | None = None,
+        invalid_rows: int = 0,
+    ) -> None:
+        self.file_name = file_name
+        self.summary = summary
+        self.problems = problems or []
+        self.invalid_rows = invalid_rows
+        super().__init__(self._one_line())
+
+    def _one_line(self) -> str:
+        if not self.problems:
+            return f"{self.file_name}: {self.summary}"
+        shown = "; ".join(f"row {row}: {message}" for row, _, message in self.problems)
+        return f"{self.file_name}: {self.summary} — {shown}"
+
+
+@dataclass
+class ParsedFile:
+    """What a file turned out to be, before anything is written."""
+
+    file_name: str
+    sha256: str
+    format: str  # csv | xlsx | parquet
+    encoding: str | None
+    delimiter: str | None
+    kind: str
+    rows: int
+    mapping: dict[str, str]
+    ignored_columns: list[str]
+    score_criteria: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sniff_format(head: bytes, name: str) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise IngestError(name, "old binary Excel (.xls) is not supported: save it as .xlsx")
+    if head.startswith(b"%PDF"):
+        raise IngestError(name, "this is a PDF; upload fund data as CSV, Excel or Parquet")
+    return "csv"
+
+
+def _decode(data: bytes, name: str) -> tuple[str, str]:
+    """(encoding, text): utf-8 (with or without BOM) or cp949, by decoding the whole file."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        row = data.count(b"\n", 0, nul) + 1
+        raise IngestError(
+            name,
+            "not a CSV, Excel (.xlsx) or Parquet file: it contains a NUL byte",
+            [(row, "", "NUL byte in the file")],
+            1,
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", data[3:].decode("utf-8", errors="strict")
+    for encoding in ("utf-8", "cp949"):
+        try:
+            return encoding, data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise IngestError(name, "text is neither UTF-8 nor CP949/EUC-KR; save the CSV as UTF-8")
+
+
+def _detect_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _position(index: int) -> str:
+    """The SQL name of a file's column by its position: headers never become SQL text."""
+    return f"c{index}"
+
+
+def check_headers(headers: list[str], name: str, limits: ReadLimits) -> list[str]:
+    if len(headers) > limits.max_columns:
+        raise IngestError(
+            name,
+            f"the file has {len(headers):,} columns, over the limit of {limits.max_columns}; "
+            "keep only the columns the workbench reads",
+        )
+    cleaned = []
+    for index, header in enumerate(headers):
+        text = "" if header is None else str(header).strip()
+        if len(text) > limits.max_header_chars:
+            raise IngestError(
+                name,
+                f"the header of column {index + 1} is {len(text):,} characters long, over the "
+                f"limit of {limits.max_header_chars}",
+            )
+        cleaned.append(text or f"column{index + 1}")
+    return cleaned
+
+
+def _load_csv(
+    mem: duckdb.DuckDBPyConnection, path: Path, name: str, limits: ReadLimits, tmp_dir: Path | None
+) -> tuple[list[str], str, str]:
+    try:
+        encoding, text = _decode(path.read_bytes(), name)
+    except UnicodeDecodeError as exc:  # a BOM before bytes that are not UTF-8
+        raise IngestError(name, "text after the UTF-8 BOM is not UTF-8; save it as UTF-8") from exc
+    end = text.find("\n")
+    first_line = text[: end if end >= 0 else len(text)]
+    if not first_line.strip():
+        raise IngestError(name, "the file is empty")
+    delimiter = _detect_delimiter(first_line)
+    headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r")], delimiter=delimiter))
+    headers = check_headers(headers, name, limits)
+    source, tmp = path, None
+    try:
+        if encoding == "cp949":
+            if tmp_dir is not None:
+                tmp_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
+            source = tmp = Path(tmp_name)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        del text
+        columns = {_position(i): "VARCHAR" for i in range(len(headers))}
+        try:
+            mem.execute(
+                "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = false, all_varchar = true,"
+                " delim = ?, quote = '\"', escape = '\"', auto_detect = false,"
+                " columns = ?, skip = 1, null_padding = true)",
+                [str(source), delimiter, columns],
+            )
+        except duckdb.Error as exc:
+            raise IngestError(name, f"could not read the CSV: {_first_line(exc)}") from exc
+        return headers, encoding, delimiter
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:300]
+
+
+def check_xlsx_size(path: Path, name: str, limits: ReadLimits) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit (a 'zip bomb')."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError(name, f"could not open the Excel file: {_first_line(exc)}") from exc
+    if unpacked > limits.max_xlsx_unpacked_bytes:
+        raise IngestError(
+            name,
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MiB, over the "
+            f"{limits.max_xlsx_unpacked_bytes / 2**20:,.0f} MiB limit; save the sheet as CSV",
+        )
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _load_excel(
+    mem: duckdb.DuckDBPyConnection, path: Path, name: str, sheet: str | None, limits: ReadLimits
+) -> list[str]:
+    check_xlsx_size(path, name, limits)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise IngestError(name, f"could not open the Excel file: {_first_line(exc)}") from exc
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise IngestError(
+                name, f"no sheet named '{sheet}'; the sheets are: {', '.join(book.sheetnames)}"
+            )
+        rows = book[sheet] if sheet is not None else book.worksheets[0]
+        deadline = time.monotonic() + limits.max_seconds
+        values = rows.iter_rows(values_only=True, max_col=limits.max_columns + 1)
+        header_row = next(values, None)
+        if header_row is None:
+            raise IngestError(name, "the sheet is empty")
+        header_cells = list(header_row)
+        while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
+            header_cells.pop()
+        if not header_cells:
+            raise IngestError(name, "the first row of the sheet holds no headers")
+        headers = check_headers(header_cells, name, limits)
+        cells: list[list[str | None]] = [[] for _ in headers]
+        for number, row in enumerate(values, start=2):
+            if number % 1000 == 0 and time.monotonic() > deadline:
+                raise IngestError(
+                    name,
+                    f"reading the workbook took over {limits.max_seconds:.0f} s (stopped at row "
+                    f"{number:,}); save the sheet as CSV",
+                )
+            texts = [_cell_text(v) for v in row[: len(headers)]]
+            if all(t is None or not t.strip() for t in texts):
+                continue
+            texts += [None] * (len(headers) - len(texts))
+            for column, text in zip(cells, texts, strict=True):
+                column.append(text)
+    finally:
+        book.close()
+    table = pa.table(
+        {_position(i): pa.array(column, type=pa.string()) for i, column in enumerate(cells)}
+    )
+    mem.register("excel_rows", table)
+    mem.execute("CREATE TABLE raw AS SELECT * FROM excel_rows")
+    mem.unregister("excel_rows")
+    return headers
+
+
+def _load_parquet(
+    mem: duckdb.DuckDBPyConnection, path: Path, name: str, limits: ReadLimits
+) -> list[str]:
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
+    headers = check_headers(list(schema.names), name, limits)
+    casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {_position(i)}" for i in range(len(headers)))
+    try:
+        mem.execute(f"CREATE TABLE raw AS SELECT {casts} FROM read_parquet(?)", [str(path)])
+    except duckdb.Error as exc:
+        raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
+    return headers
+
+
+def _refuse_nul_cells(mem: duckdb.DuckDBPyConnection, headers: list[str], name: str) -> None:
+    """A NUL character in any cell of a workbook or Parquet file refuses the file."""
+    found = " OR ".join(f"contains({_position(i)}, chr(0))" for i in range(len(headers)))
+    row = scalar(mem, f"SELECT min(rowid) FROM raw WHERE {found}")
+    if row is not None:
+        number = int(row) + 2
+        raise IngestError(
+            name, "a cell contains a NUL character", [(number, "", "NUL character in a cell")], 1
+        )
+
+
+def read_file(
+    path: Path,
+    kind: str | None = None,
+    *,
+    sheet: str | None = None,
+    display_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ReadLimits | None = None,
+    tmp_dir: Path | None = None,
+) -> tuple[duckdb.DuckDBPyConnection, ParsedFile]:
+    """Read `path` into an in-memory DuckDB table `raw` with canonical column names.
+
+    Headers are mapped to canonical columns in Python; the file's own column names never
+    reach SQL text (columns are addressed by position).
+    """
+    path = Path(path)
+    name = display_name or path.name
+    limits = limits or ReadLimits()
+    if not path.is_file():
+        raise IngestError(name, "file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(name, "the file is empty")
+    if size > max_bytes:
+        raise IngestError(
+            name,
+            f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit "
+            "(WORKBENCH_MAX_UPLOAD_MB); split it into smaller files",
+        )
+    if kind is not None and kind not in KINDS:
+        raise IngestError(name, f"unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    file_format = _sniff_format(head, name)
+    mem = duckdb.connect()
+    encoding = delimiter = None
+    try:
+        if file_format == "csv":
+            headers, encoding, delimiter = _load_csv(mem, path, name, limits, tmp_dir)
+        elif file_format == "xlsx":
+            headers = _load_excel(mem, path, name, sheet, limits)
+        else:
+            headers = _load_parquet(mem, path, name, limits)
+        if file_format != "csv":
+            _refuse_nul_cells(mem, headers, name)
+        parsed = _map_raw(mem, headers, name, kind)
+    except BaseException:
+        mem.close()
+        raise
+    parsed.sha256 = sha256_of(path)
+    parsed.format, parsed.encoding, parsed.delimiter = file_format, encoding, delimiter
+    return mem, parsed
+
+
+def _map_raw(
+    mem: duckdb.DuckDBPyConnection, headers: list[str], name: str, kind: str | None
+) -> ParsedFile:
+    headers_map = map_headers(headers)
+    if headers_map.duplicates:
+        canonical, spelled = next(iter(headers_map.duplicates.items()))
+        raise IngestError(
+            name, f"columns {', '.join(spelled)} all mean '{canonical}'; keep only one of them"
+        )
+    present = headers_map.canonical
+    if kind is None:
+        candidates = infer_kind(present)
+        if not candidates:
+            raise IngestError(
+                name,
+                f"cannot tell what this file holds from its headers ({', '.join(headers)}); "
+                f"each kind needs — {describe_kinds()}",
+            )
+        kind = candidates[0]
+    spec = KINDS[kind]
+    missing = [c for c in spec.required if c not in present]
+    if missing:
+        raise IngestError(
+            name,
+            f"a {kind} file needs the column(s) {', '.join(missing)}; found {', '.join(headers)}",
+        )
+    allowed = {c.name for c in spec.columns}
+    chosen = {
+        index: headers_map.mapping[header]
+        for index, header in enumerate(headers)
+        if header in headers_map.mapping
+        and (
+            headers_map.mapping[header] in allowed
+            or (spec.score_columns and headers_map.mapping[header].startswith(SCORE_PREFIX))
+        )
+    }
+    keep = {headers[index]: canonical for index, canonical in chosen.items()}
+    ignored = [h for h in headers if h not in keep]
+    select = ", ".join(f"{_position(i)} AS {quote_name(c)}" for i, c in chosen.items())
+    mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {select} FROM raw")
+    rows = scalar(mem, "SELECT count(*) FROM raw")
+    if rows == 0:
+        raise IngestError(name, "the file has a header but no data rows")
+    scores = sorted(c[len(SCORE_PREFIX) :] for c in keep.values() if c.startswith(SCORE_PREFIX))
+    return ParsedFile(name, "", "", None, None, kind, rows, keep, ignored, scores)

@@ -1,0 +1,1 @@
+"""Evaluation: evaluators, evaluation jobs and their process, agreement, the tabular baseline, reports, exports, backtest, monitoring."""

@@ -1,0 +1,398 @@
+"""Agreement of an evaluator's grades with the experts' (or with another evaluator's).
+
+During training: `agreement(expected, predicted)` is the figure a run logs and the benchmark
+reports: exact and within-one-grade shares over all funds (an unparseable answer counts as a
+miss), quadratic-weighted kappa (QWK) over the funds with a valid grade, the invalid share, and
+the predicted-grade counts (a model that always says one grade has learned the format, not the
+judgement). `generate_answers` produces the model's answers (greedy, batched, left-padded).
+
+For evaluations (docs/review-format.md section 2): `compare(expected, predicted, categories)`
+gives n, exact, within_one, mae, qwk, spearman, invalid_share, the confusion matrix (expected
+1-5 x predicted 1-5 + invalid), per-category figures and seeded bootstrap 95 % intervals, all
+from scikit-learn / scipy. Invalid answers count as disagreements (INVALID_RULE): misses for
+exact and within-one; for MAE, QWK and Spearman they are replaced by the grade farthest from
+the expected one (1 if it is 3 or more, else 5). `evaluation_agreement(home, id, against)` and
+`leaderboard(home, ids, against)` apply it to stored evaluations, against the experts' grades
+at the evaluation's date or against another evaluation's greedy grades.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+GRADES = (1, 2, 3, 4, 5)
+
+
+def grade_of(text: str) -> int | None:
+    """The 1-5 grade of an answer, or None when it has none (unparseable, missing, out of range)."""
+    from engine.llm.output import parse_output
+
+    data = parse_output(text).data
+    grade = data.get("grade") if isinstance(data, dict) else None
+    if isinstance(grade, bool) or not isinstance(grade, int | float) or grade != int(grade):
+        return None
+    return int(grade) if int(grade) in GRADES else None
+
+
+def agreement(expected: Sequence[int], predicted: Sequence[int | None]) -> dict[str, Any]:
+    """exact, within_one, qwk, invalid_share, n, valid, grade_counts ("1".."5", "invalid")."""
+    from sklearn.metrics import cohen_kappa_score
+
+    pairs = list(zip(expected, predicted, strict=True))
+    n = len(pairs)
+    valid = [(int(e), int(p)) for e, p in pairs if p is not None]
+    counts = {str(g): sum(1 for _, p in valid if p == g) for g in GRADES}
+    counts["invalid"] = n - len(valid)
+    qwk = 0.0
+    if len(valid) >= 2:
+        truth, guess = zip(*valid, strict=True)
+        if len(set(truth) | set(guess)) > 1:
+            value = cohen_kappa_score(truth, guess, weights="quadratic", labels=list(GRADES))
+            qwk = 0.0 if value != value else float(value)  # NaN when one side is constant
+    return {
+        "n": n,
+        "valid": len(valid),
+        "exact": sum(1 for e, p in valid if e == p) / n if n else 0.0,
+        "within_one": sum(1 for e, p in valid if abs(e - p) <= 1) / n if n else 0.0,
+        "qwk": qwk,
+        "invalid_share": (n - len(valid)) / n if n else 0.0,
+        "grade_counts": counts,
+    }
+
+
+def generate_answers(
+    model,
+    tokenizer,
+    prompts: Sequence[list[dict]],
+    *,
+    max_new_tokens: int,
+    thinking: bool | None = None,
+    batch_size: int = 16,
+) -> list[str]:
+    """Greedy answers to conversational prompts, generated in left-padded batches."""
+    import torch
+
+    from engine.llm.models import chat_prompt
+
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    answers: list[str] = []
+    try:
+        for start in range(0, len(prompts), batch_size):
+            texts = [
+                chat_prompt(tokenizer, p, thinking) for p in prompts[start : start + batch_size]
+            ]
+            batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with torch.no_grad():
+                out = model.generate(
+                    **batch,
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    temperature=None,
+                    top_p=None,
+                    top_k=None,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            new = out[:, batch["input_ids"].shape[1] :]
+            answers += tokenizer.batch_decode(new, skip_special_tokens=False)
+    finally:
+        tokenizer.padding_side = side
+        if was_training:
+            model.train()
+    return answers
+
+
+def evaluate_model(
+    model,
+    tokenizer,
+    rows: Sequence[dict],
+    *,
+    max_new_tokens: int,
+    thinking: bool | None = None,
+    batch_size: int = 16,
+) -> tuple[dict[str, Any], list[str]]:
+    """(agreement with `expert_grade`, the answers) of `model` on snapshot rows."""
+    answers = generate_answers(
+        model,
+        tokenizer,
+        [r["prompt"] for r in rows],
+        max_new_tokens=max_new_tokens,
+        thinking=thinking,
+        batch_size=batch_size,
+    )
+    figures = agreement([int(r["expert_grade"]) for r in rows], [grade_of(a) for a in answers])
+    return figures, answers
+
+
+# ---------------------------------------------------------------- evaluations (review contract)
+
+INVALID_RULE = (
+    "Invalid answers count as disagreements: misses for exact and within-one agreement; for "
+    "MAE, QWK and Spearman they are replaced by the grade farthest from the expected one "
+    "(1 if it is 3 or more, else 5)."
+)
+CI_LEVEL = 0.95
+DEFAULT_BOOT = 1000
+FIGURES = ("n", "valid", "exact", "within_one", "mae", "qwk", "spearman", "invalid_share")
+CI_FIGURES = ("exact", "within_one", "qwk")
+INVALID_COLUMN = "invalid"
+
+
+def _grades(values: Sequence, *, allow_invalid: bool):
+    """Grades as floats (NaN = invalid: None, NaN, or anything but an integer 1-5)."""
+    import numpy as np
+
+    out = np.full(len(values), np.nan)
+    for i, value in enumerate(values):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if number == number and number in GRADES:
+            out[i] = number
+        elif not allow_invalid:
+            raise ValueError(f"expected grade {value!r} at position {i} is not an integer 1-5")
+    return out
+
+
+def _or_none(value: float) -> float | None:
+    return None if value != value else float(value)
+
+
+def _filled(expected, predicted):
+    """Predicted grades with each invalid one replaced by the grade farthest from the expected."""
+    import numpy as np
+
+    farthest = np.where(expected >= 3, 1.0, 5.0)
+    return np.where(np.isnan(predicted), farthest, predicted).astype(int)
+
+
+def _figures(expected, predicted) -> dict[str, Any]:
+    """The point figures of `compare` (no intervals, no confusion matrix)."""
+    import warnings
+
+    import numpy as np
+    from scipy.stats import spearmanr
+    from sklearn.metrics import cohen_kappa_score, mean_absolute_error
+
+    n = len(expected)
+    valid = ~np.isnan(predicted)
+    if n == 0:
+        return {"n": 0, "valid": 0, **dict.fromkeys(FIGURES[2:])}
+    filled = _filled(expected, predicted)
+    truth = expected.astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # undefined kappa (one grade on both sides): None below
+        qwk = cohen_kappa_score(truth, filled, weights="quadratic", labels=list(GRADES))
+    if len(set(truth)) > 1 and len(set(filled)) > 1:
+        rho = spearmanr(truth, filled).statistic
+    else:
+        rho = float("nan")  # undefined for a constant side (scipy warns and gives NaN)
+    return {
+        "n": int(n),
+        "valid": int(valid.sum()),
+        "exact": float(np.mean(valid & (predicted == expected))),
+        "within_one": float(np.mean(valid & (np.abs(predicted - expected) <= 1))),
+        "mae": float(mean_absolute_error(truth, filled)),
+        "qwk": _or_none(float(qwk)),
+        "spearman": _or_none(float(rho)),
+        "invalid_share": float(np.mean(~valid)),
+    }
+
+
+def qwk_of_counts(counts):
+    """Quadratic-weighted kappa of confusion matrices `counts` (..., 5, 5), vectorised: the
+    formula of `sklearn.metrics.cohen_kappa_score(weights="quadratic")`; NaN where undefined."""
+    import numpy as np
+
+    grades = np.asarray(GRADES, dtype=float)
+    weights = (grades[:, None] - grades[None, :]) ** 2 / (grades[-1] - grades[0]) ** 2
+    counts = np.asarray(counts, dtype=float)
+    total = counts.sum(axis=(-2, -1))
+    rows, cols = counts.sum(axis=-1), counts.sum(axis=-2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = rows[..., :, None] * cols[..., None, :] / total[..., None, None]
+        observed = (weights * counts).sum(axis=(-2, -1))
+        expected = (weights * chance).sum(axis=(-2, -1))
+        return 1.0 - observed / expected
+
+
+def _bootstrap(expected, predicted, n_boot: int, seed: int) -> dict[str, list[float | None]]:
+    """Percentile bootstrap intervals (CI_LEVEL) of exact, within_one and qwk: `n_boot`
+    resamples of the funds with replacement, drawn by numpy's default generator from `seed`."""
+    import numpy as np
+
+    n = len(expected)
+    if n == 0 or n_boot < 1:
+        return {k: [None, None] for k in CI_FIGURES}
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n, size=(n_boot, n))
+    valid = ~np.isnan(predicted)
+    hit = (valid & (predicted == expected)).astype(float)
+    near = (valid & (np.abs(predicted - expected) <= 1)).astype(float)
+    codes = (expected.astype(int) - 1) * 5 + (_filled(expected, predicted) - 1)
+    flat = (np.arange(n_boot)[:, None] * 25 + codes[picks]).ravel()
+    counts = np.bincount(flat, minlength=n_boot * 25).reshape(n_boot, 5, 5)
+    samples = {
+        "exact": hit[picks].mean(axis=1),
+        "within_one": near[picks].mean(axis=1),
+        "qwk": qwk_of_counts(counts),
+    }
+    tail = (1 - CI_LEVEL) / 2 * 100
+    out = {}
+    for key, values in samples.items():
+        values = values[~np.isnan(values)]
+        if len(values) == 0:
+            out[key] = [None, None]
+            continue
+        low, high = np.percentile(values, [tail, 100 - tail])
+        out[key] = [float(low), float(high)]
+    return out
+
+
+def compare(
+    expected: Sequence[int],
+    predicted: Sequence[int | None],
+    categories: Sequence[str] | None = None,
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Agreement of `predicted` grades (None / NaN = invalid answer) with `expected` ones (1-5).
+
+    Keys: n, valid, exact, within_one, mae, qwk (None when undefined: both sides one grade),
+    spearman (None with a constant side), invalid_share; confusion {"expected": [1..5],
+    "predicted": ["1".."5", "invalid"], "matrix": counts, rows expected}; per_category
+    {category: the point figures}; ci {exact|within_one|qwk: [low, high]} (seeded percentile
+    bootstrap, `n_boot` resamples; [None, None] without funds); invalid_rule (INVALID_RULE).
+    """
+    import numpy as np
+    from sklearn.metrics import confusion_matrix
+
+    truth = _grades(expected, allow_invalid=False)
+    guess = _grades(predicted, allow_invalid=True)
+    if len(truth) != len(guess):
+        raise ValueError(f"{len(truth)} expected grades but {len(guess)} predicted ones")
+    out = _figures(truth, guess)
+    coded = np.where(np.isnan(guess), 0, guess).astype(int)
+    labels = [*GRADES, 0]  # 0 stands for an invalid answer: the last column
+    matrix = (
+        confusion_matrix(truth.astype(int), coded, labels=labels)[: len(GRADES)]
+        if len(truth)
+        else np.zeros((len(GRADES), len(labels)), dtype=int)
+    )
+    out["confusion"] = {
+        "expected": list(GRADES),
+        "predicted": [str(g) for g in GRADES] + [INVALID_COLUMN],
+        "matrix": matrix.astype(int).tolist(),
+    }
+    out["per_category"] = {}
+    if categories is not None:
+        groups = np.asarray([str(c) for c in categories], dtype=object)
+        if len(groups) != len(truth):
+            raise ValueError(f"{len(truth)} expected grades but {len(groups)} categories")
+        for name in sorted(set(groups)):
+            mask = groups == name
+            out["per_category"][name] = _figures(truth[mask], guess[mask])
+    out["ci"] = _bootstrap(truth, guess, n_boot, seed)
+    out["invalid_rule"] = INVALID_RULE
+    return out
+
+
+# ---------------------------------------------------------------- stored evaluations
+
+
+def _paired(home, evaluation_id: str, against: str):
+    """(rows of `evaluation_id` with `expected` and `category`, how many funds were left out)."""
+    from engine.evaluation.jobs import results
+
+    mine = results(home, evaluation_id)
+    if against == "expert":
+        paired = mine.assign(expected=mine["expert_grade"])
+    else:
+        other = results(home, against)[["fund_id", "grade"]].rename(columns={"grade": "expected"})
+        paired = mine.merge(other, on="fund_id", how="inner")
+    usable = paired[paired["expected"].notna()]
+    return usable, len(mine) - len(usable)
+
+
+def evaluation_agreement(
+    home, evaluation_id: str, against: str = "expert", *, n_boot: int = DEFAULT_BOOT, seed: int = 0
+) -> dict[str, Any]:
+    """`compare` of a stored evaluation's greedy grades with the experts' grades at its as_of
+    (`against="expert"`) or with another evaluation's greedy grades (`against=EVAL_ID`; funds
+    that one did not grade, or did not evaluate, are left out and counted in `left_out`)."""
+    from engine.evaluation.jobs import get_evaluation
+
+    meta = get_evaluation(home, evaluation_id)
+    if against != "expert":
+        get_evaluation(home, against)  # refuses an unknown id
+    rows, left_out = _paired(home, evaluation_id, against)
+    figures = compare(
+        rows["expected"].astype(int).tolist(),
+        rows["grade"].tolist(),
+        rows["category"].fillna("-").tolist(),
+        n_boot=n_boot,
+        seed=seed,
+    )
+    consistency = rows["self_consistency"].dropna()
+    return {
+        "evaluation_id": evaluation_id,
+        "evaluator": meta["evaluator"],
+        "against": against,
+        "left_out": int(left_out),
+        "self_consistency": float(consistency.mean()) if len(consistency) else None,
+        **figures,
+    }
+
+
+def leaderboard(
+    home,
+    evaluation_ids: Sequence[str],
+    against: str = "expert",
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = 0,
+):
+    """One row per evaluation, best QWK first: evaluator, kind, run, selection, n, exact,
+    within_one, mae, qwk, spearman, invalid_share, the 95 % intervals (`<figure>_low/_high`),
+    self_consistency (several samples only) and the mean latency per answer (ms)."""
+    import pandas as pd
+
+    from engine.evaluation.jobs import get_evaluation, results
+
+    rows = []
+    for evaluation_id in dict.fromkeys(evaluation_ids):
+        meta = get_evaluation(home, evaluation_id)
+        figures = evaluation_agreement(home, evaluation_id, against, n_boot=n_boot, seed=seed)
+        latency = results(home, evaluation_id)["latency_ms"].dropna()
+        row = {
+            "evaluation_id": evaluation_id,
+            "evaluator": meta["evaluator"],
+            "evaluator_kind": meta["evaluator_kind"],
+            "run_id": meta["run_id"],
+            "selection": meta["selection"],
+            "as_of": str(meta["as_of"]),
+            "state": meta["state"],
+            "against": against,
+            **{k: figures[k] for k in FIGURES},
+            "left_out": figures["left_out"],
+            "self_consistency": figures["self_consistency"],
+            "latency_ms": float(latency.mean()) if len(latency) else None,
+        }
+        for key in CI_FIGURES:
+            row[f"{key}_low"], row[f"{key}_high"] = figures["ci"][key]
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    frame = frame.sort_values("qwk", ascending=False, na_position="last", kind="stable")
+    return frame.reset_index(drop=True)

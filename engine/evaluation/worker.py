@@ -1,0 +1,390 @@
+"""The evaluation process: `python -m engine.evaluation.worker FOLDER`.
+
+Started in the background by `engine.evaluation.jobs.start_evaluation` for a language-model
+evaluator. It reads only its folder (`evaluations/<evaluation_id>/`): `config.json` (model
+folder, decoding settings, device) and `prompts.parquet` (fund_id, the conversational prompt
+as JSON, the methodology's criterion ids), and writes only there: `status.json` (state,
+done/total answers, ETA), `results.parquet` (one row per fund and sample, the columns of
+`evaluation_results`) and its log. It never opens the DuckDB file; `engine.evaluation.jobs.sync`
+imports the results once the state is finished, stopped or failed.
+
+Generation is batched: prompts sorted by length, left-padded, `batch_size` at a time, greedy
+for sample 0; samples 1..k-1 are drawn at `temperature` (seeded per sample). Each answer is
+cut at the end-of-turn token and read with the one parser (`engine.llm.rewards.parse_output`).
+A `stop` file (or SIGTERM) ends the job after the current batch: the answers so far are kept
+and the state is "stopped". Any error: "failed" with a one-line message, traceback in log.txt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
+
+log = logging.getLogger("engine.evaluation.worker")
+
+CONFIG, PROMPTS, STATUS, RESULTS, STOP = (
+    "config.json",
+    "prompts.parquet",
+    "status.json",
+    "results.parquet",
+    "stop",
+)
+GRADES = (1, 2, 3, 4, 5)
+
+
+# ---------------------------------------------------------------- generation
+
+
+def resolve_device(setting: str = "auto") -> str:
+    """'cuda' or 'cpu' for a device setting (auto: a GPU when there is one)."""
+    import torch
+
+    if setting == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was asked for, but this machine has no usable GPU")
+    if setting == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return setting
+
+
+def resolve_dtype(setting: str, device: str) -> str:
+    """float32 on the CPU; bfloat16 on a GPU that supports it (auto), else float32."""
+    import torch
+
+    if setting != "auto":
+        return setting
+    return "bfloat16" if device == "cuda" and torch.cuda.is_bf16_supported() else "float32"
+
+
+def _stop_ids(model, tokenizer) -> set[int]:
+    ids = model.generation_config.eos_token_id
+    found = set(ids if isinstance(ids, list) else [ids] if ids is not None else [])
+    if tokenizer.eos_token_id is not None:
+        found.add(tokenizer.eos_token_id)
+    return found
+
+
+def generate_batch(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    *,
+    max_new_tokens: int,
+    sample: bool = False,
+    temperature: float = 1.0,
+) -> list[str]:
+    """The answers to prompt texts generated together (left-padded): each cut before its first
+    end-of-turn token, so that an answer reads the same as when generated alone."""
+    import torch
+
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        batch = tokenizer(list(texts), return_tensors="pt", padding=True, add_special_tokens=False)
+    finally:
+        tokenizer.padding_side = side
+    device = next(model.parameters()).device
+    batch = {k: v.to(device) for k, v in batch.items()}
+    decoding: dict[str, Any] = (
+        {"do_sample": True, "temperature": temperature, "top_p": 1.0, "top_k": 0}
+        if sample
+        else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+    )
+    with torch.no_grad():
+        out = model.generate(
+            **batch,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=tokenizer.pad_token_id,
+            **decoding,
+        )
+    stops = _stop_ids(model, tokenizer)
+    answers = []
+    for row in out[:, batch["input_ids"].shape[1] :].tolist():
+        end = next((i for i, token in enumerate(row) if token in stops), len(row))
+        answers.append(tokenizer.decode(row[:end], skip_special_tokens=False))
+    return answers
+
+
+def generate(
+    model,
+    tokenizer,
+    prompts: Sequence[list[dict]],
+    *,
+    max_new_tokens: int,
+    batch_size: int = 8,
+    thinking: bool | None = None,
+    sample: bool = False,
+    temperature: float = 1.0,
+    progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[tuple[str, float] | None]:
+    """(answer, latency ms) per conversational prompt, in the prompts' order; None for prompts
+    not reached because `should_stop()` said so before their batch.
+
+    Prompts are sorted by token length (less padding), then generated `batch_size` at a time;
+    a batch's latency is its wall time shared equally by its answers. `progress(n)` after each
+    batch with the number of answers made so far.
+    """
+    from engine.llm.models import chat_prompt
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    texts = [chat_prompt(tokenizer, p, thinking) for p in prompts]
+    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+    order = sorted(range(len(texts)), key=lambda i: lengths[i])
+    out: list[tuple[str, float] | None] = [None] * len(texts)
+    made = 0
+    for start in range(0, len(order), batch_size):
+        if should_stop is not None and should_stop():
+            break
+        chunk = order[start : start + batch_size]
+        began = time.perf_counter()
+        answers = generate_batch(
+            model,
+            tokenizer,
+            [texts[i] for i in chunk],
+            max_new_tokens=max_new_tokens,
+            sample=sample,
+            temperature=temperature,
+        )
+        latency = (time.perf_counter() - began) * 1000.0 / len(chunk)
+        for i, answer in zip(chunk, answers, strict=True):
+            out[i] = (answer, latency)
+        made += len(chunk)
+        if progress is not None:
+            progress(made)
+    return out
+
+
+def read_answer(text: str, criterion_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """An answer as result columns: grade (None unless an integer 1-5), scores {criterion: 1-5},
+    reasoning, thinking, parse_status ok|invalid and parse_error (why it is invalid; for a usable
+    answer, what else the output format check found wrong, None when nothing)."""
+    from engine.llm.rewards import parse_output, validate_output
+
+    parsed = parse_output(text)
+    data = parsed.data
+    base = {"thinking": parsed.thinking, "raw_output": text}
+    if data is None:
+        return {
+            **base,
+            "grade": None,
+            "scores": None,
+            "reasoning": None,
+            "parse_status": "invalid",
+            "parse_error": parsed.error,
+        }
+    grade = data.get("grade")
+    usable = (
+        isinstance(grade, int | float)
+        and not isinstance(grade, bool)
+        and grade == int(grade)
+        and int(grade) in GRADES
+    )
+    scores = data.get("scores") if isinstance(data.get("scores"), dict) else {}
+    kept = {
+        str(k): int(v)
+        for k, v in scores.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and v == int(v) and v in GRADES
+    }
+    reasoning = data.get("reasoning")
+    problems = validate_output(data, criterion_ids)
+    return {
+        **base,
+        "grade": int(grade) if usable else None,
+        "scores": json.dumps(kept, ensure_ascii=False) if kept else None,
+        "reasoning": reasoning if isinstance(reasoning, str) else None,
+        "parse_status": "ok" if usable else "invalid",
+        "parse_error": "; ".join(problems) if problems else (None if usable else "no grade 1-5"),
+    }
+
+
+# ---------------------------------------------------------------- the job
+
+
+class _Job:
+    """One evaluation in this process: status file, stop flag, answers."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+        self.status_path = folder / STATUS
+        self.rows: list[dict] = []
+        self.total = 0
+        self.done = 0
+        self.t0 = time.monotonic()
+
+    def write_status(self, **changes: Any) -> None:
+        from engine.training.folder import now_iso, write_json_atomic
+
+        try:
+            status = json.loads(self.status_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            status = {}
+        status.update(changes, updated_at=now_iso())
+        write_json_atomic(self.status_path, status)
+
+    def stop_requested(self) -> bool:
+        return (self.folder / STOP).exists()
+
+    def progress(self, base: int) -> Callable[[int], None]:
+        def report(made: int) -> None:
+            self.done = base + made
+            pace = (time.monotonic() - self.t0) / self.done if self.done else None
+            eta = round(pace * (self.total - self.done), 1) if pace else None
+            self.write_status(done=self.done, eta_s=eta, sec_per_answer=pace)
+
+        return report
+
+    def run(self) -> str:
+        """'finished' or 'stopped'."""
+        import pandas as pd
+
+        config = self.config
+        frame = pd.read_parquet(self.folder / PROMPTS)
+        prompts = [json.loads(p) for p in frame["prompt"]]
+        criteria = [json.loads(c) if c else None for c in frame["criterion_ids"]]
+        samples = int(config["samples"])
+        self.total = len(prompts) * samples
+        device = resolve_device(config.get("device", "auto"))
+        dtype = resolve_dtype(config.get("dtype", "auto"), device)
+        self.write_status(
+            state="running", device=device, dtype=dtype, total=self.total, done=0,
+            message=f"loading the model on {device}",
+        )  # fmt: skip
+        log.info(
+            "evaluating %d funds x %d samples on %s (%s)", len(prompts), samples, device, dtype
+        )
+        with self.device_turn(device) as acquired:
+            if not acquired:
+                self.save()
+                return "stopped"
+            return self._generate(frame, prompts, criteria, device, dtype)
+
+    @contextlib.contextmanager
+    def device_turn(self, device: str) -> Iterator[bool]:
+        """On a GPU, wait until no training run holds it (engine.jobs.device_lock); else go at once."""
+        if device != "cuda":
+            yield True
+            return
+        from engine.jobs.device_lock import device_turn, lock_path
+
+        def waiting(holder: str | None) -> None:
+            self.write_status(message=f"waiting for the GPU: {holder or 'another job'} is using it")
+
+        path = lock_path(self.folder.parent.parent / "runs", device)
+        with device_turn(path, self.folder.name, self.stop_requested, waiting) as acquired:
+            yield acquired
+
+    def _generate(self, frame, prompts: list, criteria: list, device: str, dtype: str) -> str:
+        """Load the model and answer every prompt `samples` times; 'finished' or 'stopped'."""
+        import torch
+
+        from engine.llm.models import load
+
+        config = self.config
+        samples = int(config["samples"])
+        self.write_status(message=f"loading the model on {device}")
+        model, tokenizer = load(Path(config["model_folder"]), dtype=dtype, device=device)
+        self.write_status(message="generating", generation_started_at=_now())
+        self.t0 = time.monotonic()
+        stopped = False
+        for sample in range(samples):
+            if sample and self.stop_requested():
+                stopped = True
+                break
+            if sample:
+                torch.manual_seed(int(config.get("seed", 0)) + sample)
+            answers = generate(
+                model,
+                tokenizer,
+                prompts,
+                max_new_tokens=int(config["max_new_tokens"]),
+                batch_size=int(config["batch_size"]),
+                thinking=config.get("thinking"),
+                sample=sample > 0,
+                temperature=float(config.get("temperature", 1.0)),
+                progress=self.progress(sample * len(prompts)),
+                should_stop=self.stop_requested,
+            )
+            for fund_id, ids, answer in zip(frame["fund_id"], criteria, answers, strict=True):
+                if answer is None:
+                    continue
+                text, latency = answer
+                self.rows.append(
+                    {"fund_id": fund_id, "sample": sample, **read_answer(text, ids),
+                     "latency_ms": latency}
+                )  # fmt: skip
+            if any(a is None for a in answers):
+                stopped = True
+                break
+        self.save()
+        return "stopped" if stopped else "finished"
+
+    def save(self) -> None:
+        """Write the answers so far to results.parquet (replaced atomically)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.rows, columns=list(RESULT_COLUMNS))
+        frame = frame.astype({"grade": "Int64", "sample": "int64", "latency_ms": "float64"})
+        tmp = self.folder / f".{RESULTS}.tmp"
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, self.folder / RESULTS)
+
+
+def _now() -> str:
+    from engine.training.folder import now_iso
+
+    return now_iso()
+
+
+def run(folder: Path) -> int:
+    """The whole life of the evaluation process; its exit status."""
+    job = _Job(folder)
+    job.write_status(state="running", pid=os.getpid(), started_at=_now(), message="starting")
+    signal.signal(signal.SIGTERM, lambda *_: (folder / STOP).touch())
+    try:
+        state = job.run()
+    except BaseException as exc:  # noqa: BLE001 - every failure ends as a "failed" status
+        log.error("evaluation failed:\n%s", traceback.format_exc())
+        if job.rows:
+            job.save()
+        line = " ".join(str(exc).split()) or type(exc).__name__
+        job.write_status(
+            state="failed", finished_at=_now(), message=f"{type(exc).__name__}: {line}",
+            eta_s=None,
+        )  # fmt: skip
+        return 1
+    funds = len({r["fund_id"] for r in job.rows})
+    job.write_status(
+        state=state, finished_at=_now(), done=job.done, eta_s=None,
+        message=f"{len(job.rows)} answers for {funds} funds"
+        + (" (stopped on request)" if state == "stopped" else ""),
+    )  # fmt: skip
+    log.info("evaluation %s: %d answers", state, len(job.rows))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not (Path(args[0]) / CONFIG).is_file():
+        print("usage: python -m engine.evaluation.worker EVALUATION_FOLDER", file=sys.stderr)
+        return 2
+    return run(Path(args[0]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

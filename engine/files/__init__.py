@@ -1,0 +1,1 @@
+"""Files the workbench writes: safe targets and formula-safe tables."""

@@ -1,0 +1,1 @@
+"""Background jobs: what training and evaluation processes share."""

@@ -1,0 +1,1 @@
+"""The language model's side: prompts, answer parsing, rewards, models, warm-up targets."""

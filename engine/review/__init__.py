@@ -1,0 +1,1 @@
+"""Review: analysts' feedback on grades and retraining with it."""

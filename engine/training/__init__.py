@@ -1,0 +1,1 @@
+"""Training: run settings, the dataset snapshot, runs, the training process, sweeps."""

@@ -1,0 +1,1 @@
+"""The client REST API: app and routes, request models, guard, limits, audit, settings."""

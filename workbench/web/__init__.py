@@ -1,0 +1,1 @@
+"""The Streamlit web UI: data access, log-in, shared widgets and views."""
