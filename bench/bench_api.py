@@ -38,8 +38,8 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from engine.clients import clients, registry, releases  # noqa: E402
 from engine.demo.build import DemoConfig, build_demo  # noqa: E402
-from store import clients, registry, releases  # noqa: E402
 from store import evaluations as stored  # noqa: E402
 from store.db import connect, open_connection  # noqa: E402
 from store.home import Home  # noqa: E402

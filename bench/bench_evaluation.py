@@ -1,7 +1,7 @@
 """Time batched evaluation against one fund at a time, on the built-in tiny model.
 
 The same prompts (the demo universe's house-methodology prompts, ~770 tokens each for the tiny
-tokenizer) are answered greedily by `engine.evaluation.worker.generate`, the function the background
+tokenizer) are answered greedily by `engine.llm.generate.generate`, the function the background
 evaluation job runs: once with `--batch-size` prompts per forward pass (left-padded, sorted by
 length), once with batches of one. Both must give identical answers. The untrained model never
 writes its end-of-turn token, so every answer runs the full `--max-new-tokens`: the two ways do
@@ -25,11 +25,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# as the evaluation job runs (engine.evaluation.jobs.OMP_WAIT_POLICY); set before torch loads
+# as the evaluation job runs (engine.jobs.launch.OMP_WAIT_POLICY); set before torch loads
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine.demo.build import DemoConfig, build_demo  # noqa: E402
-from engine.evaluation.worker import generate, resolve_device  # noqa: E402
+from engine.llm.device import resolve_device  # noqa: E402
+from engine.llm.generate import generate  # noqa: E402
 from engine.llm.models import load, resolve  # noqa: E402
 from engine.training.snapshot import build_snapshot  # noqa: E402
 from store.home import Home  # noqa: E402

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.clients import clients, registry, releases, users
 from engine.clients.password_policy import MIN_LENGTH, password_refusal
-from store import clients, registry, releases, users
 from workbench.i18n import t
 from workbench.web import auth, ui
 from workbench.web import views_client as vc
@@ -20,7 +20,7 @@ vc.show_secret()
 if "adm_flash" in st.session_state:
     st.success(st.session_state.pop("adm_flash"), icon=":material/check_circle:")
 
-client_table = ui.read_from("store.clients", "list_clients")
+client_table = ui.read_from("engine.clients.clients", "list_clients")
 client_ids = list(client_table["client_id"]) if client_table is not None else []
 client_names = dict(zip(client_ids, client_table["name"], strict=True)) if client_ids else {}
 
@@ -39,7 +39,7 @@ tab_users, tab_clients, tab_models, tab_releases, tab_audit = st.tabs(
 
 # ---------------------------------------------------------------- users
 with tab_users:
-    user_rows = ui.read_from("store.users", "list_users")
+    user_rows = ui.read_from("engine.clients.users", "list_users")
     if user_rows:
         st.dataframe(user_rows, hide_index=True, key="adm_users_table")
     else:
@@ -121,7 +121,7 @@ with tab_clients:
         key_client = st.selectbox(
             t("adm_pick_client"), client_ids, format_func=client_label, key="adm_key_client"
         )
-        keys = ui.read_from("store.clients", "list_keys", key_client)
+        keys = ui.read_from("engine.clients.clients", "list_keys", key_client)
         st.dataframe(keys, hide_index=True, key="adm_keys_table")
         cols = st.columns([2, 1, 1])
         active = list(keys.loc[keys["active"], "key_id"]) if len(keys) else []
@@ -135,7 +135,7 @@ with tab_clients:
                 vc.remember_secret(t("adm_key_created", id=key_client), made["key"])
                 st.rerun()
         st.markdown(f"**{t('adm_client_edit', id=key_client)}**")
-        current = ui.read_from("store.clients", "client_funds", key_client)
+        current = ui.read_from("engine.clients.clients", "client_funds", key_client)
         every_fund = ui.read("funds")["fund_id"].tolist()
         chosen_funds = st.multiselect(
             t("adm_client_funds_pick"), every_fund, default=current, key=f"adm_funds_{key_client}"
@@ -154,7 +154,7 @@ with tab_clients:
 
 # ---------------------------------------------------------------- model registry
 with tab_models:
-    models = ui.read_from("store.registry", "list_models")
+    models = ui.read_from("engine.clients.registry", "list_models")
     if models is not None and len(models):
         st.dataframe(models, hide_index=True, key="adm_models_table")
     else:
@@ -178,12 +178,12 @@ with tab_models:
                 st.rerun()
     st.markdown(f"**{t('adm_history')}**")
     st.dataframe(
-        ui.read_from("store.registry", "history"), hide_index=True, key="adm_history_table"
+        ui.read_from("engine.clients.registry", "history"), hide_index=True, key="adm_history_table"
     )
 
 # ---------------------------------------------------------------- releases
 with tab_releases:
-    published = ui.read_from("store.releases", "list_releases")
+    published = ui.read_from("engine.clients.releases", "list_releases")
     if published is not None and len(published):
         st.dataframe(published, hide_index=True, key="adm_releases_table")
     else:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from engine.llm.models import PRESETS, split_thinking
+from engine.llm.models import PRESETS
+from engine.llm.output import split_thinking
 from engine.training import runs
 from engine.training.config import (
     ALGORITHMS,

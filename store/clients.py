@@ -1,65 +1,45 @@
 """Client institutions (위탁사), their funds, API keys and the API audit log
 (store/sql/006_clients.sql, docs/clients-format.md sections 1-2).
 
-A key reads `lgk_<key_id>_<secret>`: `key_id` is public (12 hex characters, the row's id),
-`secret` is `secrets.token_urlsafe(32)` (256 random bits). Only a random salt and
-SHA-256(salt + secret) are stored; the key is shown once, when it is made. With 256 bits of
-entropy a brute-force search is hopeless even against a fast hash, so a slow password hash
-would only cost API throughput. Verification compares digests with `hmac.compare_digest`.
+Storage only: `engine.clients.clients` and `engine.clients.keys` decide what may be made or
+changed and how keys are made and checked. A key's row holds its salt and hash, never the key.
 """
 
 from __future__ import annotations
-
-import hashlib
-import hmac
-import re
-import secrets
 
 import duckdb
 import pandas as pd
 
 from store.db import scalar, transaction
 
-KEY_PREFIX = "lgk_"
-KEY_RE = re.compile(r"^lgk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
-CLIENT_ID_RE = re.compile(r"^c-(\d{4,})$")
 AUDIT_COLUMNS = ("called_at", "key_id", "client_id", "method", "path", "status", "duration_ms",
                  "address", "calls")  # fmt: skip
-
-
-class ClientError(ValueError):
-    """A client, its funds or a key cannot be made or changed; one line says why."""
 
 
 # ---------------------------------------------------------------- keys
 
 
-def _digest(salt: str, secret: str) -> str:
-    return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
-
-
-def split_key(key: str) -> tuple[str, str] | None:
-    """(key_id, secret) of a well-formed key; None for anything else."""
-    match = KEY_RE.match((key or "").strip())
-    return (match.group(1), match.group(2)) if match else None
-
-
-def _new_key(con: duckdb.DuckDBPyConnection, client_id: str, by: str) -> dict:
-    key_id = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    salt = secrets.token_hex(16)
+def _insert_key(
+    con: duckdb.DuckDBPyConnection, client_id: str, key_id: str, salt: str, key_hash: str, by: str
+) -> None:
     con.execute(
         "INSERT INTO api_keys (key_id, client_id, salt, key_hash, created_by) VALUES (?, ?, ?, ?, ?)",
-        [key_id, client_id, salt, _digest(salt, secret), by],
+        [key_id, client_id, salt, key_hash, by],
     )
-    return {"client_id": client_id, "key_id": key_id, "key": f"{KEY_PREFIX}{key_id}_{secret}"}
 
 
-def create_key(con: duckdb.DuckDBPyConnection, client_id: str, *, by: str) -> dict:
-    """A new key for a client: {"client_id", "key_id", "key"}; the key is not kept anywhere."""
-    _require(con, client_id)
+def insert_key(
+    con: duckdb.DuckDBPyConnection,
+    client_id: str,
+    key_id: str,
+    salt: str,
+    key_hash: str,
+    *,
+    by: str,
+) -> None:
+    """Insert one key row (its salt and hash) for a client."""
     with transaction(con):
-        return _new_key(con, client_id, by)
+        _insert_key(con, client_id, key_id, salt, key_hash, by)
 
 
 def list_keys(con: duckdb.DuckDBPyConnection, client_id: str | None = None) -> pd.DataFrame:
@@ -72,7 +52,18 @@ def list_keys(con: duckdb.DuckDBPyConnection, client_id: str | None = None) -> p
     ).df()
 
 
-def revoke_key(con: duckdb.DuckDBPyConnection, key_id: str, *, by: str) -> bool:
+def client_has_key(con: duckdb.DuckDBPyConnection, client_id: str, key_id: str) -> bool:
+    """Whether the key (revoked or not) belongs to the client."""
+    return bool(
+        scalar(
+            con,
+            "SELECT count(*) FROM api_keys WHERE key_id = ? AND client_id = ?",
+            [key_id, client_id],
+        )
+    )
+
+
+def mark_key_revoked(con: duckdb.DuckDBPyConnection, key_id: str, *, by: str) -> bool:
     """Revoke one key; False when it is unknown or already revoked."""
     with transaction(con):
         found = scalar(
@@ -87,9 +78,8 @@ def revoke_key(con: duckdb.DuckDBPyConnection, key_id: str, *, by: str) -> bool:
     return bool(found)
 
 
-def revoke_client_keys(con: duckdb.DuckDBPyConnection, client_id: str, *, by: str) -> int:
+def mark_client_keys_revoked(con: duckdb.DuckDBPyConnection, client_id: str, *, by: str) -> int:
     """Revoke every active key of a client; how many were revoked."""
-    _require(con, client_id)
     with transaction(con):
         count = int(
             scalar(
@@ -119,30 +109,23 @@ def key_record(con: duckdb.DuckDBPyConnection, key_id: str) -> dict | None:
     return dict(zip(("key_id", "client_id", "salt", "key_hash", "active"), rows[0], strict=True))
 
 
-def check_secret(record: dict | None, secret: str) -> bool:
-    """True when `record` is active and its hash is that of `secret` (constant-time compare)."""
-    if not record or not record["active"]:
-        return False
-    return hmac.compare_digest(_digest(record["salt"], secret), record["key_hash"])
-
-
-def verify_key(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
-    """{"key_id", "client_id"} for an active key of an enabled client; None otherwise."""
-    parts = split_key(key)
-    if parts is None:
-        return None
-    record = key_record(con, parts[0])
-    if not check_secret(record, parts[1]):
-        return None
-    return {"key_id": record["key_id"], "client_id": record["client_id"]}
-
-
 # ---------------------------------------------------------------- clients and their funds
 
 
-def _require(con: duckdb.DuckDBPyConnection, client_id: str) -> None:
-    if not scalar(con, "SELECT count(*) FROM clients WHERE client_id = ?", [client_id]):
-        raise ClientError(f"there is no client {client_id} (see: python -m workbench client list)")
+def client_exists(con: duckdb.DuckDBPyConnection, client_id: str) -> bool:
+    """Whether the client exists (False while the clients table is not there)."""
+    has_table = scalar(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'clients'",
+    )
+    if not has_table:
+        return False
+    return bool(scalar(con, "SELECT count(*) FROM clients WHERE client_id = ?", [client_id]))
+
+
+def client_name_taken(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a client has this name."""
+    return bool(scalar(con, "SELECT count(*) FROM clients WHERE name = ?", [name]))
 
 
 def funds_of_company(con: duckdb.DuckDBPyConnection, company: str) -> list[str]:
@@ -153,21 +136,12 @@ def funds_of_company(con: duckdb.DuckDBPyConnection, company: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _checked_funds(con: duckdb.DuckDBPyConnection, fund_ids: list[str]) -> list[str]:
-    wanted = sorted({f.strip() for f in fund_ids if f and f.strip()})
-    if not wanted:
-        raise ClientError("a client needs at least one fund (--funds F1,F2 or --company NAME)")
-    known = {
-        r[0]
-        for r in con.execute(
-            "SELECT fund_id FROM funds WHERE list_contains(?, fund_id)", [wanted]
-        ).fetchall()
-    }
-    missing = [f for f in wanted if f not in known]
-    if missing:
-        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
-        raise ClientError(f"unknown fund id(s): {shown}")
-    return wanted
+def known_funds(con: duckdb.DuckDBPyConnection, fund_ids: list[str]) -> set[str]:
+    """Those of `fund_ids` that are in the funds table."""
+    rows = con.execute(
+        "SELECT fund_id FROM funds WHERE list_contains(?, fund_id)", [fund_ids]
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def _next_client_id(con: duckdb.DuckDBPyConnection) -> str:
@@ -178,28 +152,18 @@ def _next_client_id(con: duckdb.DuckDBPyConnection) -> str:
     return f"c-{int(value or 0) + 1:04d}"
 
 
-def create_client(
+def insert_client(
     con: duckdb.DuckDBPyConnection,
     name: str,
+    fund_ids: list[str],
     *,
-    fund_ids: list[str] | None = None,
-    company: str | None = None,
-    by: str = "single-user",
-) -> dict:
-    """A new client with its funds and a first key: {"client_id", "name", "key_id", "key",
-    "n_funds"}; the key is returned once and never stored."""
-    name = (name or "").strip()
-    if not name:
-        raise ClientError("a client needs a name")
-    if (fund_ids is None) == (company is None):
-        raise ClientError("give the client's funds either as --funds F1,F2 or as --company NAME")
-    if company is not None:
-        fund_ids = funds_of_company(con, company)
-        if not fund_ids:
-            raise ClientError(f"management company '{company}' has no funds in the store")
-    funds = _checked_funds(con, fund_ids or [])
-    if scalar(con, "SELECT count(*) FROM clients WHERE name = ?", [name]):
-        raise ClientError(f"a client named '{name}' exists already")
+    key_id: str,
+    salt: str,
+    key_hash: str,
+    by: str,
+) -> str:
+    """Insert a client under the next free id `c-NNNN`, its funds and its first key, in one
+    transaction; the new client id."""
     with transaction(con):
         client_id = _next_client_id(con)
         con.execute(
@@ -208,11 +172,10 @@ def create_client(
         )
         con.execute(
             "INSERT INTO client_funds (client_id, fund_id, added_by) SELECT ?, unnest(?), ?",
-            [client_id, funds, by],
+            [client_id, fund_ids, by],
         )
-        key = _new_key(con, client_id, by)
-    return {"client_id": client_id, "name": name, "key_id": key["key_id"], "key": key["key"],
-            "n_funds": len(funds)}  # fmt: skip
+        _insert_key(con, client_id, key_id, salt, key_hash, by)
+    return client_id
 
 
 def list_clients(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -236,11 +199,8 @@ def get_client(con: duckdb.DuckDBPyConnection, client_id: str) -> dict | None:
     return dict(zip(keys, rows[0], strict=True)) if rows else None
 
 
-def set_disabled(
-    con: duckdb.DuckDBPyConnection, client_id: str, disabled: bool, *, by: str
-) -> None:
-    """Disable (its keys stop working) or enable a client. `by` is accepted for the record."""
-    _require(con, client_id)
+def update_disabled(con: duckdb.DuckDBPyConnection, client_id: str, disabled: bool) -> None:
+    """Set a client's disabled flag."""
     with transaction(con):
         con.execute("UPDATE clients SET disabled = ? WHERE client_id = ?", [disabled, client_id])
 
@@ -253,19 +213,16 @@ def client_funds(con: duckdb.DuckDBPyConnection, client_id: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def set_client_funds(
+def replace_client_funds(
     con: duckdb.DuckDBPyConnection, client_id: str, fund_ids: list[str], *, by: str
-) -> int:
-    """Replace the client's funds; how many it has now."""
-    _require(con, client_id)
-    funds = _checked_funds(con, fund_ids)
+) -> None:
+    """Replace the client's funds with `fund_ids` in one transaction."""
     with transaction(con):
         con.execute("DELETE FROM client_funds WHERE client_id = ?", [client_id])
         con.execute(
             "INSERT INTO client_funds (client_id, fund_id, added_by) SELECT ?, unnest(?), ?",
-            [client_id, funds, by],
+            [client_id, fund_ids, by],
         )
-    return len(funds)
 
 
 # ---------------------------------------------------------------- audit log

@@ -8,6 +8,8 @@ approving B for X while A is approved for X supersedes A (history keeps it), and
 makes A current again (unless A was retired meanwhile). A client's own approval beats the
 all-clients one. Beside each model: its model-card facts (methodology, data snapshot hash,
 agreement on the held-out split), read from `runs` and `evaluations`.
+
+Storage only: `engine.clients.registry` decides which promotions are allowed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import pandas as pd
 from store.db import scalar, transaction
 
 ALL_CLIENTS = "*"
-STATES = ("draft", "approved", "retired")
 PROMOTION_COLUMNS = ("run_id", "state", "client_id", "promoted_at", "promoted_by", "reason")
 
 # Approved rows still standing: no later retirement of the run for the same scope or for '*'.
@@ -35,74 +36,36 @@ _STANDING = """
 """
 
 
-class RegistryError(ValueError):
-    """A promotion is not allowed or its run is unknown; one line says why."""
+def run_state(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """The recorded state of a run, or None for an unknown run."""
+    return scalar(con, "SELECT state FROM runs WHERE run_id = ?", [run_id])
 
 
-def _record(
+def is_standing(con: duckdb.DuckDBPyConnection, run_id: str, client_id: str) -> bool:
+    """Whether the run is approved and not retired for the client (any client with '*')."""
+    return bool(
+        scalar(
+            con,
+            f"SELECT count(*) FROM ({_STANDING}) s WHERE s.run_id = ? AND (? = '*' OR s.scope = ?)",
+            [run_id, client_id, client_id],
+        )
+    )
+
+
+def insert_promotion(
     con: duckdb.DuckDBPyConnection, run_id: str, state: str, client_id: str, by: str, reason: str
 ) -> dict:
-    if state not in STATES:
-        raise RegistryError(f"state must be one of {', '.join(STATES)}, not '{state}'")
-    if not (reason or "").strip():
-        raise RegistryError("say why (--reason): every promotion is recorded with its reason")
-    run_state = scalar(con, "SELECT state FROM runs WHERE run_id = ?", [run_id])
-    if run_state is None:
-        raise RegistryError(f"there is no run {run_id} (see: python -m workbench runs list)")
-    if state == "approved" and run_state != "finished":
-        raise RegistryError(f"{run_id} is {run_state}: only a finished run can be approved")
-    if client_id != ALL_CLIENTS and not scalar(
-        con, "SELECT count(*) FROM clients WHERE client_id = ?", [client_id]
-    ):
-        raise RegistryError(f"there is no client {client_id}")
-    if state == "retired" and not scalar(
-        con,
-        f"SELECT count(*) FROM ({_STANDING}) s WHERE s.run_id = ? AND (? = '*' OR s.scope = ?)",
-        [run_id, client_id, client_id],
-    ):
-        where = "any client" if client_id == ALL_CLIENTS else client_id
-        raise RegistryError(f"{run_id} is not approved for {where}: nothing to retire")
+    """Append one promotion row under the next sequence number; the row as a dict."""
     with transaction(con):
         seq = int(scalar(con, "SELECT coalesce(max(seq), 0) + 1 FROM model_promotions"))
         con.execute(
             "INSERT INTO model_promotions (run_id, state, client_id, promoted_by, reason, seq)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            [run_id, state, client_id, by, reason.strip(), seq],
+            [run_id, state, client_id, by, reason, seq],
         )
         at = scalar(con, "SELECT promoted_at FROM model_promotions WHERE seq = ?", [seq])
     return {"run_id": run_id, "state": state, "client_id": client_id, "promoted_at": at,
-            "promoted_by": by,
-            "reason": reason.strip()}  # fmt: skip
-
-
-def approve(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    *,
-    client_id: str = ALL_CLIENTS,
-    by: str,
-    reason: str,
-) -> dict:
-    """Approve a finished run for a client ('*': all); it supersedes the scope's current one."""
-    return _record(con, run_id, "approved", client_id, by, reason)
-
-
-def retire(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    *,
-    client_id: str = ALL_CLIENTS,
-    by: str,
-    reason: str,
-) -> dict:
-    """Retire an approved run for a client, or everywhere with '*'; the scope falls back to its
-    previous approved run."""
-    return _record(con, run_id, "retired", client_id, by, reason)
-
-
-def mark_draft(con: duckdb.DuckDBPyConnection, run_id: str, *, by: str, reason: str) -> dict:
-    """Record that a run was put forward as a draft (no effect on what clients see)."""
-    return _record(con, run_id, "draft", ALL_CLIENTS, by, reason)
+            "promoted_by": by, "reason": reason}  # fmt: skip
 
 
 def current_model(con: duckdb.DuckDBPyConnection, client_id: str) -> dict | None:
@@ -126,17 +89,18 @@ def history(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> pd.Dat
     ).df()
 
 
-def card_facts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
+def card_facts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict | None:
     """The model-card facts of a run: model, methodology id/version, snapshot hash, as_of,
     language, and `held_out` (exact, within_one, qwk, invalid_share, evaluation_id, n_funds of
-    the newest finished evaluation of its final model on its test split; {} when none)."""
+    the newest finished evaluation of its final model on its test split; {} when none). None
+    for an unknown run."""
     rows = con.execute(
         "SELECT model, methodology_id, methodology_version, snapshot_sha256, as_of, language,"
         " state FROM runs WHERE run_id = ?",
         [run_id],
     ).fetchall()
     if not rows:
-        raise RegistryError(f"there is no run {run_id}")
+        return None
     keys = ("model", "methodology_id", "methodology_version", "snapshot_sha256", "as_of",
             "language", "run_state")  # fmt: skip
     facts = dict(zip(keys, rows[0], strict=True))

@@ -4,8 +4,9 @@ A release is numbered per client (1, 2, …) and never changed: the client's app
 the methodology version it was trained with, the as_of date, and a copy of that model's
 evaluation rows for the client's funds (`release_evaluations`). Publishing takes the latest
 finished evaluation by `run:<run_id>` (as_of on or before the date asked for) that grades the
-client's funds; when there is none, or it misses some of them (unless `allow_partial`), it
-refuses and says which evaluation to run.
+client's funds.
+
+Storage only: `engine.clients.releases` decides when a release may be published.
 """
 
 from __future__ import annotations
@@ -16,16 +17,12 @@ import duckdb
 import pandas as pd
 
 from store.db import scalar, transaction
-from store.registry import current_model
+from store.methodologies import get_body
 
 RELEASE_COLUMNS = ("client_id", "version", "run_id", "methodology_id", "methodology_version",
                    "as_of", "evaluation_id", "n_funds", "published_at", "published_by", "note")  # fmt: skip
 ROW_COLUMNS = ("fund_id", "fund_name", "category", "grade", "scores", "reasoning", "thinking",
                "evaluator", "parse_status")  # fmt: skip
-
-
-class ReleaseError(ValueError):
-    """A release cannot be published or found; one line says why and what to do."""
 
 
 def find_evaluation(
@@ -59,50 +56,19 @@ def find_evaluation(
     return dict(zip(keys, rows[0], strict=True))
 
 
-def publish(
+def insert_release(
     con: duckdb.DuckDBPyConnection,
     client_id: str,
+    run_id: str,
+    found: dict,
+    fund_ids: list[str],
     *,
-    as_of: str | None = None,
     by: str,
     note: str | None = None,
-    allow_partial: bool = False,
-) -> dict:
-    """Freeze the client's approved model's evaluation of its funds as the next release.
-
-    Refuses (ReleaseError naming the evaluation to run) when no evaluation by the model grades
-    any of the client's funds, or when the chosen one misses some and not `allow_partial`."""
-    from store.clients import client_funds, get_client
-
-    if get_client(con, client_id) is None:
-        raise ReleaseError(f"there is no client {client_id}")
-    funds = client_funds(con, client_id)
-    if not funds:
-        raise ReleaseError(f"client {client_id} has no funds")
-    model = current_model(con, client_id)
-    if model is None:
-        raise ReleaseError(
-            f"no model is approved for {client_id}: approve one first "
-            f"(python -m workbench model approve RUN_ID --client {client_id} --reason …)"
-        )
-    run_id = model["run_id"]
-    found = find_evaluation(con, run_id, funds, as_of)
-    command = (f"python -m workbench evaluate --model run:{run_id} --funds all"
-               + (f" --as-of {as_of}" if as_of else ""))  # fmt: skip
-    if found is None:
-        when = f" as of {as_of} or earlier" if as_of else ""
-        raise ReleaseError(
-            f"no finished evaluation by run:{run_id}{when} grades any of the {len(funds)} funds "
-            f"of {client_id}: run one ({command}) and publish again"
-        )
-    missing = sorted(set(funds) - set(found["covered"]))
-    if missing and not allow_partial:
-        shown = ", ".join(missing[:3]) + (" …" if len(missing) > 3 else "")
-        raise ReleaseError(
-            f"{found['evaluation_id']} (run:{run_id}, as of {found['as_of']}) has no grade for "
-            f"{len(missing)} of the {len(funds)} funds of {client_id} ({shown}): evaluate them "
-            f"({command}) or publish the graded ones only (--partial)"
-        )
+) -> int:
+    """Freeze the next release of the client in one transaction: the evaluation `found` (as
+    `find_evaluation` gives it) by run:<run_id>, with a copy of its sample-0 rows for
+    `fund_ids`; the new version number."""
     with transaction(con):
         version = int(
             scalar(
@@ -128,9 +94,9 @@ def publish(
             LEFT JOIN funds f ON f.fund_id = r.fund_id
             WHERE r.evaluation_id = ? AND r.sample = 0 AND list_contains(?, r.fund_id)
             """,
-            [client_id, version, found["evaluation_id"], funds],
+            [client_id, version, found["evaluation_id"], fund_ids],
         )
-    return {**get_release(con, client_id, version), "missing": missing}
+    return version
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -213,8 +179,6 @@ def methodology_of(con: duckdb.DuckDBPyConnection, client_id: str, version: int)
     release = get_release(con, client_id, version)
     if release is None:
         return None
-    from store.methodologies import get_body
-
     return {
         "methodology_id": release["methodology_id"],
         "version": int(release["methodology_version"]),

@@ -8,7 +8,8 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn.metrics import cohen_kappa_score, confusion_matrix, mean_absolute_error
 
-from engine.evaluation.agreement import INVALID_RULE, agreement, compare, qwk_of_counts
+from engine.evaluation.agreement import INVALID_RULE, compare, qwk_of_counts
+from engine.llm.validation import agreement
 from tests.evaluation_support import eval_home, eval_template  # noqa: F401
 
 # 12 funds: expert grades and an evaluator's, two answers invalid (None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from store import clients, registry, releases
+from engine.clients import clients, registry, releases
 from store.db import connect
 from tests.test_api_support import api_client, auth, make_world
 

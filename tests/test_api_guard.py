@@ -12,8 +12,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.clients import clients
 from engine.clients import live as live_engine
-from store import clients
 from store.db import connect
 from tests.test_api_support import api_client, auth, make_world
 from workbench.api import guard as api_guard
@@ -240,7 +240,7 @@ def test_live_evaluations_have_a_cap_in_all(world, monkeypatch) -> None:
 
 
 def test_the_token_cap_reaches_the_generation_call(world, monkeypatch) -> None:
-    from engine.evaluation import worker as evaluate_job
+    from engine.llm import generate as generator
     from tests.evaluation_support import write_run
 
     write_run(world["home"], "run-0001", sft=False)
@@ -253,7 +253,7 @@ def test_the_token_cap_reaches_the_generation_call(world, monkeypatch) -> None:
     monkeypatch.setattr(
         live_engine, "_model", lambda home, run_id, device: (None, None, None, 4096)
     )
-    monkeypatch.setattr(evaluate_job, "generate", fake_generate)
+    monkeypatch.setattr(generator, "generate", fake_generate)
     fund = world["funds"][0]
     live_engine.clear_cache()
     try:

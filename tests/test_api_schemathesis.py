@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from store import clients, registry, releases
+from engine.clients import clients, registry, releases
 from store.db import connect
 from tests.test_api_support import (
     add_evaluation,

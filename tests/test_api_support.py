@@ -19,7 +19,7 @@ import httpx2
 import pandas as pd
 from fastapi.testclient import TestClient
 
-from store import clients, registry, releases
+from engine.clients import clients, registry, releases
 from store import evaluations as stored_evaluations
 from store.db import connect
 from store.home import Home

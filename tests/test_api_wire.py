@@ -9,7 +9,7 @@ import socket
 
 import httpx2
 
-from store import clients
+from engine.clients import clients
 from store.db import connect
 from tests.test_api_support import auth, free_port, make_world, start_api, stop_api
 

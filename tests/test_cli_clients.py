@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from store import clients
+from engine.clients.keys import verify_key
 from store.db import connect
 from tests.test_api_support import add_evaluation, add_run, fund_ids
 
@@ -44,7 +44,7 @@ def test_client_create_prints_the_key_once_and_it_verifies(store) -> None:
                  "--by", "ann")  # fmt: skip
     assert made["client_id"] == "c-0001" and made["key"].startswith("lgk_")
     with connect(store["home"]) as con:
-        assert clients.verify_key(con, made["key"])["client_id"] == "c-0001"
+        assert verify_key(con, made["key"])["client_id"] == "c-0001"
         assert con.execute("SELECT created_by FROM clients").fetchone()[0] == "ann"
     listed = _json("client", "list")
     assert listed["count"] == 1 and "key" not in json.dumps(listed["clients"]).replace("n_keys", "")
@@ -83,7 +83,7 @@ def test_approve_publish_list_revoke_and_new_key(store) -> None:
     key = _json("client", "key", "c-0001")
     assert _json("client", "revoke", "c-0001")["revoked"] == 2
     with connect(store["home"]) as con:
-        assert clients.verify_key(con, made["key"]) is None
-        assert clients.verify_key(con, key["key"]) is None
+        assert verify_key(con, made["key"]) is None
+        assert verify_key(con, key["key"]) is None
     retired = _json("model", "retire", "run-0001", "--client", "c-0001", "--reason", "old")
     assert retired["state"] == "retired"

@@ -1,10 +1,12 @@
-"""Store rules of clients, API keys, the model registry and releases (docs/clients-format.md)."""
+"""Rules of clients, API keys, the model registry and releases (docs/clients-format.md)."""
 
 from __future__ import annotations
 
 import pytest
 
-from store import clients, registry, releases
+from engine.clients import clients, registry, releases
+from engine.clients.keys import verify_key
+from store.clients import write_audit
 from store.db import connect
 from tests.test_api_support import AS_OF, add_evaluation, add_run, fund_ids
 
@@ -27,7 +29,7 @@ def test_key_is_returned_once_and_only_its_salted_hash_is_stored(con) -> None:
     assert not stored.apply(lambda col: col.str.contains(secret, regex=False)).any().any()
     row = con.execute("SELECT salt, key_hash, created_by FROM api_keys").fetchone()
     assert len(row[0]) == 32 and len(row[1]) == 64 and row[2] == "ann"
-    assert clients.verify_key(con, key) == {"key_id": made["key_id"], "client_id": "c-0001"}
+    assert verify_key(con, key) == {"key_id": made["key_id"], "client_id": "c-0001"}
     assert "key_hash" not in clients.list_keys(con).columns
 
 
@@ -45,13 +47,13 @@ def test_two_keys_with_the_same_secret_get_different_hashes(con) -> None:
 )
 def test_unknown_or_malformed_keys_do_not_verify(con, bad) -> None:
     clients.create_client(con, "A", fund_ids=fund_ids(con, 1), by="t")
-    assert clients.verify_key(con, bad) is None
+    assert verify_key(con, bad) is None
 
 
 def test_a_tampered_secret_does_not_verify(con) -> None:
     key = clients.create_client(con, "A", fund_ids=fund_ids(con, 1), by="t")["key"]
     last = "A" if key[-1] != "A" else "B"
-    assert clients.verify_key(con, key[:-1] + last) is None
+    assert verify_key(con, key[:-1] + last) is None
 
 
 def test_revoked_keys_and_disabled_clients_stop_verifying(con) -> None:
@@ -59,13 +61,13 @@ def test_revoked_keys_and_disabled_clients_stop_verifying(con) -> None:
     second = clients.create_key(con, made["client_id"], by="t")
     assert clients.revoke_key(con, made["key_id"], by="boss") is True
     assert clients.revoke_key(con, made["key_id"], by="boss") is False
-    assert clients.verify_key(con, made["key"]) is None
-    assert clients.verify_key(con, second["key"]) is not None
+    assert verify_key(con, made["key"]) is None
+    assert verify_key(con, second["key"]) is not None
     clients.set_disabled(con, made["client_id"], True, by="boss")
-    assert clients.verify_key(con, second["key"]) is None
+    assert verify_key(con, second["key"]) is None
     clients.set_disabled(con, made["client_id"], False, by="boss")
     assert clients.revoke_client_keys(con, made["client_id"], by="boss") == 1
-    assert clients.verify_key(con, second["key"]) is None
+    assert verify_key(con, second["key"]) is None
     keys = clients.list_keys(con, made["client_id"])
     assert not keys["active"].any() and set(keys["revoked_by"]) == {"boss"}
 
@@ -104,7 +106,7 @@ def test_audit_rows_are_written_in_a_batch_and_read_newest_first(con) -> None:
          "method": "GET", "path": "/v1/funds", "status": 200 + i, "duration_ms": 1.5}
         for i in range(3)
     ]  # fmt: skip
-    assert clients.write_audit(con, rows) == 3
+    assert write_audit(con, rows) == 3
     log = clients.audit_log(con, client_id="c-0001")
     assert list(log["status"]) == [202, 201, 200]
     assert clients.audit_log(con, client_id="c-0009").empty

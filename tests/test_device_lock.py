@@ -68,6 +68,19 @@ def test_a_stop_while_waiting_gives_up_without_the_lock(tmp_path):
     assert holder(path) == "run-0001"
 
 
+def test_a_free_lock_waits_while_another_job_is_ahead(tmp_path):
+    path = lock_path(tmp_path / "runs", "cuda")
+    asked: list[float] = []
+
+    def ahead() -> bool:
+        asked.append(time.monotonic())
+        return len(asked) < 3  # queued earlier for two polls, then gone
+
+    with device_turn(path, "run-0002", lambda: False, poll=0.01, ahead=ahead) as acquired:
+        assert acquired and len(asked) == 3
+        assert holder(path) == "run-0002"
+
+
 def _job(home: Path) -> _Job:
     folder = home / "evaluations" / "eval-0001"
     folder.mkdir(parents=True)

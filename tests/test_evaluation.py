@@ -17,7 +17,8 @@ import pytest
 from engine.evaluation import jobs as evaluation
 from engine.evaluation.agreement import compare
 from engine.evaluation.jobs import EvaluationError, start_evaluation
-from engine.evaluation.worker import generate, read_answer
+from engine.evaluation.worker import read_answer
+from engine.llm.generate import generate
 from engine.training.snapshot import load_snapshot
 from store.home import Home
 from tests.evaluation_support import (  # noqa: F401

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from engine.demo.tiny_corpus import corpus
 from engine.llm.models import (
     IM_END,
     PRESETS,
+    TINY_CORPUS_FILE,
+    TINY_CORPUS_REPEAT,
     ModelError,
     build_tiny,
     chat_prompt,
     load,
     resolve,
-    split_thinking,
+    tokenizer_corpus,
 )
+from engine.llm.output import split_thinking
 from store.home import Home
 
 
@@ -117,6 +122,14 @@ def test_thinking_text_is_split_from_the_answer() -> None:
     )
     assert split_thinking('{"grade": 2}') == (None, '{"grade": 2}')
     assert PRESETS["qwen3-0.6b"].thinking and not PRESETS["qwen2-0.5b"].thinking
+
+
+def test_the_tiny_tokenizer_corpus_is_the_demo_text_of_now() -> None:
+    """engine/llm/tiny_corpus.json is `engine.demo.tiny_corpus.corpus()` frozen (the model side
+    does not import the demo); after a change of prompts or demo text, write it again with
+    `python -m engine.demo.tiny_corpus`."""
+    assert json.loads(TINY_CORPUS_FILE.read_text(encoding="utf-8")) == corpus()
+    assert tokenizer_corpus() == corpus() * TINY_CORPUS_REPEAT
 
 
 def test_smollm2_is_prepared_from_its_wheel_and_answers_like_a_chat_model(tmp_path: Path) -> None:

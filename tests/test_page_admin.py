@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from store import clients, registry, releases
-from store.db import connect
-from store.users import (
+from engine.clients import clients, registry, releases
+from engine.clients.keys import verify_key
+from engine.clients.users import (
     SINGLE_USER,
     LoginPolicy,
     Throttle,
@@ -25,6 +25,8 @@ from store.users import (
     set_disabled,
     verify_login,
 )
+from store.clients import write_audit
+from store.db import connect
 from tests.test_api_support import add_evaluation, add_run, fund_ids
 from workbench.i18n import t
 
@@ -122,7 +124,7 @@ def test_disabled_user_is_refused(staff, home):
 
 def test_repeated_failures_slow_log_in_down(staff, monkeypatch):
     slow = LoginPolicy(per_name=Throttle(free_attempts=3, base_s=60.0))  # no race on a slow box
-    monkeypatch.setattr("store.users.POLICY", slow)
+    monkeypatch.setattr("engine.clients.users.POLICY", slow)
     at = _app()
     for _ in range(slow.per_name.free_attempts):
         _login(at, "kim", "wrong password")
@@ -254,7 +256,7 @@ def test_admin_creates_a_client_and_its_key_works_once_shown(registry_store):
     assert not at.exception, at.exception
     key = at.code[0].value
     with connect(home) as con:
-        assert clients.verify_key(con, key) == {"key_id": key.split("_")[1], "client_id": "c-0001"}
+        assert verify_key(con, key) == {"key_id": key.split("_")[1], "client_id": "c-0001"}
         assert clients.get_client(con, "c-0001")["created_by"] == "boss"
         assert clients.client_funds(con, "c-0001") == funds[:2]
     # revoke that key from the page
@@ -262,7 +264,7 @@ def test_admin_creates_a_client_and_its_key_works_once_shown(registry_store):
     at.selectbox(key="adm_pick_key").set_value(key.split("_")[1])
     at.button(key="adm_revoke").click().run()
     with connect(home) as con:
-        assert clients.verify_key(con, key) is None
+        assert verify_key(con, key) is None
 
 
 def test_admin_edits_a_clients_funds_and_disables_it(registry_store):
@@ -278,7 +280,7 @@ def test_admin_edits_a_clients_funds_and_disables_it(registry_store):
     at.button(key="adm_toggle_client").click().run()
     with connect(home) as con:
         assert clients.client_funds(con, "c-0001") == funds[1:4]
-        assert clients.verify_key(con, made["key"]) is None  # a disabled client's keys stop
+        assert verify_key(con, made["key"]) is None  # a disabled client's keys stop
 
 
 def test_admin_approves_a_model_and_publishes_a_release(registry_store):
@@ -314,7 +316,7 @@ def test_audit_log_is_filtered_by_status_and_path(registry_store):
     home = registry_store["home"]
     now = datetime(2026, 10, 1, 9, 0)
     with connect(home) as con:
-        clients.write_audit(
+        write_audit(
             con,
             [
                 {

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from store import clients, registry, releases
+from engine.clients import clients, registry, releases
+from engine.clients.users import add_user
 from store.db import connect
-from store.users import add_user
 from tests.test_api_support import add_evaluation, add_run, fund_ids
 from workbench.i18n import t
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.llm.models import resolve, split_thinking
+from engine.llm.models import resolve
+from engine.llm.output import split_thinking
 from engine.training import runs
 from engine.training.config import MODEL_DEFAULTS, RunConfig, help_texts
 from engine.training.folder import ACTIVE_STATES, RunFolder

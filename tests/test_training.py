@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluation.agreement import agreement, grade_of
 from engine.llm.output import parse_output
 from engine.llm.rewards import DEFAULT_REWARD_WEIGHTS, REWARD_FUNCTIONS
+from engine.llm.validation import agreement, grade_of
 from engine.llm.warmup import sft_example, sft_target
 from engine.training.config import RunConfig, TrainingError, for_model, help_texts, parse_weights
 from engine.training.folder import RunFolder

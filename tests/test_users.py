@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from engine.clients import users
 from engine.clients.password_policy import MIN_LENGTH, password_refusal
-from store import users
-from store.db import connect
-from store.users import (
+from engine.clients.users import (
     POLICY,
     LoginPolicy,
     Throttle,
@@ -27,6 +26,7 @@ from store.users import (
     set_password,
     verify_login,
 )
+from store.db import connect
 from workbench.cli.core import main
 
 PASSWORD = "correct horse battery"
@@ -143,7 +143,7 @@ def test_add_user_refuses_bad_input(home, name, role, password, client, message)
 
 
 def test_client_user_belongs_to_an_existing_client(home):
-    from store.clients import create_client
+    from engine.clients.clients import create_client
 
     with connect(home) as con:
         con.execute("INSERT INTO funds (fund_id, fund_name) VALUES ('F001', '한국성장주식형')")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from engine.evaluation.labels import LABELS
+
 LANGS = {"ko": "한국어", "en": "English"}
 DEFAULT_LANG = "ko"
 MISSING = "–"
@@ -755,7 +757,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tf_lora_alpha": ("LoRA 알파", "LoRA alpha"),
     "tf_lora_dropout": ("LoRA 드롭아웃", "LoRA dropout"),
     "tf_lora_target_modules": ("LoRA 대상 층", "LoRA target modules"),
-    "tf_device": ("장치", "Device"),
+    "tf_device": LABELS["device"],
     "tf_bf16": ("bf16", "bf16"),
     "tf_use_vllm": ("vLLM 생성", "vLLM generation"),
     "tf_gradient_checkpointing": ("그래디언트 체크포인팅", "Gradient checkpointing"),
@@ -764,7 +766,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rw_json_format": ("형식", "Format"),
     "rw_evaluation_accuracy": ("정확도", "Accuracy"),
     "rw_reasoning_quality": ("근거", "Reasoning"),
-    "rw_consistency": ("일관성", "Consistency"),
+    "rw_consistency": LABELS["consistency"],
     "rw_json_format_help": (
         "답안이 스키마에 맞는 JSON인가 (창업자 기본값 10점).",
         "Is the answer valid JSON of the output schema (founders: 10 points)?",
@@ -868,7 +870,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tc_length_title": ("답안 길이 (토큰)", "Answer length (tokens)"),
     "tc_length_limit": ("한도 {n}", "limit {n}"),
     "tc_agreement_title": ("검증: 전문가 등급과의 일치", "Validation: agreement with the experts"),
-    "tc_qwk": ("QWK", "QWK"),
+    "tc_qwk": LABELS["qwk"],
     "tc_exact": ("정확 일치 비율", "Exact share"),
     "tc_invalid": ("무효 답안 비율", "Invalid share"),
     "sc_fund": ("펀드", "Fund"),
@@ -889,8 +891,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "runs_overlay_pick": ("비교할 실행", "Runs to compare"),
     "runs_overlay_metric": ("지표", "Figure"),
     "runs_overlay_title": ("{metric}: 실행 비교", "{metric}: runs compared"),
-    "rc_run": ("실행", "Run"),
-    "rc_state": ("상태", "State"),
+    "rc_run": LABELS["run"],
+    "rc_state": LABELS["state"],
     "rc_model": ("모델", "Model"),
     "rc_methodology": ("방법론", "Methodology"),
     "rc_as_of": ("기준일", "As of"),
@@ -902,7 +904,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rc_weights": ("보상 가중치", "Reward weights"),
     "rc_reward": ("최종 보상", "Final reward"),
     "rc_qwk": ("검증 QWK", "Validation QWK"),
-    "rc_exact": ("정확 일치", "Exact"),
+    "rc_exact": LABELS["exact"],
     "rc_invalid": ("무효 답안", "Invalid"),
     "rc_qwk_before": ("GRPO 전 QWK", "QWK before GRPO"),
     "rc_elapsed": ("소요 시간", "Elapsed"),
@@ -1018,7 +1020,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
         "12개월 뒤 기준가격이 있는 등급일이 없습니다.",
         "No rating date has 12 months of later NAV yet.",
     ),
-    "val_mon_evaluator": ("평가자", "Evaluator"),
+    "val_mon_evaluator": LABELS["evaluator"],
     "val_mon_none": (
         "완료된 평가가 없습니다. 검토 페이지나 CLI(`evaluate`)로 평가를 실행하십시오.",
         "No finished evaluations yet. Run one from the Review page or the CLI (`evaluate`).",
@@ -1050,7 +1052,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
         "학습된 모델 내보내기 (Hugging Face 폴더)",
         "Export a trained model (Hugging Face folder)",
     ),
-    "val_exp_run": ("실행", "Run"),
+    "val_exp_run": LABELS["run"],
     "val_exp_out": ("저장할 폴더", "Output folder"),
     "val_exp_repo": ("Hub 저장소 id (선택)", "Hub repo id (optional)"),
     "val_exp_token": ("Hub 토큰 (선택)", "Hub token (optional)"),
@@ -1075,7 +1077,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
         "There is no evaluation yet. Evaluate funds with a model or the rule-based scorer on the "
         "Training page, or run the command below in a terminal, then reload this page.",
     ),
-    "rev_f_evaluator": ("평가자", "Evaluator"),
+    "rev_f_evaluator": LABELS["evaluator"],
     "rev_evaluation": ("평가 결과", "Evaluation"),
     "rev_user": ("작업자", "Your name"),
     "rev_n_funds": ("펀드 {n}개", "{n} funds"),
@@ -1103,7 +1105,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
         "No fund of this evaluation has an expert grade on its date, so there is no agreement "
         "to compute.",
     ),
-    "rev_fig_n": ("펀드 수", "Funds"),
+    "rev_fig_n": LABELS["funds"],
     "rev_fig_exact": ("정확 일치", "Exact agreement"),
     "rev_fig_within_one": ("±1등급 이내", "Within one grade"),
     "rev_fig_mae": ("평균절대오차", "Mean absolute error"),
@@ -1127,7 +1129,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
     "rev_comparison": ("규칙 기반 채점과의 비교", "Comparison with the rule-based scorer"),
     "rev_per_category": ("유형별 일치도", "Agreement by category"),
     "rev_c_comparison": ("비교", "Comparison"),
-    "rev_c_n": ("펀드 수", "Funds"),
+    "rev_c_n": LABELS["funds"],
     "rev_cmp_ai_expert": ("AI ↔ 전문가", "AI vs expert"),
     "rev_cmp_rules_expert": ("규칙 기반 ↔ 전문가", "Rule-based vs expert"),
     "rev_cmp_ai_rules": ("AI ↔ 규칙 기반", "AI vs rule-based"),
@@ -1261,7 +1263,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {
     "rev_h_evaluation": ("평가", "Evaluation"),
     # new evaluation
     "rev_new_eval": ("새 평가 실행", "New evaluation"),
-    "rev_evaluator": ("평가자", "Evaluator"),
+    "rev_evaluator": LABELS["evaluator"],
     "rev_ev_rules": ("규칙 기반 채점기 (rules)", "Rule-based scorer (rules)"),
     "rev_ev_run": ("{arg}: GRPO 학습 모델", "{arg}: GRPO-trained model"),
     "rev_ev_tabular": ("{arg}: 표 형식 기준모델(부스팅)", "{arg}: tabular baseline (boosting)"),

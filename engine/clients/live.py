@@ -1,11 +1,11 @@
 """Live evaluation: the client's approved model grades one fund now (docs/clients-format.md
 section 5).
 
-The fund's prompt is the one an evaluation would give it (`engine.training.snapshot.build_snapshot` at
+The fund's prompt is the one an evaluation would give it (`engine.training.snapshot.snapshot_for` at
 the latest rating date, the run's methodology version and language); generation and parsing are
-`engine.evaluation.worker.generate` and `read_answer`, as in a background evaluation. Loaded models
-are cached per process (one per run) and generation is serialised by a lock, so the API and the
-dashboard can call this from several threads. Nothing is written to the database: a live answer
+`engine.llm.generate.generate` and `engine.evaluation.worker.read_answer`, as in a background
+evaluation. Loaded models are cached per process (one per run) and generation is serialised by
+a lock, so the API and the dashboard can call this from several threads. Nothing is written to the database: a live answer
 is shown beside the published one and never replaces it.
 """
 
@@ -19,7 +19,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from store.clients import client_funds
+from store.db import connect
 from store.home import Home
+from store.prices import latest_rating_date
+from store.registry import current_model
+from store.runs import get_run
 
 log = logging.getLogger(__name__)
 
@@ -49,22 +54,15 @@ def clear_cache() -> None:
 
 
 def _context(home: Home, client_id: str, fund_id: str) -> dict:
-    from store.clients import client_funds
-    from store.db import connect
-    from store.registry import current_model
-
     with connect(home) as con:
         if fund_id not in client_funds(con, client_id):
             raise LiveError(f"fund {fund_id} not found", "not_found")
         model = current_model(con, client_id)
         if model is None:
             raise LiveError(f"no model is approved for client {client_id}", "no_model")
-        run = con.execute(
-            "SELECT methodology_id, methodology_version, language FROM runs WHERE run_id = ?",
-            [model["run_id"]],
-        ).fetchall()
-        newest = con.execute("SELECT max(as_of) FROM ratings").fetchall()[0][0]
-    if not run:
+        run = get_run(con, model["run_id"])
+        newest = latest_rating_date(con)
+    if run is None:
         raise LiveError(f"the approved run {model['run_id']} is not in the store", "no_model")
     from engine.evaluation.evaluators import run_config
 
@@ -74,13 +72,15 @@ def _context(home: Home, client_id: str, fund_id: str) -> dict:
         raise LiveError(
             f"the approved run {model['run_id']} cannot be read: {exc}", "no_model"
         ) from exc
-    return {"run_id": model["run_id"], "methodology_id": run[0][0], "prompt_style": style,
-            "methodology_version": int(run[0][1]), "language": run[0][2],
+    return {"run_id": model["run_id"], "methodology_id": run["methodology_id"],
+            "prompt_style": style, "methodology_version": int(run["methodology_version"]),
+            "language": run["language"],
             "newest": str(newest) if newest else None}  # fmt: skip
 
 
 def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
-    from engine.training.snapshot import SnapshotError, build_snapshot
+    from engine.training.config import RunConfig
+    from engine.training.snapshot import WHOLE, SnapshotError, snapshot_for
 
     key = (str(home.root), ctx["methodology_id"], ctx["methodology_version"], ctx["language"],
            ctx["prompt_style"], as_of or ctx["newest"])  # fmt: skip
@@ -88,11 +88,12 @@ def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
         cached = _PROMPTS.get(key)
     if cached is None or time.monotonic() - cached[0] > PROMPT_CACHE_S:
         try:
-            snapshot = build_snapshot(
-                home, ctx["methodology_id"], ctx["methodology_version"], as_of,
-                language=ctx["language"], splits=(1.0, 0.0, 0.0),
+            config = RunConfig(
+                methodology_id=ctx["methodology_id"], methodology_version=ctx["methodology_version"],
+                as_of=as_of, language=ctx["language"], splits=list(WHOLE),
                 prompt_style=ctx["prompt_style"],
             )  # fmt: skip
+            snapshot = snapshot_for(home, config)
         except (SnapshotError, ValueError) as exc:
             raise LiveError(f"cannot build the fund's prompt: {exc}", "no_data") from exc
         cached = (time.monotonic(), snapshot.rows().set_index("fund_id", drop=False))
@@ -110,7 +111,7 @@ def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
 def _model(home: Home, run_id: str, device: str):
     from engine.evaluation.evaluators import EvaluationError, parse_evaluator
     from engine.evaluation.jobs import _model_for
-    from engine.evaluation.worker import resolve_device, resolve_dtype
+    from engine.llm.device import resolve_device, resolve_dtype
     from engine.llm.models import load
 
     device = resolve_device(device)
@@ -142,7 +143,8 @@ def live_evaluation(
 ) -> dict:
     """Grade one of the client's funds with its approved model now; see the module doc. The
     answer is `max_new_tokens` long (default: the run's length), at most `token_cap`."""
-    from engine.evaluation.worker import generate, read_answer
+    from engine.evaluation.worker import read_answer
+    from engine.llm.generate import generate
 
     ctx = _context(home, client_id, fund_id)
     row = _prompt_row(home, ctx, fund_id, as_of)

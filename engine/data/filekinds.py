@@ -1,4 +1,8 @@
-"""The six kinds of file analysts upload: canonical columns, header synonyms, kind inference."""
+"""The six kinds of file analysts upload: canonical columns, header synonyms, kind inference.
+
+Analysts' feedback files (`engine.review.feedback`) are read by the same reader with their own
+header synonyms, `FEEDBACK_SYNONYMS`.
+"""
 
 from __future__ import annotations
 
@@ -151,9 +155,26 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "note": ("note", "비고", "메모", "평가내용"),
 }
 
-_HEADER_LOOKUP = {
-    spelling: canonical for canonical, spellings in SYNONYMS.items() for spelling in spellings
+# Header spellings of a feedback file's columns (docs/review-format.md section 3).
+FEEDBACK_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "fund_id": ("fundid", "fund", "펀드코드"),
+    "as_of": ("asof", "date", "기준일"),
+    "action": ("action", "조치"),
+    "grade": ("grade", "등급"),
+    "reason": ("reason", "사유"),
+    "comment": ("comment", "의견", "코멘트"),
+    "weight": ("weight", "가중치"),
+    "evaluation_id": ("evaluationid",),
 }
+
+
+def _lookup(synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {
+        spelling: canonical for canonical, spellings in synonyms.items() for spelling in spellings
+    }
+
+
+_HEADER_LOOKUP = _lookup(SYNONYMS)
 _SCORE_HEADER = re.compile(r"^\s*score[\s_]+(?P<criterion>[A-Za-z0-9_]+)\s*$", re.IGNORECASE)
 _CRITERION_ID = re.compile(r"[a-z][a-z0-9_]{0,56}")  # score_<id> stays a 63-char SQL name
 
@@ -163,18 +184,22 @@ def normalise_header(header: str) -> str:
     return re.sub(r"[\s_\-.\ufeff]+", "", str(header)).lower()
 
 
-def canonical_name(header: str) -> str | None:
-    """The canonical column a header stands for, `score_<criterion>` for scores, else None."""
-    score = _SCORE_HEADER.match(str(header))
+def canonical_name(header: str, synonyms: dict[str, tuple[str, ...]] | None = None) -> str | None:
+    """The canonical column a header stands for, `score_<criterion>` for scores, else None.
+
+    `synonyms` replaces the upload kinds' table (then there are no score columns).
+    """
+    lookup = _HEADER_LOOKUP if synonyms is None else _lookup(synonyms)
+    score = _SCORE_HEADER.match(str(header)) if synonyms is None else None
     if score:
         criterion = score.group("criterion").lower()
         if _CRITERION_ID.fullmatch(criterion):
             return SCORE_PREFIX + criterion
-    found = _HEADER_LOOKUP.get(normalise_header(header))
+    found = lookup.get(normalise_header(header))
     if found:
         return found
     stripped = re.sub(r"\(.*?\)", "", str(header))
-    return _HEADER_LOOKUP.get(normalise_header(stripped))
+    return lookup.get(normalise_header(stripped))
 
 
 @dataclass
@@ -190,12 +215,15 @@ class HeaderMap:
         return set(self.mapping.values())
 
 
-def map_headers(headers: list[str]) -> HeaderMap:
-    """Map every header to its canonical column, noting unknown and repeated ones."""
+def map_headers(
+    headers: list[str], synonyms: dict[str, tuple[str, ...]] | None = None
+) -> HeaderMap:
+    """Map every header to its canonical column (by `canonical_name`), noting unknown and
+    repeated ones."""
     result = HeaderMap()
     seen: dict[str, list[str]] = {}
     for header in headers:
-        name = canonical_name(header)
+        name = canonical_name(header, synonyms)
         if name is None:
             result.unknown.append(str(header))
             continue

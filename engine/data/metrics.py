@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from engine.data.returns import GroupIndex, WindowPanel, build_panel
+from store import prices
 from store.db import connect
 from store.home import Home
 
@@ -140,29 +141,18 @@ class MetricInputs:
 
 def load_inputs(con: duckdb.DuckDBPyConnection, as_of: date | None = None) -> MetricInputs:
     """Funds, NAVs, benchmark levels and risk-free rates from the store, dated on or before `as_of`."""
-    until = [as_of or date.max]
+    until = as_of or date.max
     return MetricInputs(
-        funds=con.execute(
-            "SELECT fund_id, category, benchmark_id FROM funds ORDER BY fund_id"
-        ).df(),
-        nav=con.execute(
-            "SELECT fund_id, date, nav FROM nav WHERE date <= ? ORDER BY fund_id, date", until
-        ).df(),
-        benchmarks=con.execute(
-            "SELECT benchmark_id, date, level FROM benchmark_levels WHERE date <= ?"
-            " ORDER BY benchmark_id, date",
-            until,
-        ).df(),
-        risk_free=con.execute(
-            "SELECT date, rate FROM risk_free WHERE date <= ? ORDER BY date", until
-        ).df(),
+        funds=prices.fund_categories(con),
+        nav=prices.nav_until(con, until),
+        benchmarks=prices.benchmark_levels_until(con, until),
+        risk_free=prices.risk_free_until(con, until),
     )
 
 
 def latest_nav_date(con: duckdb.DuckDBPyConnection) -> date | None:
     """The most recent NAV date in the store (None when there is no NAV)."""
-    row = con.execute("SELECT max(date) FROM nav").fetchone()
-    return row[0] if row else None
+    return prices.latest_nav_date(con)
 
 
 def indicators(

@@ -1,7 +1,9 @@
 """Reading an uploaded file into an in-memory DuckDB table of text columns with canonical names.
 
 CSV (UTF-8 with or without BOM, or CP949/EUC-KR, comma/tab/semicolon separated) is read by
-DuckDB's own reader; Excel (.xlsx) through openpyxl; Parquet by DuckDB.
+DuckDB's own reader; Excel (.xlsx) through openpyxl; Parquet by DuckDB. `read_file` maps the
+headers of the upload kinds (`engine.data.filekinds`); `read_table` reads any other table with
+its own header synonyms (analysts' feedback) the same way, within the same limits.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -300,6 +303,65 @@ def _refuse_nul_cells(mem: duckdb.DuckDBPyConnection, headers: list[str], name: 
         )
 
 
+FORMATS = ("csv", "xlsx", "parquet")
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (.xlsx)", "parquet": "Parquet"}
+
+
+@dataclass
+class _Loaded:
+    """A file read into the table `raw` (columns by position), before its headers are mapped."""
+
+    mem: duckdb.DuckDBPyConnection
+    headers: list[str]
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def _load(
+    path: Path,
+    name: str,
+    *,
+    sheet: str | None,
+    max_bytes: int,
+    limits: ReadLimits,
+    tmp_dir: Path | None,
+    formats: tuple[str, ...] = FORMATS,
+) -> _Loaded:
+    """Read `path` into an in-memory table `raw` of text columns c0, c1, … within the limits."""
+    if not path.is_file():
+        raise IngestError(name, "file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(name, "the file is empty")
+    if size > max_bytes:
+        raise IngestError(
+            name,
+            f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit "
+            "(WORKBENCH_MAX_UPLOAD_MB); split it into smaller files",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    file_format = _sniff_format(head, name)
+    if file_format not in formats:
+        wanted = " or ".join(FORMAT_NAMES[f] for f in formats)
+        raise IngestError(name, f"this is a {FORMAT_NAMES[file_format]} file; upload {wanted}")
+    mem = duckdb.connect()
+    try:
+        if file_format == "csv":
+            headers, encoding, delimiter = _load_csv(mem, path, name, limits, tmp_dir)
+            return _Loaded(mem, headers, file_format, encoding, delimiter)
+        if file_format == "xlsx":
+            headers = _load_excel(mem, path, name, sheet, limits)
+        else:
+            headers = _load_parquet(mem, path, name, limits)
+        _refuse_nul_cells(mem, headers, name)
+        return _Loaded(mem, headers, file_format)
+    except BaseException:
+        mem.close()
+        raise
+
+
 def read_file(
     path: Path,
     kind: str | None = None,
@@ -317,41 +379,60 @@ def read_file(
     """
     path = Path(path)
     name = display_name or path.name
-    limits = limits or ReadLimits()
-    if not path.is_file():
-        raise IngestError(name, "file not found")
-    size = path.stat().st_size
-    if size == 0:
-        raise IngestError(name, "the file is empty")
-    if size > max_bytes:
-        raise IngestError(
-            name,
-            f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit "
-            "(WORKBENCH_MAX_UPLOAD_MB); split it into smaller files",
-        )
     if kind is not None and kind not in KINDS:
         raise IngestError(name, f"unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
-    with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
-    file_format = _sniff_format(head, name)
-    mem = duckdb.connect()
-    encoding = delimiter = None
+    loaded = _load(
+        path, name, sheet=sheet, max_bytes=max_bytes, limits=limits or ReadLimits(),
+        tmp_dir=tmp_dir,
+    )  # fmt: skip
     try:
-        if file_format == "csv":
-            headers, encoding, delimiter = _load_csv(mem, path, name, limits, tmp_dir)
-        elif file_format == "xlsx":
-            headers = _load_excel(mem, path, name, sheet, limits)
-        else:
-            headers = _load_parquet(mem, path, name, limits)
-        if file_format != "csv":
-            _refuse_nul_cells(mem, headers, name)
-        parsed = _map_raw(mem, headers, name, kind)
+        parsed = _map_raw(loaded.mem, loaded.headers, name, kind)
     except BaseException:
-        mem.close()
+        loaded.mem.close()
         raise
     parsed.sha256 = sha256_of(path)
-    parsed.format, parsed.encoding, parsed.delimiter = file_format, encoding, delimiter
-    return mem, parsed
+    parsed.format, parsed.encoding, parsed.delimiter = (
+        loaded.format,
+        loaded.encoding,
+        loaded.delimiter,
+    )
+    return loaded.mem, parsed
+
+
+def read_table(
+    path: Path,
+    synonyms: dict[str, tuple[str, ...]],
+    *,
+    display_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ReadLimits | None = None,
+    tmp_dir: Path | None = None,
+    formats: tuple[str, ...] = FORMATS,
+) -> tuple[pd.DataFrame, list[str]]:
+    """A file that is none of the upload kinds (analysts' feedback) as text cells, rows in file
+    order, columns named by `synonyms` (canonical -> header spellings, as `filekinds.SYNONYMS`);
+    with the headers as written. Other columns are left out; the same limits as `read_file`."""
+    path = Path(path)
+    name = display_name or path.name
+    loaded = _load(
+        path, name, sheet=None, max_bytes=max_bytes, limits=limits or ReadLimits(),
+        tmp_dir=tmp_dir, formats=formats,
+    )  # fmt: skip
+    with loaded.mem as mem:
+        mapped = map_headers(loaded.headers, synonyms)
+        if mapped.duplicates:
+            canonical, spelled = next(iter(mapped.duplicates.items()))
+            raise IngestError(
+                name, f"columns {', '.join(spelled)} all mean '{canonical}'; keep only one of them"
+            )
+        chosen = {
+            index: mapped.mapping[header]
+            for index, header in enumerate(loaded.headers)
+            if header in mapped.mapping
+        }
+        select = ", ".join(f"{_position(i)} AS {quote_name(c)}" for i, c in chosen.items())
+        frame = mem.execute(f"SELECT {select or 'NULL AS none'} FROM raw ORDER BY rowid").df()
+    return frame[list(chosen.values())], loaded.headers
 
 
 def _map_raw(

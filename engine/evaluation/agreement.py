@@ -1,10 +1,7 @@
 """Agreement of an evaluator's grades with the experts' (or with another evaluator's).
 
-During training: `agreement(expected, predicted)` is the figure a run logs and the benchmark
-reports: exact and within-one-grade shares over all funds (an unparseable answer counts as a
-miss), quadratic-weighted kappa (QWK) over the funds with a valid grade, the invalid share, and
-the predicted-grade counts (a model that always says one grade has learned the format, not the
-judgement). `generate_answers` produces the model's answers (greedy, batched, left-padded).
+The figures a run logs while it trains (`grade_of`, `agreement`, `evaluate_model`) are in
+`engine.llm.validation`.
 
 For evaluations (docs/review-format.md section 2): `compare(expected, predicted, categories)`
 gives n, exact, within_one, mae, qwk, spearman, invalid_share, the confusion matrix (expected
@@ -22,114 +19,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from engine.llm.validation import GRADES
+
 log = logging.getLogger(__name__)
-
-GRADES = (1, 2, 3, 4, 5)
-
-
-def grade_of(text: str) -> int | None:
-    """The 1-5 grade of an answer, or None when it has none (unparseable, missing, out of range)."""
-    from engine.llm.output import parse_output
-
-    data = parse_output(text).data
-    grade = data.get("grade") if isinstance(data, dict) else None
-    if isinstance(grade, bool) or not isinstance(grade, int | float) or grade != int(grade):
-        return None
-    return int(grade) if int(grade) in GRADES else None
-
-
-def agreement(expected: Sequence[int], predicted: Sequence[int | None]) -> dict[str, Any]:
-    """exact, within_one, qwk, invalid_share, n, valid, grade_counts ("1".."5", "invalid")."""
-    from sklearn.metrics import cohen_kappa_score
-
-    pairs = list(zip(expected, predicted, strict=True))
-    n = len(pairs)
-    valid = [(int(e), int(p)) for e, p in pairs if p is not None]
-    counts = {str(g): sum(1 for _, p in valid if p == g) for g in GRADES}
-    counts["invalid"] = n - len(valid)
-    qwk = 0.0
-    if len(valid) >= 2:
-        truth, guess = zip(*valid, strict=True)
-        if len(set(truth) | set(guess)) > 1:
-            value = cohen_kappa_score(truth, guess, weights="quadratic", labels=list(GRADES))
-            qwk = 0.0 if value != value else float(value)  # NaN when one side is constant
-    return {
-        "n": n,
-        "valid": len(valid),
-        "exact": sum(1 for e, p in valid if e == p) / n if n else 0.0,
-        "within_one": sum(1 for e, p in valid if abs(e - p) <= 1) / n if n else 0.0,
-        "qwk": qwk,
-        "invalid_share": (n - len(valid)) / n if n else 0.0,
-        "grade_counts": counts,
-    }
-
-
-def generate_answers(
-    model,
-    tokenizer,
-    prompts: Sequence[list[dict]],
-    *,
-    max_new_tokens: int,
-    thinking: bool | None = None,
-    batch_size: int = 16,
-) -> list[str]:
-    """Greedy answers to conversational prompts, generated in left-padded batches."""
-    import torch
-
-    from engine.llm.models import chat_prompt
-
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    answers: list[str] = []
-    try:
-        for start in range(0, len(prompts), batch_size):
-            texts = [
-                chat_prompt(tokenizer, p, thinking) for p in prompts[start : start + batch_size]
-            ]
-            batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-            batch = {k: v.to(device) for k, v in batch.items()}
-            with torch.no_grad():
-                out = model.generate(
-                    **batch,
-                    max_new_tokens=max_new_tokens,
-                    do_sample=False,
-                    temperature=None,
-                    top_p=None,
-                    top_k=None,
-                    pad_token_id=tokenizer.pad_token_id,
-                )
-            new = out[:, batch["input_ids"].shape[1] :]
-            answers += tokenizer.batch_decode(new, skip_special_tokens=False)
-    finally:
-        tokenizer.padding_side = side
-        if was_training:
-            model.train()
-    return answers
-
-
-def evaluate_model(
-    model,
-    tokenizer,
-    rows: Sequence[dict],
-    *,
-    max_new_tokens: int,
-    thinking: bool | None = None,
-    batch_size: int = 16,
-) -> tuple[dict[str, Any], list[str]]:
-    """(agreement with `expert_grade`, the answers) of `model` on snapshot rows."""
-    answers = generate_answers(
-        model,
-        tokenizer,
-        [r["prompt"] for r in rows],
-        max_new_tokens=max_new_tokens,
-        thinking=thinking,
-        batch_size=batch_size,
-    )
-    figures = agreement([int(r["expert_grade"]) for r in rows], [grade_of(a) for a in answers])
-    return figures, answers
 
 
 # ---------------------------------------------------------------- evaluations (review contract)

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from store import prices
+from store.db import connect
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -55,13 +57,6 @@ class BacktestError(ValueError):
 
 
 # ---------------------------------------------------------------- inputs
-
-
-def _nav(con) -> pd.DataFrame:
-    return con.execute(
-        "SELECT n.fund_id, n.date, n.nav, f.category FROM nav n JOIN funds f USING (fund_id)"
-        " ORDER BY n.date"
-    ).df()
 
 
 def forward_returns(
@@ -103,22 +98,15 @@ def forward_returns(
 
 def rating_dates(home: Home) -> list[date]:
     """The experts' rating dates, oldest first."""
-    from store.db import connect
-
     with connect(home) as con:
-        return [
-            row[0]
-            for row in con.execute("SELECT DISTINCT as_of FROM ratings ORDER BY 1").fetchall()
-        ]
+        return prices.rating_dates_ascending(con)
 
 
 def source_grades(home: Home, source: str, dates: list[date] | None = None) -> pd.DataFrame:
     """fund_id, as_of, grade (Int64, NA = invalid answer) of one source at its dates."""
-    from store.db import connect
-
     if source == "expert":
         with connect(home) as con:
-            frame = con.execute("SELECT fund_id, as_of, grade FROM ratings ORDER BY as_of").df()
+            frame = prices.expert_grades(con)
         if dates is not None:
             frame = frame[frame["as_of"].dt.date.isin(dates)]
     elif source == "rules":
@@ -250,12 +238,10 @@ def backtest(home: Home, sources: list[str] | None = None) -> dict[str, Any]:
     spread_45_12, hit_rate, n_high, invalid), by_grade (source, grade, n, mean_return,
     mean_category_pct), skipped (list of {source, as_of, reason}), horizon_months, last_nav.
     """
-    from store.db import connect
-
     sources = list(dict.fromkeys(sources or FIXED_SOURCES))
     with connect(home) as con:
-        nav = _nav(con)
-        last = con.execute("SELECT max(date) FROM nav").fetchone()[0]
+        nav = prices.nav_with_category(con)
+        last = prices.latest_nav_date(con)
     if nav.empty:
         raise BacktestError("the store holds no NAV: load fund prices first")
     dates = rating_dates(home)

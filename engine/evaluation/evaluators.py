@@ -9,7 +9,7 @@ An evaluator spec names who grades:
   model; `run:<run_id>`: the run's final model (kind `model`).
 The fund set (`selection`) is `all` rated funds, `category:<name>`, the held-out `test:<run_id>`
 split of a run, or `funds:<n>` (n funds in the seed's hash order), as of a rating date. Its
-prompts come from the run's frozen snapshot (test split) or from `engine.training.snapshot.build_snapshot`
+prompts come from the run's frozen snapshot (test split) or from `engine.training.snapshot.snapshot_for`
 with the same prompt format (the evaluator's run's methodology and language by default, else
 the active methodology). Runs are only read here (their folder: config.json, snapshot/,
 sft_model/, model/).
@@ -26,6 +26,8 @@ from typing import Any
 import pandas as pd
 
 from engine.evaluation.worker import RESULT_COLUMNS
+from engine.training.config import RunConfig, TrainingError, for_model
+from engine.training.snapshot import WHOLE, Snapshot, load_snapshot, snapshot_for
 from store.home import Home
 
 RUN_ID_RE = re.compile(r"^run-\d{4,}$")
@@ -123,15 +125,12 @@ def prompt_style_of(home: Home, evaluator: Evaluator) -> str:
     if evaluator.run_id:
         return run_config(home, evaluator.run_id).get("prompt_style", "full")
     if evaluator.model:
-        from engine.training.config import for_model
-
         return for_model(evaluator.model).prompt_style
     return "full"
 
 
-def run_snapshot(home: Home, run_id: str):
-    from engine.training.snapshot import load_snapshot
-
+def run_snapshot(home: Home, run_id: str) -> Snapshot:
+    """The frozen snapshot of run `run_id`."""
     return load_snapshot(run_dir(home, run_id) / "snapshot")
 
 
@@ -150,8 +149,6 @@ def target_rows(
 ) -> pd.DataFrame:
     """Snapshot rows (docs/training-format.md section 1) of the funds to evaluate; `attrs` holds
     methodology_id, methodology_version and as_of (ISO)."""
-    from engine.training.snapshot import build_snapshot
-
     kind, _, arg = selection.partition(":")
     if kind == "test":
         snapshot = run_snapshot(home, arg)
@@ -178,25 +175,19 @@ def target_rows(
     run = run_config(home, evaluator.run_id) if evaluator.run_id else {}
     if methodology is None and run:
         methodology = (run["methodology_id"], run.get("methodology_version"))
-    if methodology is None:
-        from engine.methodology import active
-        from store.db import connect
-
-        with connect(home) as con:
-            methodology = active(con)
-        if methodology is None:
-            raise EvaluationError("no methodology is active: choose one (--methodology)")
-    snapshot = build_snapshot(
-        home,
-        methodology[0],
-        methodology[1],
-        as_of,
+    config = RunConfig(
+        methodology_id=methodology[0] if methodology else "",
+        methodology_version=methodology[1] if methodology else None,
+        as_of=as_of,
         language=language or run.get("language") or "ko",
         seed=seed,
-        splits=(1.0, 0.0, 0.0),
-        max_funds=int(arg) if kind == "funds" else None,
+        splits=list(WHOLE),
         prompt_style=prompt_style_of(home, evaluator),
     )
+    try:
+        snapshot = snapshot_for(home, config, max_funds=int(arg) if kind == "funds" else None)
+    except TrainingError as exc:  # no methodology chosen and none active
+        raise EvaluationError(str(exc)) from exc
     rows = snapshot.rows()
     if kind == "category":
         known = sorted(rows["category"].dropna().unique())

@@ -30,7 +30,9 @@ from engine.files.safe_write import (
     write_bytes,
     write_files,
 )
+from store.db import connect
 from store.home import Home
+from store.queries import get_meta
 
 log = logging.getLogger(__name__)
 
@@ -143,16 +145,15 @@ def _read_json(path: Path) -> dict:
 
 def _synthetic(home: Home) -> bool:
     from engine.demo.build import DATASET_META_KEY, DATASET_META_VALUE
-    from store.db import connect
 
     if not home.db_path.exists():
         return False
     try:
         with connect(home) as con:
-            row = con.execute("SELECT value FROM meta WHERE key = ?", [DATASET_META_KEY]).fetchone()
+            value = get_meta(con, DATASET_META_KEY)
     except Exception:  # a busy store must not stop an export; the card says nothing then
         return False
-    return bool(row) and row[0] == DATASET_META_VALUE
+    return value == DATASET_META_VALUE
 
 
 def _test_agreement(home: Home, run_id: str) -> list[dict]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import shutil
 import time
 from datetime import UTC, datetime
@@ -38,14 +37,15 @@ from engine.evaluation.evaluators import (
 from engine.evaluation.folder import (
     ACTIVE_STATES,
     END_STATES,
-    alive,
+    EVAL_ID_RE,
+    EvaluationFolder,
     evaluations_dir,
-    launch,
-    read_status,
-    recover,
-    write_status,
 )
-from engine.evaluation.worker import CONFIG, PROMPTS, RESULTS, STATUS, STOP
+from engine.jobs import ids, liveness
+from engine.jobs.jsonfiles import parse_time
+from engine.jobs.launch import launch
+from engine.jobs.wait import wait_until
+from engine.training.folder import is_complete
 from store.home import Home
 
 __all__ = [
@@ -69,7 +69,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-EVAL_ID_RE = re.compile(r"^eval-(\d{4,})$")
 DEFAULT_MAX_NEW_TOKENS = 512
 DEFAULT_TEMPERATURE = 0.7
 POLL_S = 0.5
@@ -83,12 +82,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _numbers(root: Path) -> list[int]:
-    if not root.is_dir():
-        return []
-    return [int(m.group(1)) for p in root.iterdir() if (m := EVAL_ID_RE.match(p.name))]
-
-
 def _record(home: Home, row: dict, results=None, files=None) -> str:
     """Give `row` the next free id and record it; `files(folder, id)` fills a job folder first
     (inline evaluations keep no folder). A taken id (another writer) moves to the next one."""
@@ -97,20 +90,13 @@ def _record(home: Home, row: dict, results=None, files=None) -> str:
     from store import evaluations as stored
     from store.db import connect
 
-    root = evaluations_dir(home)
-    root.mkdir(parents=True, exist_ok=True)
     for _ in range(MAX_ID_TRIES):
         with connect(home) as con:
             recorded = stored.max_evaluation_number(con)
-        evaluation_id = f"eval-{max([recorded, *_numbers(root)], default=0) + 1:04d}"
-        folder = root / evaluation_id
-        try:
-            folder.mkdir()  # the reservation
-        except FileExistsError:
-            continue
+        evaluation_id, folder = ids.reserve(evaluations_dir(home), "eval", recorded)
         try:
             if files is not None:
-                files(folder, evaluation_id)
+                files(EvaluationFolder(folder), evaluation_id)
             with connect(home) as con:
                 stored.insert_evaluation(con, {**row, "evaluation_id": evaluation_id}, results)
         except duckdb.ConstraintException:
@@ -132,7 +118,6 @@ def _model_for(home: Home, evaluator: Evaluator) -> tuple[Path, bool | None, int
     """(model folder, thinking setting, default answer length) of a language-model evaluator."""
     from engine.llm.models import PRESETS, resolve
     from engine.training.config import MODEL_DEFAULTS
-    from engine.training.folder import is_complete
 
     if evaluator.kind == "base":
         length = MODEL_DEFAULTS.get(evaluator.model, {}).get(
@@ -246,7 +231,7 @@ def start_evaluation(
         "language": str(rows["language"].iloc[0]),
     }
 
-    def files(where: Path, evaluation_id: str) -> None:
+    def files(where: EvaluationFolder, evaluation_id: str) -> None:
         prompts = pd.DataFrame(
             {
                 "fund_id": rows["fund_id"].to_numpy(),
@@ -257,14 +242,14 @@ def start_evaluation(
                 ],
             }
         )
-        prompts.to_parquet(where / PROMPTS, index=False)
+        prompts.to_parquet(where.prompts, index=False)
         config = {"evaluation_id": evaluation_id, "evaluator": spec.spec, **settings}
-        (where / CONFIG).write_text(json.dumps(config, ensure_ascii=False, indent=1), "utf-8")
-        write_status(where, state="queued", total=len(rows) * samples, done=0, message="starting")
+        where.config.write_text(json.dumps(config, ensure_ascii=False, indent=1), "utf-8")
+        where.write_status(state="queued", total=len(rows) * samples, done=0, message="starting")
 
     row.update(state="queued", settings=json.dumps(settings, ensure_ascii=False))
     evaluation_id = _record(home, row, files=files)
-    launch(evaluations_dir(home) / evaluation_id)
+    launch(_folder(home, evaluation_id))
     return evaluation_id
 
 
@@ -305,19 +290,23 @@ def _run_inline(
 # ---------------------------------------------------------------- reading, stopping, waiting
 
 
-def _folder(home: Home, evaluation_id: str) -> Path:
+def _folder(home: Home, evaluation_id: str) -> EvaluationFolder:
     if not EVAL_ID_RE.match(evaluation_id or ""):
         raise EvaluationError(f"'{evaluation_id}' is not an evaluation id (eval-0001, …)")
-    return evaluations_dir(home) / evaluation_id
+    return EvaluationFolder(evaluations_dir(home) / evaluation_id)
+
+
+def recover(home: Home) -> list[str]:
+    """Mark jobs that say queued/running but whose process is gone as failed; their ids."""
+    root = evaluations_dir(home)
+    return liveness.recover(EvaluationFolder(path) for path in ids.job_dirs(root, EVAL_ID_RE))
 
 
 def status(home: Home, evaluation_id: str) -> dict[str, Any]:
     """state, done / total answers, progress (0-1), eta_s, elapsed_s, message, … of an
     evaluation: from its job folder (no database) or, for an inline one, from the store."""
-    from engine.training.folder import parse_time
-
     folder = _folder(home, evaluation_id)
-    current = read_status(folder)
+    current = folder.read_status()
     if not current:
         row = get_evaluation(home, evaluation_id)
         done = int(row["n_funds"] or 0) * int(row["samples"])
@@ -332,9 +321,9 @@ def status(home: Home, evaluation_id: str) -> dict[str, Any]:
             "message": row["message"],
             "alive": False,
         }
-    if current.get("state") in ACTIVE_STATES and not alive(folder, current):
+    if current.get("state") in ACTIVE_STATES and not liveness.alive(folder, current):
         recover(home)
-        current = read_status(folder)
+        current = folder.read_status()
     total, done = int(current.get("total") or 0), int(current.get("done") or 0)
     started = parse_time(current.get("started_at"))
     ended = parse_time(current.get("finished_at"))
@@ -342,7 +331,7 @@ def status(home: Home, evaluation_id: str) -> dict[str, Any]:
         **current,
         "evaluation_id": evaluation_id,
         "alive": current.get("state") in ACTIVE_STATES,
-        "stop_requested": (folder / STOP).exists(),
+        "stop_requested": folder.stop_requested(),
         "progress": done / total if total else 0.0,
         "elapsed_s": round((ended or time.time()) - started, 1) if started else None,
     }
@@ -352,8 +341,8 @@ def stop(home: Home, evaluation_id: str) -> dict[str, Any]:
     """Ask a running evaluation to stop after its current batch (answers so far are kept)."""
     folder = _folder(home, evaluation_id)
     current = status(home, evaluation_id)
-    if current["state"] in ACTIVE_STATES and folder.is_dir():
-        (folder / STOP).touch()
+    if current["state"] in ACTIVE_STATES and folder.root.is_dir():
+        folder.stop_flag.touch()
     return status(home, evaluation_id)
 
 
@@ -367,16 +356,15 @@ def wait(
 ) -> dict[str, Any]:
     """Block until the evaluation ends (or `timeout` seconds pass); then `sync` and return its
     status, with `agreement` (the stored summary) once it has ended."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        current = status(home, evaluation_id)
-        if current["state"] in END_STATES:
-            break
-        if on_progress is not None:
-            on_progress(current)
-        if deadline is not None and time.monotonic() >= deadline:
-            return current
-        time.sleep(poll)
+    current = wait_until(
+        lambda: status(home, evaluation_id),
+        lambda s: s["state"] in END_STATES,
+        timeout,
+        poll,
+        on_progress,
+    )
+    if current["state"] not in END_STATES:
+        return current
     sync(home)
     return {**current, "agreement": get_evaluation(home, evaluation_id)["summary"]}
 
@@ -395,25 +383,25 @@ def sync(home: Home) -> int:
 
     recover(home)
     root = evaluations_dir(home)
-    folders = [f for f in sorted(root.iterdir()) if (f / STATUS).is_file()] if root.is_dir() else []
+    folders = [EvaluationFolder(path) for path in ids.job_dirs(root, EVAL_ID_RE)]
     if not folders:
         return 0
     changed = 0
     with connect(home) as con:
         for folder in folders:
-            row = stored.get_evaluation(con, folder.name)
-            current = read_status(folder)
+            row = stored.get_evaluation(con, folder.evaluation_id)
+            current = folder.read_status()
             state = current.get("state")
             if row is None or state not in (*ACTIVE_STATES, *END_STATES):
                 continue
             if state in ACTIVE_STATES:
                 changed += stored.update_state(
-                    con, folder.name, state=state, message=current.get("message")
+                    con, folder.evaluation_id, state=state, message=current.get("message")
                 )
                 continue
             if row["state"] == state and row["finished_at"] is not None:
                 continue  # imported before
-            path = folder / RESULTS
+            path = folder.results
             frame = pd.read_parquet(path) if path.is_file() else None
             summary = summary_of(con, str(row["as_of"]), frame) if frame is not None else None
             settings = {
@@ -422,7 +410,7 @@ def sync(home: Home) -> int:
             }
             stored.import_results(
                 con,
-                folder.name,
+                folder.evaluation_id,
                 path if frame is not None else None,
                 state=state,
                 message=current.get("message"),

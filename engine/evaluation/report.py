@@ -26,12 +26,14 @@ from typing import Any
 
 import pandas as pd
 
+from engine.methodology.core import GRADES_ASCENDING
+from engine.training.config import RunConfig
+from engine.training.snapshot import WHOLE, snapshot_for
 from store.home import Home
 
 log = logging.getLogger(__name__)
 
 LANGS = ("ko", "en")
-GRADES = (1, 2, 3, 4, 5)
 # Run settings shown side by side (the rest are in each run's config.json).
 SETTINGS = (
     "model", "algorithm", "sft_steps", "max_steps", "learning_rate", "num_generations",
@@ -99,15 +101,16 @@ def _synthetic(home: Home) -> bool:
 
 def _grade_rules(home: Home, metas: list[dict]) -> dict[tuple, dict[str, dict]]:
     """(methodology id, version, as_of) -> fund_id -> grade_rule, from a snapshot of the store."""
-    from engine.training.snapshot import build_snapshot
-
     out: dict[tuple, dict[str, dict]] = {}
     for meta in metas:
         key = (meta["methodology_id"], int(meta["methodology_version"]), str(meta["as_of"]))
         if key in out:
             continue
         try:
-            rows = build_snapshot(home, key[0], key[1], key[2], splits=(1.0, 0.0, 0.0)).rows()
+            config = RunConfig(
+                methodology_id=key[0], methodology_version=key[1], as_of=key[2], splits=list(WHOLE)
+            )
+            rows = snapshot_for(home, config).rows()
         except Exception as exc:  # noqa: BLE001 — consistency is then shown as unavailable
             log.warning("no grade rules for %s: %s", key, exc)
             out[key] = {}
@@ -152,7 +155,7 @@ def consistency(frame: pd.DataFrame, rules: dict[str, dict]) -> dict[str, Any]:
 
 def grade_counts(grades: pd.Series) -> dict[str, int]:
     """Predicted grades '1'..'5' and 'invalid' (no grade) counted."""
-    counts = {str(g): int((grades == g).sum()) for g in GRADES}
+    counts = {str(g): int((grades == g).sum()) for g in GRADES_ASCENDING}
     counts["invalid"] = int(grades.isna().sum())
     return counts
 
@@ -167,8 +170,6 @@ def _run_part(home: Home, run_id: str | None) -> dict[str, Any] | None:
     folder = home.runs / run_id
     part: dict[str, Any] = {"run_id": run_id, "settings": {}, "cost": {}, "snapshot_sha256": None}
     try:
-        from engine.training.config import RunConfig
-
         config = RunConfig.from_json((folder / "config.json").read_text(encoding="utf-8"))
         part["settings"] = {k: getattr(config, k) for k in SETTINGS}
     except (OSError, ValueError) as exc:

@@ -9,6 +9,8 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.evaluation.labels import LABELS
+
 GRADE_COLUMNS = ("1", "2", "3", "4", "5", "invalid")
 
 # key -> (Korean, English)
@@ -50,16 +52,16 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "verdict_none": ("비교할 수 있는 QWK가 없습니다.", "No evaluator has a defined QWK."),
     "agreement": ("전문가 등급과의 일치", "Agreement with the experts"),
-    "col_evaluator": ("평가자", "Evaluator"),
+    "col_evaluator": LABELS["evaluator"],
     "col_kind": ("종류", "Kind"),
-    "col_n": ("펀드 수", "Funds"),
-    "col_exact": ("정확 일치", "Exact"),
+    "col_n": LABELS["funds"],
+    "col_exact": LABELS["exact"],
     "col_within": ("±1 등급 이내", "Within one"),
     "col_mae": ("MAE", "MAE"),
-    "col_qwk": ("QWK", "QWK"),
+    "col_qwk": LABELS["qwk"],
     "col_spearman": ("스피어만", "Spearman"),
     "col_invalid": ("읽을 수 없는 답", "Invalid outputs"),
-    "col_consistency": ("일관성", "Consistency"),
+    "col_consistency": LABELS["consistency"],
     "col_self": ("자기 일관성", "Self-consistency"),
     "col_latency": ("답당 ms", "ms per answer"),
     "consistency_help": (
@@ -87,10 +89,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "학습 실행에서 나온 평가자가 없습니다.",
         "No evaluator comes from a training run.",
     ),
-    "col_run": ("실행", "Run"),
+    "col_run": LABELS["run"],
     "col_algorithm": ("알고리즘", "Algorithm"),
-    "col_state": ("상태", "State"),
-    "col_device": ("장치", "Device"),
+    "col_state": LABELS["state"],
+    "col_device": LABELS["device"],
     "col_wall": ("전체 시간 (s)", "Wall time (s)"),
     "col_sps": ("RL 단계당 s", "s per RL step"),
     "col_rl_steps": ("RL 단계", "RL steps"),

@@ -8,9 +8,10 @@ done/total answers, ETA), `results.parquet` (one row per fund and sample, the co
 `evaluation_results`) and its log. It never opens the DuckDB file; `engine.evaluation.jobs.sync`
 imports the results once the state is finished, stopped or failed.
 
-Generation is batched: prompts sorted by length, left-padded, `batch_size` at a time, greedy
-for sample 0; samples 1..k-1 are drawn at `temperature` (seeded per sample). Each answer is
-cut at the end-of-turn token and read with the one parser (`engine.llm.rewards.parse_output`).
+Generation is batched (`engine.llm.generate`: prompts sorted by length, left-padded,
+`batch_size` at a time, each answer cut at its end-of-turn token), greedy for sample 0; samples
+1..k-1 are drawn at `temperature` (seeded per sample). Each answer is read with the one parser
+(`engine.llm.rewards.parse_output`).
 A `stop` file (or SIGTERM) ends the job after the current batch: the answers so far are kept
 and the state is "stopped". Any error: "failed" with a one-line message, traceback in log.txt.
 """
@@ -29,6 +30,9 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.llm.device import resolve_device, resolve_dtype
+from engine.llm.generate import generate
+from engine.methodology.core import GRADES
 from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
 
 log = logging.getLogger("engine.evaluation.worker")
@@ -40,130 +44,9 @@ CONFIG, PROMPTS, STATUS, RESULTS, STOP = (
     "results.parquet",
     "stop",
 )
-GRADES = (1, 2, 3, 4, 5)
 
 
-# ---------------------------------------------------------------- generation
-
-
-def resolve_device(setting: str = "auto") -> str:
-    """'cuda' or 'cpu' for a device setting (auto: a GPU when there is one)."""
-    import torch
-
-    if setting == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for, but this machine has no usable GPU")
-    if setting == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return setting
-
-
-def resolve_dtype(setting: str, device: str) -> str:
-    """float32 on the CPU; bfloat16 on a GPU that supports it (auto), else float32."""
-    import torch
-
-    if setting != "auto":
-        return setting
-    return "bfloat16" if device == "cuda" and torch.cuda.is_bf16_supported() else "float32"
-
-
-def _stop_ids(model, tokenizer) -> set[int]:
-    ids = model.generation_config.eos_token_id
-    found = set(ids if isinstance(ids, list) else [ids] if ids is not None else [])
-    if tokenizer.eos_token_id is not None:
-        found.add(tokenizer.eos_token_id)
-    return found
-
-
-def generate_batch(
-    model,
-    tokenizer,
-    texts: Sequence[str],
-    *,
-    max_new_tokens: int,
-    sample: bool = False,
-    temperature: float = 1.0,
-) -> list[str]:
-    """The answers to prompt texts generated together (left-padded): each cut before its first
-    end-of-turn token, so that an answer reads the same as when generated alone."""
-    import torch
-
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    try:
-        batch = tokenizer(list(texts), return_tensors="pt", padding=True, add_special_tokens=False)
-    finally:
-        tokenizer.padding_side = side
-    device = next(model.parameters()).device
-    batch = {k: v.to(device) for k, v in batch.items()}
-    decoding: dict[str, Any] = (
-        {"do_sample": True, "temperature": temperature, "top_p": 1.0, "top_k": 0}
-        if sample
-        else {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
-    )
-    with torch.no_grad():
-        out = model.generate(
-            **batch,
-            max_new_tokens=max_new_tokens,
-            pad_token_id=tokenizer.pad_token_id,
-            **decoding,
-        )
-    stops = _stop_ids(model, tokenizer)
-    answers = []
-    for row in out[:, batch["input_ids"].shape[1] :].tolist():
-        end = next((i for i, token in enumerate(row) if token in stops), len(row))
-        answers.append(tokenizer.decode(row[:end], skip_special_tokens=False))
-    return answers
-
-
-def generate(
-    model,
-    tokenizer,
-    prompts: Sequence[list[dict]],
-    *,
-    max_new_tokens: int,
-    batch_size: int = 8,
-    thinking: bool | None = None,
-    sample: bool = False,
-    temperature: float = 1.0,
-    progress: Callable[[int], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> list[tuple[str, float] | None]:
-    """(answer, latency ms) per conversational prompt, in the prompts' order; None for prompts
-    not reached because `should_stop()` said so before their batch.
-
-    Prompts are sorted by token length (less padding), then generated `batch_size` at a time;
-    a batch's latency is its wall time shared equally by its answers. `progress(n)` after each
-    batch with the number of answers made so far.
-    """
-    from engine.llm.models import chat_prompt
-
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    texts = [chat_prompt(tokenizer, p, thinking) for p in prompts]
-    lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-    order = sorted(range(len(texts)), key=lambda i: lengths[i])
-    out: list[tuple[str, float] | None] = [None] * len(texts)
-    made = 0
-    for start in range(0, len(order), batch_size):
-        if should_stop is not None and should_stop():
-            break
-        chunk = order[start : start + batch_size]
-        began = time.perf_counter()
-        answers = generate_batch(
-            model,
-            tokenizer,
-            [texts[i] for i in chunk],
-            max_new_tokens=max_new_tokens,
-            sample=sample,
-            temperature=temperature,
-        )
-        latency = (time.perf_counter() - began) * 1000.0 / len(chunk)
-        for i, answer in zip(chunk, answers, strict=True):
-            out[i] = (answer, latency)
-        made += len(chunk)
-        if progress is not None:
-            progress(made)
-    return out
+# ---------------------------------------------------------------- answers
 
 
 def read_answer(text: str, criterion_ids: Sequence[str] | None = None) -> dict[str, Any]:

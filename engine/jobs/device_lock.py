@@ -1,8 +1,9 @@
 """Taking turns on a GPU: training runs and evaluation jobs on one device share a lock file.
 
 A training run holds `runs/.queue-<device>.lock` (an advisory `flock`) for its whole life
-(`engine.training.worker.device_queue`, which also keeps runs in first-come order); an evaluation job on a
-GPU waits for the same lock before it loads its model, so the two never share the GPU's memory.
+(`engine.training.worker.device_queue`, whose `ahead` keeps runs in first-come order); an
+evaluation job on a GPU waits for the same lock before it loads its model, so the two never
+share the GPU's memory.
 The holder writes "<owner> <pid>" into the file, which is how a waiting job can say whom it
 waits for. The OS releases the lock when the holding process dies.
 """
@@ -40,10 +41,12 @@ def device_turn(
     stopped: Callable[[], bool],
     waiting: Callable[[str | None], None] | None = None,
     poll: float = POLL_S,
+    ahead: Callable[[], bool] | None = None,
 ) -> Iterator[bool]:
     """Hold the lock at `path` for the block (True), or False if `stopped()` while waiting.
 
-    `waiting(holder)` is called once each time the lock is found taken (to show a status).
+    `waiting(holder)` is called once each time the lock is found taken (to show a status);
+    while `ahead()` says another job must go first, the lock is not even tried.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
@@ -53,14 +56,15 @@ def device_turn(
             if stopped():
                 yield False
                 return
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                current = holder(path)
-                if waiting is not None and current != told:
-                    waiting(current)
-                    told = current
+            if ahead is None or not ahead():
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    current = holder(path)
+                    if waiting is not None and current != told:
+                        waiting(current)
+                        told = current
             time.sleep(poll)
         os.ftruncate(fd, 0)
         os.write(fd, f"{owner} {os.getpid()}\n".encode())

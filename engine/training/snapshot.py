@@ -37,6 +37,10 @@ are the contract's; the rules behind them:
 - `sha256` hashes the rows' content (canonical JSON of every row, splits in order), so the
   same store and arguments give the same hash; `created_at` is in the manifest only.
 
+`snapshot_for(home, config)` is how every caller builds one: the methodology, rating date,
+language, seed, splits and prompt style come from a `RunConfig` (an empty methodology is the
+active one; no version is the active version when that methodology is active, else its latest).
+
 `write_snapshot` writes `{train,validation,test}.parquet` and `manifest.json` (with each file's
 sha256); `load_snapshot` checks both hashes; `to_hf_datasets` gives TRL its DatasetDict.
 """
@@ -65,6 +69,7 @@ from engine.llm.prompts import (
     rules_text,
 )
 from engine.methodology import (
+    active,
     body_sha256,
     effective_weight,
     get,
@@ -72,6 +77,7 @@ from engine.methodology import (
     windows_needed,
 )
 from engine.methodology.scoring import DECIMALS, PERCENTILE_SCALE, _months, category_pct, score
+from engine.training.config import RunConfig, TrainingError
 from store.db import connect
 from store.home import Home
 
@@ -109,6 +115,7 @@ COLUMNS = [
 ]
 FEEDBACK_COLUMNS = ("fund_id", "as_of", "corrected_grade")
 DROP_KINDS = ("unknown_fund", "not_eligible", "max_funds")
+WHOLE = (1.0, 0.0, 0.0)  # splits that put every row in "train": evaluations, live prompts
 
 
 class SnapshotError(ValueError):
@@ -506,6 +513,56 @@ def build_snapshot(
         ", ".join(f"{s} {len(frames[s])}" for s in SPLITS), len(dropped), len(applied),
     )  # fmt: skip
     return Snapshot(frames, manifest, sha)
+
+
+def resolve_methodology(
+    home: Home, methodology_id: str, version: int | None
+) -> tuple[str, int | None]:
+    """(id, version) to build from: an empty id is the active methodology and version; no
+    version is the active one when `methodology_id` is active, else None (its latest)."""
+    if methodology_id and version is not None:
+        return methodology_id, version
+    with connect(home) as con:
+        chosen = active(con)
+    if not methodology_id:
+        if chosen is None:
+            raise TrainingError(
+                "no methodology is active: choose one (--methodology) or activate a version"
+            )
+        return chosen
+    if chosen and chosen[0] == methodology_id:
+        return methodology_id, chosen[1]
+    return methodology_id, version
+
+
+def snapshot_for(
+    home: Home,
+    config: RunConfig,
+    *,
+    feedback: pd.DataFrame | None = None,
+    max_funds: int | None = None,
+) -> Snapshot:
+    """The snapshot `config` describes (methodology as `resolve_methodology`, rating date,
+    language, seed, splits, prompt style), with `feedback` applied and at most `max_funds` rows.
+
+    Raises TrainingError when no methodology is given and none is active, else as
+    `build_snapshot`.
+    """
+    methodology_id, version = resolve_methodology(
+        home, config.methodology_id, config.methodology_version
+    )
+    return build_snapshot(
+        home,
+        methodology_id,
+        version,
+        config.as_of,
+        language=config.language,
+        seed=config.seed,
+        splits=tuple(config.splits),
+        feedback=feedback,
+        max_funds=max_funds,
+        prompt_style=config.prompt_style,
+    )
 
 
 def _distribution(grades: pd.Series) -> dict[str, int]:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from engine.training.config import RunConfig, TrainingError, parse_weights
 from engine.training.folder import now_iso, write_json_atomic
+from engine.training.snapshot import snapshot_for
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -209,33 +210,6 @@ def _next_sweep_id(home: Home) -> str:
     return f"sweep-{max(numbers, default=0) + 1:04d}"
 
 
-def _snapshot_for(home: Home, base: RunConfig):
-    """The one frozen dataset every run of the sweep learns from."""
-    from engine.methodology import active
-    from engine.training.snapshot import build_snapshot
-    from store.db import connect
-
-    methodology_id, version = base.methodology_id, base.methodology_version
-    if not methodology_id:
-        with connect(home) as con:
-            chosen = active(con)
-        if chosen is None:
-            raise TrainingError(
-                "no methodology is active: choose one (--methodology) or activate a version"
-            )
-        methodology_id, version = chosen
-    return build_snapshot(
-        home,
-        methodology_id,
-        version,
-        base.as_of,
-        language=base.language,
-        seed=base.seed,
-        splits=tuple(base.splits),
-        prompt_style=base.prompt_style,
-    )
-
-
 def launch(
     home: Home,
     base: RunConfig,
@@ -254,7 +228,7 @@ def launch(
 
     points = grid(num_generations, weight_sets)
     configs = sweep_configs(base, points)
-    snapshot = _snapshot_for(home, base)
+    snapshot = snapshot_for(home, base)  # one frozen dataset for every run of the sweep
     sweep_id = _next_sweep_id(home)
     record: dict[str, Any] = {
         "sweep_id": sweep_id,

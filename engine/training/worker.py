@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import importlib.util
 import json
 import logging
@@ -41,6 +40,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from engine.jobs.device_lock import device_turn, lock_path
+from engine.llm.device import DeviceError, gpu_count, resolve_device, use_bf16
+from engine.llm.models import load, resolve
+from engine.llm.output import completion_text, cut_end_tokens
+from engine.llm.validation import evaluate_model
 from engine.training.config import RunConfig, TrainingError
 from engine.training.folder import RunFolder, is_complete, now_iso, parse_time
 
@@ -64,37 +68,11 @@ def is_main_process() -> bool:
 # ---------------------------------------------------------------- hardware
 
 
-def resolve_device(config: RunConfig) -> str:
-    """'cuda' or 'cpu' for the run's `device` setting."""
-    import torch
-
-    if config.device == "cuda" and not torch.cuda.is_available():
-        raise TrainingError("device 'cuda' was asked for, but this machine has no usable GPU")
-    if config.device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return config.device
-
-
-def use_bf16(config: RunConfig, device: str) -> bool:
-    import torch
-
-    supported = device == "cuda" and torch.cuda.is_bf16_supported()
-    if config.bf16 == "on" and not supported:
-        raise TrainingError("bf16 was asked for, but the device does not support bfloat16")
-    return supported if config.bf16 == "auto" else config.bf16 == "on"
-
-
 def use_vllm(config: RunConfig, device: str) -> bool:
     available = device == "cuda" and importlib.util.find_spec("vllm") is not None
     if config.use_vllm == "on" and not available:
         raise TrainingError("vLLM was asked for, but it needs a GPU and the vllm package")
     return available if config.use_vllm == "auto" else config.use_vllm == "on"
-
-
-def gpu_count(device: str) -> int:
-    import torch
-
-    return torch.cuda.device_count() if device == "cuda" else 0
 
 
 # ---------------------------------------------------------------- the queue
@@ -121,26 +99,16 @@ def _queued_before_me(folder: RunFolder, device: str) -> bool:
 
 @contextlib.contextmanager
 def device_queue(folder: RunFolder, device: str) -> Iterator[bool]:
-    """Hold the device's queue lock for the block (True), or False if stopped while waiting."""
-    lock_path = folder.root.parent / f".queue-{device}.lock"
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        while True:
-            if folder.stop_flag.exists():
-                yield False
-                return
-            if not _queued_before_me(folder, device):
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    pass
-            time.sleep(QUEUE_POLL_S)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{folder.run_id} {os.getpid()}\n".encode())
-        yield True
-    finally:
-        os.close(fd)  # releases the lock (the OS also does when the process dies)
+    """Hold the device's lock for the block (True), or False if stopped while waiting; runs
+    queued earlier on the device go first."""
+    with device_turn(
+        lock_path(folder.root.parent, device),
+        folder.run_id,
+        folder.stop_flag.exists,
+        poll=QUEUE_POLL_S,
+        ahead=lambda: _queued_before_me(folder, device),
+    ) as acquired:
+        yield acquired
 
 
 # ---------------------------------------------------------------- data
@@ -253,8 +221,6 @@ class RewardRecorder:
         return reward
 
     def _maybe_record(self, completions: list, kwargs: dict) -> None:
-        from engine.llm.output import completion_text
-
         state = kwargs.get("trainer_state")
         step = (state.global_step if state is not None else 0) + 1  # the step being trained
         if not is_main_process() or (step % self.every and step != 1):
@@ -274,14 +240,6 @@ class RewardRecorder:
         self.folder.append_event("samples", "grpo", step, samples=samples)
 
 
-def _until_end(text: str, tokenizer) -> str:
-    """An answer up to its end-of-turn or padding token (what the model meant to say)."""
-    for token in (tokenizer.eos_token, tokenizer.pad_token):
-        if token and token in text:
-            text = text.split(token, 1)[0]
-    return text
-
-
 def _column(kwargs: dict, name: str, i: int) -> Any:
     values = kwargs.get(name)
     return values[i] if isinstance(values, list) and i < len(values) else None
@@ -295,7 +253,7 @@ class RunTrainer:
 
     def __init__(self, folder: RunFolder, config: RunConfig, device: str, resume: bool) -> None:
         self.folder, self.config, self.device, self.resume = folder, config, device, resume
-        self.bf16 = use_bf16(config, device)
+        self.bf16 = use_bf16(config.bf16, device)
         self.vllm = use_vllm(config, device)
         self.checkpointing = config.gradient_checkpointing == "on"  # "auto": see _load
         self.eval_rows: list[dict] = []
@@ -316,18 +274,9 @@ class RunTrainer:
             self.device, self.bf16, self.vllm, self.checkpointing,
         )  # fmt: skip
 
-    def _dtype(self):
-        import torch
-
-        return torch.bfloat16 if self.bf16 else torch.float32
-
     def _load(self, path: Path):
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=self._dtype())
+        """(model, tokenizer) to train from `path`, left where the trainer will place them."""
+        model, tokenizer = load(path, dtype="bfloat16" if self.bf16 else "float32", device=None)
         if self.config.gradient_checkpointing == "auto":
             self.checkpointing = model.num_parameters() >= CHECKPOINTING_FROM_PARAMS
         return model, tokenizer
@@ -371,8 +320,6 @@ class RunTrainer:
         """Validation agreement of `model` now, as an `eval` event (main process only)."""
         if not is_main_process() or not self.eval_rows:
             return None
-        from engine.evaluation.agreement import evaluate_model
-
         started = time.monotonic()
         base = getattr(model, "module", model)
         figures, answers = evaluate_model(
@@ -384,7 +331,7 @@ class RunTrainer:
             batch_size=EVAL_BATCH,
         )
         figures["seconds"] = round(time.monotonic() - started, 2)
-        examples = [_until_end(a, self.tokenizer) for a in answers[:2]]
+        examples = [cut_end_tokens(a) for a in answers[:2]]
         self.folder.append_event("eval", phase, step, stage=stage, **figures, examples=examples)
         self.evals[stage] = figures
         log.info("%s step %d (%s): validation agreement %s", phase, step, stage, figures)
@@ -422,7 +369,6 @@ class RunTrainer:
 
     def run(self) -> str:
         """'finished' or 'stopped'."""
-        from engine.llm.models import resolve
         from store.home import Home
 
         self._log_env()
@@ -637,7 +583,7 @@ def peak_memory_mb(device: str) -> float | None:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if isinstance(exc, TrainingError) else f"{type(exc).__name__}: {text}"
+    return text if isinstance(exc, TrainingError | DeviceError) else f"{type(exc).__name__}: {text}"
 
 
 def _train_here(folder: RunFolder, config: RunConfig, device: str, resume: bool) -> str:
@@ -661,7 +607,7 @@ def run(folder: RunFolder, resume: bool) -> int:
     """The whole life of the training process; returns its exit status."""
     try:
         config = RunConfig.from_json(folder.config.read_text(encoding="utf-8")).check()
-        device = resolve_device(config)
+        device = resolve_device(config.device)
         folder.write_status(
             state="queued", pid=os.getpid(), device=device, queued_at=now_iso(),
             message="waiting for the device", resumable=folder.resumable(),
@@ -746,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = RunFolder(Path(args.run_dir).resolve())
     if args.worker:  # one rank under accelerate launch: train, write nothing but events (rank 0)
         config = RunConfig.from_json(folder.config.read_text(encoding="utf-8"))
-        _train_here(folder, config, resolve_device(config), args.resume)
+        _train_here(folder, config, resolve_device(config.device), args.resume)
         return 0
     _stop_on_signal(folder)
     return run(folder, args.resume)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from store import clients, registry, releases
+from engine.clients import clients, registry, releases
+from engine.clients.users import add_user
 from store.db import connect
 from store.home import Home
-from store.users import add_user
 from tests.browser.browser_support import (
     assert_healthy,
     chromium,

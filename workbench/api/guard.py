@@ -21,7 +21,8 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from store.clients import check_secret, key_record, split_key
+from engine.clients.keys import check_secret, split_key
+from store.clients import key_record
 from store.db import StoreBusyError
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """`python -m workbench client|model|release|api …`: client institutions, headless.
 
-Thin layers over `store.clients`, `store.registry`, `store.releases` and `workbench.api.app`
+Thin layers over `engine.clients` (clients, registry, releases) and `workbench.api.app`
 (docs/clients-format.md): `client create NAME --funds F1,F2 | --company NAME` prints the new
 key once, `client list|revoke|key`, `model approve|retire|list` keep the model registry,
 `release publish|list` freeze what a client sees, and `api` serves the REST API. Writes record
@@ -48,7 +48,7 @@ def _records(frame) -> list[dict]:
 
 def cmd_client_create(args: argparse.Namespace, home: Home) -> dict:
     """Create a client with its funds and print its first API key (shown only this once)."""
-    from store.clients import create_client
+    from engine.clients.clients import create_client
     from store.db import connect
 
     funds = [f for f in args.funds.split(",")] if args.funds is not None else None
@@ -63,7 +63,7 @@ def cmd_client_create(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_client_list(args: argparse.Namespace, home: Home) -> dict:
     """Clients with their fund and active-key counts."""
-    from store.clients import list_clients
+    from engine.clients.clients import list_clients
     from store.db import connect
 
     with connect(home) as con:
@@ -74,29 +74,18 @@ def cmd_client_list(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_client_revoke(args: argparse.Namespace, home: Home) -> dict:
     """Revoke every active API key of a client (or only --key KEY_ID)."""
-    from store.clients import ClientError, get_client, revoke_client_keys, revoke_key
+    from engine.clients.clients import revoke_keys_of
     from store.db import connect
 
     with connect(home) as con:
-        if get_client(con, args.client_id) is None:
-            raise ClientError(f"there is no client {args.client_id}")
-        if args.key:
-            keys = con.execute(
-                "SELECT count(*) FROM api_keys WHERE key_id = ? AND client_id = ?",
-                [args.key, args.client_id],
-            ).fetchone()[0]
-            if not keys:
-                raise ClientError(f"client {args.client_id} has no key {args.key}")
-            revoked = int(revoke_key(con, args.key, by=args.by))
-        else:
-            revoked = revoke_client_keys(con, args.client_id, by=args.by)
+        revoked = revoke_keys_of(con, args.client_id, args.key, by=args.by)
     return {"client_id": args.client_id, "revoked": revoked,
             "summary": f"{revoked} key(s) of {args.client_id} revoked"}  # fmt: skip
 
 
 def cmd_client_key(args: argparse.Namespace, home: Home) -> dict:
     """Make a new API key for a client (printed once; older keys keep working until revoked)."""
-    from store.clients import create_key
+    from engine.clients.clients import create_key
     from store.db import connect
 
     with connect(home) as con:
@@ -109,8 +98,8 @@ def cmd_client_key(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_model_approve(args: argparse.Namespace, home: Home) -> dict:
     """Approve a finished run's model for one client (--client) or for all clients."""
+    from engine.clients.registry import approve
     from store.db import connect
-    from store.registry import approve
 
     with connect(home) as con:
         row = approve(con, args.run_id, client_id=args.client, by=args.by, reason=args.reason)
@@ -120,8 +109,8 @@ def cmd_model_approve(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_model_retire(args: argparse.Namespace, home: Home) -> dict:
     """Retire an approved run (for --client, or everywhere); the previous approval comes back."""
+    from engine.clients.registry import retire
     from store.db import connect
-    from store.registry import retire
 
     with connect(home) as con:
         row = retire(con, args.run_id, client_id=args.client, by=args.by, reason=args.reason)
@@ -131,8 +120,8 @@ def cmd_model_retire(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_model_list(args: argparse.Namespace, home: Home) -> dict:
     """Every promoted model with its state per scope and its model-card facts."""
+    from engine.clients.registry import list_models
     from store.db import connect
-    from store.registry import list_models
 
     with connect(home) as con:
         frame = list_models(con)
@@ -146,9 +135,9 @@ def cmd_model_list(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_release_publish(args: argparse.Namespace, home: Home) -> dict:
     """Freeze the client's approved model's evaluation of its funds as its next release."""
+    from engine.clients.releases import publish
     from engine.evaluation.jobs import sync
     from store.db import connect
-    from store.releases import publish
 
     sync(home)  # import evaluations that finished in the background
     as_of = args.as_of.isoformat() if args.as_of else None
@@ -167,8 +156,8 @@ def cmd_release_publish(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_release_list(args: argparse.Namespace, home: Home) -> dict:
     """Published releases, newest first (of one client with --client)."""
+    from engine.clients.releases import list_releases
     from store.db import connect
-    from store.releases import list_releases
 
     with connect(home) as con:
         frame = list_releases(con, args.client)

@@ -1,7 +1,7 @@
 """`python -m workbench user add|list|disable|enable|password …`: the app's users, headless.
 
-Thin layers over `store.users`. Without `--password-stdin`, `add` and `password` generate a
-one-time password and print it once; only its argon2id hash is stored.
+Thin layers over `engine.clients.users`. Without `--password-stdin`, `add` and `password`
+generate a one-time password and print it once; only its argon2id hash is stored.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ class UserCliError(ValueError):
 
 
 def _translate(func):
-    """Run a command, turning store.users errors into one-line CLI errors."""
+    """Run a command, turning engine.clients.users errors into one-line CLI errors."""
 
     def command(args: argparse.Namespace, home: Home) -> dict:
-        from store.users import UserError
+        from engine.clients.users import UserError
 
         try:
             return func(args, home)
@@ -38,7 +38,7 @@ def _translate(func):
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
     """(password, generated): one line from stdin with --password-stdin, else a new one."""
-    from store.users import generate_password
+    from engine.clients.users import generate_password
 
     if getattr(args, "password_stdin", False):
         line = sys.stdin.readline().rstrip("\r\n")
@@ -55,8 +55,8 @@ def _plain(user: dict) -> dict:
 @_translate
 def cmd_user_add(args: argparse.Namespace, home: Home) -> dict:
     """Add a user (analyst | admin | client); prints a generated password once."""
+    from engine.clients.users import add_user
     from store.db import connect
-    from store.users import add_user
 
     password, generated = _password(args)
     with connect(home) as con:
@@ -78,8 +78,8 @@ def cmd_user_add(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_user_list(args: argparse.Namespace, home: Home) -> dict:
     """List the users (never their password hashes)."""
+    from engine.clients.users import list_users
     from store.db import connect
-    from store.users import list_users
 
     with connect(home) as con:
         users = [_plain(u) for u in list_users(con)]
@@ -94,8 +94,8 @@ def cmd_user_list(args: argparse.Namespace, home: Home) -> dict:
 
 
 def _set_disabled(args: argparse.Namespace, home: Home, disabled: bool) -> dict:
+    from engine.clients.users import set_disabled
     from store.db import connect
-    from store.users import set_disabled
 
     with connect(home) as con:
         user = set_disabled(con, args.name, disabled)
@@ -118,8 +118,8 @@ def cmd_user_enable(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_user_password(args: argparse.Namespace, home: Home) -> dict:
     """Set a user's password (generated and printed once without --password-stdin)."""
+    from engine.clients.users import set_password
     from store.db import connect
-    from store.users import set_password
 
     password, generated = _password(args)
     with connect(home) as con:
@@ -134,8 +134,8 @@ def cmd_user_password(args: argparse.Namespace, home: Home) -> dict:
 def create_first_admin(home: Home, name: str = "admin") -> dict | None:
     """Create the admin `name` with a generated password if the store has no user; the
     {"user", "password"} to print once, or None when users exist already."""
+    from engine.clients.users import add_user, count_users, generate_password
     from store.db import connect
-    from store.users import add_user, count_users, generate_password
 
     with connect(home) as con:
         if count_users(con):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine.clients.users import LOCAL_ADDRESS, SINGLE_USER, count_users, get_user, login
 from store.db import StoreBusyError, connect
 from store.home import Home
-from store.users import LOCAL_ADDRESS, SINGLE_USER, count_users, get_user, login
 from workbench.i18n import LANGS, t
 from workbench.web import ui
 

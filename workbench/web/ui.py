@@ -397,12 +397,12 @@ def run_events(run_id: str) -> list[dict]:
 @st.cache_resource(show_spinner=False)
 def device_summary() -> dict:
     """Where a run with device 'auto' trains here: {'device', 'name', 'bf16', 'gpus'}
-    (engine.training.worker.resolve_device / use_bf16; imports torch once per app process)."""
+    (engine.llm.device.resolve_device / use_bf16; imports torch once per app process)."""
+    from engine.llm.device import gpu_count, resolve_device, use_bf16
     from engine.training.config import RunConfig
-    from engine.training.worker import gpu_count, resolve_device, use_bf16
 
     config = RunConfig()
-    device = resolve_device(config)
+    device = resolve_device(config.device)
     name = None
     if device == "cuda":
         import torch
@@ -411,7 +411,7 @@ def device_summary() -> dict:
     return {
         "device": device,
         "name": name,
-        "bf16": use_bf16(config, device),
+        "bf16": use_bf16(config.bf16, device),
         "gpus": gpu_count(device),
     }
 

@@ -1,8 +1,8 @@
 """Shared pieces of the admin page and the client dashboard: guarded writes, one-time secrets,
 the client's grade table, its downloads and charts.
 
-The client dashboard reads only through `store.releases` with the logged-in user's client id,
-so a client never gets a row of another client's release.
+The client dashboard reads only through `engine.clients.releases` with the logged-in user's
+client id, so a client never gets a row of another client's release.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ EXPORT_BASE = ["fund_id", "fund_name", "category", "grade"]
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
-    from store.clients import ClientError
-    from store.registry import RegistryError
-    from store.releases import ReleaseError
-    from store.users import UserError
+    from engine.clients.clients import ClientError
+    from engine.clients.registry import RegistryError
+    from engine.clients.releases import ReleaseError
+    from engine.clients.users import UserError
 
     return (UserError, ClientError, RegistryError, ReleaseError, StoreBusyError)
 
@@ -62,8 +62,8 @@ def show_secret() -> None:
 
 
 def audit_rows(con, client_id: str | None, limit: int = 2000) -> pd.DataFrame:
-    """`store.clients.audit_log` with positional arguments (for `ui.read_from`)."""
-    from store.clients import audit_log
+    """`engine.clients.clients.audit_log` with positional arguments (for `ui.read_from`)."""
+    from engine.clients.clients import audit_log
 
     return audit_log(con, client_id=client_id, limit=limit)
 

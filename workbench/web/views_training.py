@@ -318,7 +318,7 @@ def sweep_pivot(results: pd.DataFrame, value: str = "qwk") -> pd.DataFrame:
 
 def samples_table(samples: list[dict], weights: dict[str, float]) -> pd.DataFrame:
     """One row per sample answer: fund, expert grade, the model's grade, each reward, total."""
-    from engine.evaluation.agreement import grade_of
+    from engine.llm.validation import grade_of
 
     rows = []
     for s in samples:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from engine.data.metrics import INDICATORS
+from engine.methodology.core import GRADES
 from engine.methodology.extract import rules
 
 TABLE, PROSE, INFERRED = 0.95, 0.8, 0.6
 TOLERANCE = 0.05
-GRADES = 5
 
 
 class Src(NamedTuple):
@@ -202,10 +202,10 @@ def assemble(b: Any, title: str | None, name_en: str | None, title_block: Any) -
 
     grade_labels: dict[int, str] = {}
     grades = _bands(b.found["grades"], warnings, "grade scale")
-    if grades is not None and len(grades[1]) != GRADES:
+    if grades is not None and len(grades[1]) != len(GRADES):
         found = ", ".join(f"{row[1]} (page {row[3]})" for row in grades[1])
         warnings.append(
-            f"grade scale: found {len(grades[1])} grade bands, expected {GRADES}: {found}"
+            f"grade scale: found {len(grades[1])} grade bands, expected {len(GRADES)}: {found}"
         )
         grades = None
     if grades is None:
@@ -215,7 +215,7 @@ def assemble(b: Any, title: str | None, name_en: str | None, title_block: Any) -
         key = "min_pct" if method == "percentile" else "min_score"
         bands = []
         for k, (_, label, cut, page, text, conf) in enumerate(rows):
-            grade = GRADES - k
+            grade = GRADES[k]
             grade_labels[grade] = label
             bands.append({"grade": grade, key: cut})
             emit(f"grade_scale.bands[{k}].grade", Src(grade, page, text, conf))

@@ -1,0 +1,69 @@
+"""Reads of the market data the engine computes from: funds, NAVs, benchmark levels,
+risk-free rates and expert ratings. Parameterised SQL only; one function per query."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from store.db import scalar
+
+
+def fund_categories(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fund_id, category, benchmark_id of every fund, by fund id."""
+    return con.execute("SELECT fund_id, category, benchmark_id FROM funds ORDER BY fund_id").df()
+
+
+def nav_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
+    """fund_id, date, nav dated on or before `until`, by fund and date."""
+    return con.execute(
+        "SELECT fund_id, date, nav FROM nav WHERE date <= ? ORDER BY fund_id, date", [until]
+    ).df()
+
+
+def benchmark_levels_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
+    """benchmark_id, date, level dated on or before `until`, by benchmark and date."""
+    return con.execute(
+        "SELECT benchmark_id, date, level FROM benchmark_levels WHERE date <= ?"
+        " ORDER BY benchmark_id, date",
+        [until],
+    ).df()
+
+
+def risk_free_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
+    """date, rate of the risk-free series dated on or before `until`, by date."""
+    return con.execute(
+        "SELECT date, rate FROM risk_free WHERE date <= ? ORDER BY date", [until]
+    ).df()
+
+
+def latest_nav_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The most recent NAV date (None when there is no NAV)."""
+    return scalar(con, "SELECT max(date) FROM nav")
+
+
+def nav_with_category(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fund_id, date, nav, category of every NAV of a known fund, by date."""
+    return con.execute(
+        "SELECT n.fund_id, n.date, n.nav, f.category FROM nav n JOIN funds f USING (fund_id)"
+        " ORDER BY n.date"
+    ).df()
+
+
+def rating_dates_ascending(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """The distinct expert-rating dates, oldest first."""
+    return [
+        row[0] for row in con.execute("SELECT DISTINCT as_of FROM ratings ORDER BY 1").fetchall()
+    ]
+
+
+def latest_rating_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The most recent expert-rating date (None when there is no rating)."""
+    return scalar(con, "SELECT max(as_of) FROM ratings")
+
+
+def expert_grades(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fund_id, as_of, grade of every expert rating, oldest first."""
+    return con.execute("SELECT fund_id, as_of, grade FROM ratings ORDER BY as_of").df()
