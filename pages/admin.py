@@ -10,17 +10,17 @@ import streamlit as st
 from engine.clients import clients, registry, releases, users
 from engine.clients.password_policy import MIN_LENGTH, password_refusal
 from workbench.i18n import t
-from workbench.web import auth, ui
+from workbench.web import auth, data, ui
 from workbench.web import views_client as vc
+from workbench.web.flash import flash, show_flash
 
 auth.require_role("admin")
 me = ui.user_name()
 st.title(t("adm_title"))
 vc.show_secret()
-if "adm_flash" in st.session_state:
-    st.success(st.session_state.pop("adm_flash"), icon=":material/check_circle:")
+show_flash("adm")
 
-client_table = ui.read_from("engine.clients.clients", "list_clients")
+client_table = data.client_list()
 client_ids = list(client_table["client_id"]) if client_table is not None else []
 client_names = dict(zip(client_ids, client_table["name"], strict=True)) if client_ids else {}
 
@@ -39,7 +39,7 @@ tab_users, tab_clients, tab_models, tab_releases, tab_audit = st.tabs(
 
 # ---------------------------------------------------------------- users
 with tab_users:
-    user_rows = ui.read_from("engine.clients.users", "list_users")
+    user_rows = data.user_list()
     if user_rows:
         st.dataframe(user_rows, hide_index=True, key="adm_users_table")
     else:
@@ -69,7 +69,7 @@ with tab_users:
                 client_id=client if role == "client" else None, created_by=me,
             )  # fmt: skip
             if added and password:
-                st.session_state["adm_flash"] = t("adm_user_added", name=added["user_name"])
+                flash(t("adm_user_added", name=added["user_name"]), where="adm")
                 st.rerun()
             elif added:
                 vc.remember_secret(t("adm_user_added", name=added["user_name"]), chosen)
@@ -99,7 +99,7 @@ with tab_clients:
     with st.form("adm_client_create", clear_on_submit=True):
         st.markdown(f"**{t('adm_client_create')}**")
         cname = st.text_input(t("adm_client_name"), key="adm_client_name")
-        companies = ui.read("companies") or []
+        companies = data.companies() or []
         company = st.selectbox(
             t("adm_client_company"), [None, *companies],
             format_func=lambda c: "–" if c is None else c, key="adm_client_company",
@@ -121,7 +121,7 @@ with tab_clients:
         key_client = st.selectbox(
             t("adm_pick_client"), client_ids, format_func=client_label, key="adm_key_client"
         )
-        keys = ui.read_from("engine.clients.clients", "list_keys", key_client)
+        keys = data.api_keys(key_client)
         st.dataframe(keys, hide_index=True, key="adm_keys_table")
         cols = st.columns([2, 1, 1])
         active = list(keys.loc[keys["active"], "key_id"]) if len(keys) else []
@@ -135,8 +135,8 @@ with tab_clients:
                 vc.remember_secret(t("adm_key_created", id=key_client), made["key"])
                 st.rerun()
         st.markdown(f"**{t('adm_client_edit', id=key_client)}**")
-        current = ui.read_from("engine.clients.clients", "client_funds", key_client)
-        every_fund = ui.read("funds")["fund_id"].tolist()
+        current = data.client_funds(key_client)
+        every_fund = data.funds()["fund_id"].tolist()
         chosen_funds = st.multiselect(
             t("adm_client_funds_pick"), every_fund, default=current, key=f"adm_funds_{key_client}"
         )
@@ -144,7 +144,7 @@ with tab_clients:
         if cols[0].button(t("adm_save_funds"), key="adm_save_funds"):
             saved = vc.write(clients.set_client_funds, key_client, chosen_funds, by=me)
             if saved is not None:
-                st.session_state["adm_flash"] = t("adm_funds_saved", id=key_client, n=saved)
+                flash(t("adm_funds_saved", id=key_client, n=saved), where="adm")
                 st.rerun()
         disabled_now = bool(client_table.set_index("client_id").loc[key_client, "disabled"])
         toggle = "adm_enable_client" if disabled_now else "adm_disable_client"
@@ -154,7 +154,7 @@ with tab_clients:
 
 # ---------------------------------------------------------------- model registry
 with tab_models:
-    models = ui.read_from("engine.clients.registry", "list_models")
+    models = data.approved_models()
     if models is not None and len(models):
         st.dataframe(models, hide_index=True, key="adm_models_table")
     else:
@@ -177,13 +177,11 @@ with tab_models:
             if vc.write(action, run_id, client_id=scope, by=me, reason=reason):
                 st.rerun()
     st.markdown(f"**{t('adm_history')}**")
-    st.dataframe(
-        ui.read_from("engine.clients.registry", "history"), hide_index=True, key="adm_history_table"
-    )
+    st.dataframe(data.registry_history(), hide_index=True, key="adm_history_table")
 
 # ---------------------------------------------------------------- releases
 with tab_releases:
-    published = ui.read_from("engine.clients.releases", "list_releases")
+    published = data.release_list()
     if published is not None and len(published):
         st.dataframe(published, hide_index=True, key="adm_releases_table")
     else:
@@ -202,8 +200,9 @@ with tab_releases:
                 as_of=as_of.strip() or None, by=me, note=note.strip() or None,
             )  # fmt: skip
             if made:
-                st.session_state["adm_flash"] = t(
-                    "adm_published", id=rel_client, version=made["version"], n=made["n_funds"]
+                flash(
+                    t("adm_published", id=rel_client, version=made["version"], n=made["n_funds"]),
+                    where="adm",
                 )
                 st.rerun()
 
@@ -220,7 +219,7 @@ with tab_audit:
         format_func=lambda c: t("adm_all_statuses") if c == "all" else c, key="adm_audit_status",
     )  # fmt: skip
     path_part = cols[2].text_input(t("adm_path_contains"), key="adm_audit_path")
-    log = ui.read_from("workbench.web.views_client", "audit_rows", audit_client)
+    log = data.audit_log(audit_client)
     if log is not None and len(log):
         if status_class != "all":
             low = int(status_class[0]) * 100

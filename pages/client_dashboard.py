@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 
 from workbench.i18n import fmt_date, t
-from workbench.web import auth, ui
+from workbench.web import auth, data, ui
 from workbench.web import views_client as vc
 
 auth.require_role("client")
 client_id = auth.client_id()
-client = ui.read_from("engine.clients.clients", "get_client", client_id) or {"name": client_id}
+client = data.client(client_id) or {"name": client_id}
 
 st.title(t("cl_title", name=client["name"]))
-ui.demo_banner(ui.read("summary"))
-releases = ui.read_from("engine.clients.releases", "list_releases", client_id)
+ui.demo_banner(data.summary())
+releases = data.release_list(client_id)
 if releases is None or releases.empty:
     st.info(t("cl_empty"), icon=":material/hourglass_empty:")
     st.stop()
@@ -30,8 +30,8 @@ version = st.selectbox(
     ),
     key="cl_version",
 )
-release = ui.read_from("engine.clients.releases", "get_release", client_id, version)
-rows = ui.read_from("engine.clients.releases", "release_rows", client_id, version)
+release = data.release(client_id, version)
+rows = data.release_rows(client_id, version)
 
 facts = st.columns(5)
 facts[0].metric(t("cl_as_of"), fmt_date(release["as_of"]))
@@ -42,7 +42,7 @@ facts[4].metric(
     t("cl_methodology"), f"{release['methodology_id']} v{release['methodology_version']}"
 )
 
-method = ui.read_from("engine.clients.releases", "methodology_of", client_id, version)
+method = data.release_methodology(client_id, version)
 names = vc.criterion_names(method)
 table = vc.grade_table(rows)
 tab_funds, tab_fund, tab_dist, tab_method = st.tabs(
@@ -145,7 +145,7 @@ with tab_fund:
                     status=found["parse_status"],
                 )
             )
-    history = ui.read_from("engine.clients.releases", "grade_history", client_id, fund_id)
+    history = data.grade_history(client_id, fund_id)
     st.subheader(t("cl_history"))
     if history is not None and len(history) > 1:
         st.line_chart(

@@ -6,10 +6,10 @@ import streamlit as st
 
 from engine.data.filekinds import KINDS
 from workbench.i18n import fmt_date, fmt_num, risk_grade_label, t
-from workbench.web import ui, views
+from workbench.web import data, ui, views
 
 st.title(t("data_title"))
-state = ui.read("summary")
+state = data.summary()
 ui.demo_banner(state)
 TABS = {"upload": t("tab_upload"), "history": t("tab_history"), "explorer": t("tab_explorer")}
 # Links from Home open a tab with ?tab=explorer (or upload, history).
@@ -84,13 +84,13 @@ with upload_tab:
 # ---------------------------------------------------------------- history
 with history_tab:
     st.markdown(f"**{t('history_counts')}**")
-    counts = ui.read("table_counts")
+    counts = data.table_counts()
     st.dataframe(
         {t("t_table"): list(counts), t("t_rows"): [fmt_num(n) for n in counts.values()]},
         hide_index=True,
     )
     st.markdown(f"**{t('history_log')}**")
-    log = ui.read("upload_log")
+    log = data.upload_log()
     if log.empty:
         st.info(t("history_empty"))
     else:
@@ -105,18 +105,18 @@ with explorer_tab:
     left, middle, right = st.columns([1, 1, 2])
     category = left.selectbox(
         t("f_category"),
-        [None, *ui.read("categories")],
+        [None, *data.categories()],
         format_func=lambda c: t("f_all") if c is None else c,
         key="data_category",
     )
     company = middle.selectbox(
         t("f_company"),
-        [None, *ui.read("companies")],
+        [None, *data.companies()],
         format_func=lambda c: t("f_all") if c is None else c,
         key="data_company",
     )
     search = right.text_input(t("f_search"), key="data_search").strip() or None
-    funds = ui.read("funds", category, company, search)
+    funds = data.funds(category, company, search)
     if funds.empty:
         st.info(t("explorer_no_match"))
         st.stop()
@@ -135,7 +135,7 @@ with explorer_tab:
         st.stop()
 
     fund = funds.set_index("fund_id").loc[chosen]
-    metrics = ui.indicators()
+    metrics = data.indicators()
     st.subheader(f"{fund['fund_name']} ({chosen})")
     grade = views.risk_grade_of(metrics, chosen) if metrics is not None else None
     ui.facts(
@@ -153,7 +153,7 @@ with explorer_tab:
         ]
     )
 
-    nav = ui.read("nav_with_benchmark", chosen)
+    nav = data.nav_with_benchmark(chosen)
     if nav.empty:
         st.info(t("no_nav"))
     else:
@@ -177,14 +177,14 @@ with explorer_tab:
     left, right = st.columns(2)
     with left:
         st.markdown(f"#### {t('ratings_header')}")
-        ratings = ui.read("ratings_for", chosen)
+        ratings = data.ratings_for(chosen)
         if ratings.empty:
             st.info(t("ratings_empty"))
         else:
             st.dataframe(views.ratings_table(ratings), hide_index=True)
     with right:
         st.markdown(f"#### {t('qual_header')}")
-        qualitative = ui.read("qualitative_for", chosen)
+        qualitative = data.qualitative_for(chosen)
         if qualitative.empty:
             st.info(t("qual_empty"))
         else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from workbench.i18n import fmt_num, t
-from workbench.web import ui
+from workbench.web import data, ui
+from workbench.web.flash import flash, show_flash
 
 # (i18n key of the advice, page in pages/, i18n key of the link) per stage of the loop
 LOOP_STAGES = {
@@ -34,8 +35,7 @@ def loop_stage(state: dict) -> str:
 def first_run() -> None:
     """The two ways in: build the synthetic demo here, or go to the Data page's upload tab."""
     st.subheader(t("home_welcome"))
-    if "home_flash" in st.session_state:
-        st.success(st.session_state.pop("home_flash"), icon=":material/check_circle:")
+    show_flash("home")
     left, right = st.columns(2)
     with left.container(border=True):
         st.markdown(f"**{t('home_demo_header')}**")
@@ -43,7 +43,7 @@ def first_run() -> None:
         if st.button(t("btn_load_demo"), type="primary", key="home_load_demo"):
             done = ui.load_demo()
             if done:
-                st.session_state["home_flash"] = done  # shown after the rerun below
+                flash(done, where="home")  # shown after the rerun below
                 st.rerun()
     with right.container(border=True):
         st.markdown(f"**{t('home_own_header')}**")
@@ -100,8 +100,7 @@ def next_steps(state: dict) -> None:
     """What the data still lacks, then (once complete) the loop's next stage, each with a link."""
     st.subheader(t("next_header"))
     step = ui.next_step(state)
-    if "home_flash" in st.session_state:
-        st.success(st.session_state.pop("home_flash"), icon=":material/check_circle:")
+    show_flash("home")
     st.info(t(step), icon=":material/arrow_forward:")
     explore = step == "next_explore"
     st.page_link(
@@ -121,7 +120,7 @@ def next_steps(state: dict) -> None:
 
 st.title(t("app_title"))
 st.write(t("home_intro"))
-summary = ui.read("summary")
+summary = data.summary()
 ui.demo_banner(summary)
 if summary["funds"] == 0:
     st.info(t("next_empty"), icon=":material/arrow_forward:")

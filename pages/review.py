@@ -8,59 +8,30 @@ Actions run as button callbacks, so the page shows their outcome on the very nex
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
+from engine.evaluation.jobs import status as evaluation_status
+from engine.evaluation.jobs import sync
 from engine.review import feedback
 from workbench.i18n import fmt_num, t
-from workbench.web import ui
+from workbench.web import data, ui
 from workbench.web import views_review as views
+from workbench.web.flash import show_flash
+from workbench.web.views_review_card import (
+    ALL,
+    accept_filtered,
+    agreement_section,
+    evaluate,
+    fund_card,
+    lineage_section,
+)
 
-ALL = "__all__"
 INVALID = "invalid"
 ACTIVE = ("queued", "running")
 WATCH_S = 2.0  # how often a running evaluation's progress is polled
 
 # ---------------------------------------------------------------- helpers
-
-
-def flash(kind: str, text: str, where: str = "card") -> None:
-    """A message shown once, on the next run, where the action was (card, bulk, retrain)."""
-    st.session_state[f"rev_flash_{where}"] = (kind, text)
-
-
-def show_flash(where: str = "card") -> None:
-    kind, text = st.session_state.pop(f"rev_flash_{where}", (None, None))
-    if kind == "success":
-        st.success(text, icon=":material/check_circle:")
-    elif kind == "error":
-        st.error(text, icon=":material/block:")
-
-
-def attempt(action, *args, where: str = "card", **kwargs):
-    """Run a feedback action; a refusal becomes the flash message, the result otherwise."""
-    from engine.evaluation.jobs import EvaluationError
-    from engine.llm.models import ModelError
-    from engine.methodology import MethodologyError
-    from engine.training.config import TrainingError
-    from engine.training.snapshot import SnapshotError
-    from store.db import StoreBusyError
-
-    try:
-        return action(*args, **kwargs)
-    except (
-        feedback.FeedbackError, EvaluationError, TrainingError, SnapshotError, ModelError
-    ) as exc:  # fmt: skip
-        flash("error", str(exc), where)
-    except StoreBusyError as exc:
-        flash("error", f"{exc} {t('store_busy_hint')}", where)
-    except MethodologyError as exc:
-        flash("error", exc.summary, where)
-    finally:
-        ui.after_feedback_write()
-    return None
 
 
 def choice(label: str, options: list, key: str, column) -> object:
@@ -69,102 +40,12 @@ def choice(label: str, options: list, key: str, column) -> object:
     )
 
 
-# ---------------------------------------------------------------- actions (button callbacks)
-
-
-def act(action: str, fund: dict, evaluation: dict, **fields) -> None:
-    """Record one action on the open fund."""
-    done = attempt(
-        feedback.record,
-        ui.home(),
-        fund["fund_id"],
-        evaluation["as_of"],
-        action,
-        ai_grade=None if fund["invalid"] else fund["grade"],
-        evaluation_id=evaluation["evaluation_id"],
-        created_by=ui.author(st.session_state.get("rev_user")),
-        **fields,
-    )
-    if done is not None:
-        flash(
-            "success",
-            t("rev_done", action=t(f"rev_action_{action}"), fund=fund["fund_id"], id=done),
-        )
-        for key in ("rev_reason", "rev_comment"):
-            st.session_state[key] = ""
-        st.session_state["rev_grade"] = None
-
-
-def correct(fund: dict, evaluation: dict) -> None:
-    act(
-        "correct",
-        fund,
-        evaluation,
-        grade=st.session_state.get("rev_grade"),
-        reason=st.session_state.get("rev_reason"),
-    )
-
-
-def comment(fund: dict, evaluation: dict) -> None:
-    act("comment", fund, evaluation, comment=st.session_state.get("rev_comment"))
-
-
-def accept_filtered(rows: pd.DataFrame, evaluation: dict) -> None:
-    """Accept the AI grade of every listed fund with a valid answer (one transaction)."""
-    done = attempt(
-        feedback.accept_all,
-        ui.home(),
-        rows[["fund_id"]].assign(ai_grade=rows["grade"].where(~rows["invalid"])),
-        evaluation["as_of"],
-        evaluation_id=evaluation["evaluation_id"],
-        created_by=ui.author(st.session_state.get("rev_user")),
-        weight=float(st.session_state.get("rev_accept_weight", feedback.ACCEPT_WEIGHT)),
-        where="bulk",
-    )
-    if done is not None:
-        text = t(
-            "rev_bulk_done",
-            n=done["accepted"],
-            skipped=len(done["skipped"]),
-            decided=len(done["already_decided"]),
-        )
-        flash("success", text, "bulk")
-
-
-def retrain(parent: str, evaluation: dict) -> None:
-    done = attempt(
-        feedback.retrain, ui.home(), parent, as_of=evaluation["as_of"], where="retrain",
-        created_by=ui.author(st.session_state.get("rev_user")),
-    )  # fmt: skip
-    if done is not None:
-        text = t("rev_retrain_done", run=done["run_id"], n=len(done["feedback_ids"]), parent=parent)
-        flash("success", text, "retrain")
-
-
-def evaluate(spec: str, scope: str) -> None:
-    """Start an evaluation; the rule-based and tabular ones finish before the page is drawn."""
-    from engine.evaluation.jobs import start_evaluation
-
-    evaluation_id = attempt(
-        start_evaluation,
-        ui.home(),
-        spec,
-        selection=scope,
-        created_by=ui.author(st.session_state.get("rev_user")),
-        where="evaluate",
-    )
-    if evaluation_id is not None:
-        st.session_state["rev_evaluator"] = ALL
-        st.session_state["rev_evaluation"] = evaluation_id
-        flash("success", t("rev_eval_done", id=evaluation_id, evaluator=spec), "evaluate")
-
-
 def evaluation_form(runs: list[dict], expanded: bool) -> None:
     """Evaluate funds with the rule-based scorer or a trained run's models."""
     finished = [r["run_id"] for r in runs if r.get("state") == "finished"]
     specs = ["rules"] + [f"{kind}:{run}" for run in finished for kind in ("run", "tabular", "sft")]
     with st.expander(t("rev_new_eval"), expanded=expanded):
-        show_flash("evaluate")
+        show_flash("rev_evaluate")
         left, right = st.columns([2, 1])
         spec = left.selectbox(
             t("rev_evaluator"), specs, key="rev_new_evaluator", format_func=views.evaluator_label
@@ -183,8 +64,6 @@ def evaluation_form(runs: list[dict], expanded: bool) -> None:
 
 def watch_evaluation(evaluation_id: str) -> None:
     """A background evaluation's progress, polled (a fragment); the page reruns once it ends."""
-    from engine.evaluation.jobs import status as evaluation_status
-
     now = ui.guarded(evaluation_status, ui.home(), evaluation_id)
     if now is None:
         return
@@ -194,206 +73,18 @@ def watch_evaluation(evaluation_id: str) -> None:
     st.progress(min(float(now.get("progress") or 0.0), 1.0), text=f"{done} / {total}")
 
 
-# ---------------------------------------------------------------- sections
-
-
-def agreement_section(rows: pd.DataFrame, rules: pd.Series, evaluation: dict) -> None:
-    from engine.evaluation.agreement import compare
-
-    rated = rows[rows["expert_grade"].notna()]
-    if rated.empty:
-        st.info(t("rev_no_expert"), icon=":material/info:")
-        return
-    stored = evaluation.get("summary")
-    if isinstance(stored, str) and stored:  # computed when the evaluation finished: the same
-        figures = json.loads(stored)  # `compare` of its greedy grades with the experts'
-    else:
-        expert = rated["expert_grade"].astype(int).tolist()
-        ai = rated["grade"].where(~rated["invalid"]).tolist()
-        figures = ui.agreement(expert, ai, rated["category"].fillna("-").tolist())
-    columns = st.columns(6)
-    for column, key in zip(
-        columns, ("n", "exact", "within_one", "mae", "qwk", "invalid_share"), strict=True
-    ):
-        if key == "n":
-            column.metric(t(f"rev_fig_{key}"), fmt_num(figures["n"]))
-            continue
-        # the interval on its own line: beside the figure it was cut off ('100.0% (100.0%–…')
-        column.metric(
-            t(f"rev_fig_{key}"), views.figure_text({**figures, "ci": {}}, key),
-            views.figure_interval(figures, key), delta_color="off", delta_arrow="off",
-        )  # fmt: skip
-    st.caption(t("rev_invalid_rule"))
-    left, right = st.columns([2, 3])
-    left.plotly_chart(views.confusion_chart(figures["confusion"]), key="rev_confusion")
-    with right:
-        pairs = [(t("rev_cmp_ai_expert"), figures)]
-        graded = rules.loc[rated.index]
-        known = graded.notna()
-        if known.any():
-            pairs.append(
-                (t("rev_cmp_rules_expert"), compare(
-                    rated.loc[known, "expert_grade"].astype(int).tolist(),
-                    graded[known].astype(int).tolist(), n_boot=0,
-                ))
-            )  # fmt: skip
-            if evaluation["evaluator_kind"] != "rules":
-                valid = known & ~rated["invalid"]
-                pairs.append(
-                    (t("rev_cmp_ai_rules"), compare(
-                        graded[known].astype(int).tolist(),
-                        rated.loc[known, "grade"].where(valid[known]).tolist(), n_boot=0,
-                    ))
-                )  # fmt: skip
-        st.markdown(f"**{t('rev_comparison')}**")
-        st.dataframe(views.comparison_table(pairs), hide_index=True)
-        st.markdown(f"**{t('rev_per_category')}**")
-        st.dataframe(views.per_category_table(figures["per_category"]), hide_index=True)
-
-
-def lineage_section(runs: list[dict], evaluation: dict, status: list[tuple]) -> None:
-    listed = [r for r in runs if r.get("folder")]
-    pending = sum(s == "pending" for s, _ in status)
-    st.caption(t("rev_pending", n=pending))
-    if not listed:
-        st.info(t("rev_no_runs"), icon=":material/model_training:")
-        return
-    ids = [r["run_id"] for r in listed]
-    default = evaluation.get("run_id") if evaluation.get("run_id") in ids else ids[0]
-    parent = st.selectbox(
-        t("rev_parent"), ids, index=ids.index(default), key="rev_parent", help=t("rev_parent_help")
-    )
-    chain = feedback.lineage(ui.home(), parent)
-    st.markdown(
-        t(
-            "rev_lineage",
-            chain=feedback.lineage_text(chain, t("rev_n_corrections"), t("rev_n_correction")),
-        )
-    )
-    children = [r["run_id"] for r in listed if r.get("parent_run_id") == parent]
-    if children:
-        st.caption(t("rev_children", runs=", ".join(sorted(children))))
-    show_flash("retrain")
-    st.button(
-        t("rev_retrain", n=pending),
-        key="rev_retrain",
-        type="primary",
-        disabled=pending == 0,
-        on_click=retrain,
-        args=(parent, evaluation),
-        help=t("rev_retrain_help"),
-    )
-
-
-def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dict,
-              status: tuple) -> None:  # fmt: skip
-    st.subheader(f"{fund['fund_name'] or fund['fund_id']} ({fund['fund_id']})")
-    ui.facts(
-        [
-            (t("c_category"), fund["category"] or "–"),
-            (t("c_company"), fund["company"] or "–"),
-            (t("rev_c_expert"), views.grade_text(fund["expert_grade"])
-             + (f" · {fund['expert_analyst']}" if isinstance(fund["expert_analyst"], str) else "")),
-            (t("rev_c_ai"), views.ai_grade_text(fund["grade"], fund["invalid"])),
-            (t("rev_c_rules"), views.grade_text(rule_grade)),
-            (t("rev_c_decision"), views.decision_text(fund["decision"], fund["decided_grade"])),
-            (t("rev_c_in_model"), views.model_status_text(*status)),
-        ],
-        per_row=4,
-    )  # fmt: skip
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{t('rev_expert_comment')}**")
-        st.markdown(f"> {fund['expert_comment']}" if isinstance(fund["expert_comment"], str)
-                    else t("rev_none"))  # fmt: skip
-        st.markdown(f"**{t('rev_reasoning')}**")
-        if fund["invalid"]:
-            st.warning(t("rev_invalid_answer", error=fund["parse_error"] or "–"))
-        st.markdown(fund["reasoning"] if isinstance(fund["reasoning"], str) else t("rev_none"))
-        if isinstance(fund["thinking"], str) and fund["thinking"].strip():
-            with st.expander(t("rev_thinking"), expanded=False):
-                st.text(fund["thinking"])
-        if isinstance(fund["raw_output"], str) and fund["raw_output"]:
-            with st.expander(t("rev_raw_output"), expanded=False):
-                st.code(fund["raw_output"], language="json")
-    with right:
-        from engine.methodology import MethodologyError
-
-        try:
-            doc = ui.read_methodology(
-                "get", evaluation["methodology_id"], int(evaluation["methodology_version"])
-            )
-        except MethodologyError as exc:  # a version deleted since: show the scores without it
-            st.caption(exc.summary)
-            doc = None
-        st.markdown(f"**{t('rev_criteria')}**")
-        st.dataframe(views.criteria_table(doc, fund["scores"], rule_scores), hide_index=True)
-
-    metrics = ui.indicators_at(str(evaluation["as_of"]))
-    if metrics is not None:
-        from workbench.web.views import indicator_table, qualitative_table
-
-        with st.expander(t("rev_indicators", as_of=str(evaluation["as_of"])[:10]), expanded=True):
-            table, reasons = indicator_table(metrics, fund["fund_id"])
-            if table.shape[1] > 1:
-                st.dataframe(table, hide_index=True)
-                st.caption(t("indicators_help"))
-            else:
-                st.info(t("indicators_none"))
-            for reason in reasons:
-                st.caption(reason)
-            qualitative = ui.read("qualitative_for", fund["fund_id"])
-            if not qualitative.empty:
-                st.markdown(f"**{t('qual_header')}**")
-                st.dataframe(qualitative_table(qualitative), hide_index=True)
-
-    st.markdown(f"#### {t('rev_actions')}")
-    show_flash()
-    a, b, c, d = st.columns(4)
-    a.button(
-        t("rev_accept", grade=views.ai_grade_text(fund["grade"], fund["invalid"])),
-        key="rev_accept", disabled=bool(fund["invalid"]), on_click=act,
-        args=("accept_ai", fund, evaluation), use_container_width=True,
-    )  # fmt: skip
-    b.button(
-        t("rev_keep", grade=views.grade_text(fund["expert_grade"])),
-        key="rev_keep", disabled=pd.isna(fund["expert_grade"]), on_click=act,
-        args=("keep_expert", fund, evaluation), use_container_width=True,
-    )  # fmt: skip
-    with c:
-        st.selectbox(t("rev_grade"), [5, 4, 3, 2, 1], index=None, key="rev_grade",
-                     placeholder=t("rev_grade_placeholder"))  # fmt: skip
-        st.text_input(t("rev_reason"), key="rev_reason", placeholder=t("rev_reason_placeholder"))
-        st.button(t("rev_correct"), key="rev_correct", on_click=correct, args=(fund, evaluation))
-    with d:
-        st.text_area(t("rev_comment"), key="rev_comment", height=90)
-        st.button(t("rev_add_comment"), key="rev_add_comment", on_click=comment,
-                  args=(fund, evaluation))  # fmt: skip
-
-    st.markdown(f"#### {t('rev_history')}")
-    trail = ui.read_from(
-        "engine.review.feedback", "history", fund["fund_id"], str(evaluation["as_of"])
-    )
-    if trail.empty:
-        st.caption(t("rev_history_empty"))
-    else:
-        st.dataframe(views.history_table(trail), hide_index=True)
-
-
 # ---------------------------------------------------------------- page
 
 st.title(t("rev_title"))
-state = ui.read("summary")
+state = data.summary()
 ui.demo_banner(state)
 st.caption(t("rev_intro"))
 
-evaluations = ui.read_from("store.evaluations", "list_evaluations")
+evaluations = data.evaluations()
 if evaluations["state"].isin(ACTIVE).any():  # import the background jobs that ended
-    from engine.evaluation.jobs import sync
-
     if ui.guarded(sync, ui.home()):
-        ui.after_feedback_write()
-        evaluations = ui.read_from("store.evaluations", "list_evaluations")
+        data.after_feedback_write()
+        evaluations = data.evaluations()
 runs = ui.run_list()  # recovers dead runs and syncs their states into the store
 if evaluations.empty:
     st.info(t("rev_empty"), icon=":material/rate_review:")
@@ -420,12 +111,12 @@ if evaluation["state"] != "finished":
         st.button(t("rev_refresh"), key="rev_refresh", icon=":material/refresh:")
         st.fragment(watch_evaluation, run_every=WATCH_S)(chosen)
 
-rows = ui.read_from("engine.review.feedback", "review_table", chosen)
+rows = data.review_table(chosen)
 if rows.empty:
     st.info(t("rev_no_results"), icon=":material/hourglass_empty:")
     st.stop()
 
-scored = ui.scores_at(
+scored = data.scores_at(
     evaluation["methodology_id"], int(evaluation["methodology_version"]), str(evaluation["as_of"])
 )
 by_fund = scored.set_index("fund_id") if scored is not None else None
@@ -488,7 +179,7 @@ bulk[1].button(
     t("rev_bulk_accept", n=valid), key="rev_bulk_accept", disabled=valid == 0,
     on_click=accept_filtered, args=(listed, evaluation), help=t("rev_bulk_help"),
 )  # fmt: skip
-show_flash("bulk")
+show_flash("rev_bulk")
 
 # ---------------------------------------------------------------- the fund card
 names = dict(zip(listed["fund_id"], listed["fund_name"].fillna(""), strict=True))

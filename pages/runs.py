@@ -11,8 +11,9 @@ from engine.llm.models import PRESETS
 from engine.training import sweep
 from engine.training.config import for_model
 from workbench.i18n import t
-from workbench.web import ui
+from workbench.web import data, ui
 from workbench.web import views_training as tv
+from workbench.web.flash import flash, show_flash
 
 OVERLAY_DEFAULT = 3  # runs compared by default: the newest with events
 GENERATION_CHOICES = (2, 4, 8, 16)
@@ -57,7 +58,7 @@ def overlay(listed: list[dict]) -> None:
     )
     if not chosen:
         return
-    events = {run_id: ui.run_events(run_id) for run_id in chosen}
+    events = {run_id: data.run_events(run_id) for run_id in chosen}
     left, right = st.columns(2)
     left.plotly_chart(
         tv.overlay_chart({r: tv.series(e, metric) for r, e in events.items()}, metric),
@@ -132,11 +133,9 @@ def sweep_form(blocked: bool) -> None:
             return
         box.update(label=t("sweep_started", sweep=record["sweep_id"], n=len(points)),
                    state="complete")  # fmt: skip
-    ui.after_write()
+    data.after_write()
     st.session_state["runs_sweep"] = record["sweep_id"]
-    st.session_state["runs_flash"] = t(
-        "sweep_started", sweep=record["sweep_id"], n=len(record["runs"])
-    )
+    flash(t("sweep_started", sweep=record["sweep_id"], n=len(record["runs"])), where="runs")
     st.rerun()
 
 
@@ -171,10 +170,9 @@ def sweep_results() -> None:
 # ---------------------------------------------------------------- page
 
 st.title(t("runs_title"))
-state = ui.read("summary")
+state = data.summary()
 ui.demo_banner(state)
-if "runs_flash" in st.session_state:
-    st.success(st.session_state.pop("runs_flash"), icon=":material/check_circle:")
+show_flash("runs")
 listed = ui.run_list()
 st.subheader(t("runs_history_header"))
 if listed:
@@ -184,6 +182,6 @@ else:
     st.info(t("runs_empty"), icon=":material/model_training:")
     st.page_link(ui.page_path("training"), label=t("link_training"), icon=":material/open_in_new:")
 st.subheader(t("sweep_header"))
-blocked = not state["ratings"] or ui.read_methodology("list_versions").empty
+blocked = not state["ratings"] or data.methodology_versions().empty
 sweep_form(blocked)
 sweep_results()

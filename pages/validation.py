@@ -18,7 +18,7 @@ import streamlit as st
 from engine.evaluation import backtest, export, monitoring
 from store.home import Home
 from workbench.i18n import LANGS, current_lang, t
-from workbench.web import ui
+from workbench.web import data, ui
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -213,16 +213,18 @@ def report_tab(evaluations: pd.DataFrame) -> None:
     if st.button(t("val_rep_build"), disabled=not chosen, type="primary", key="val_rep_build"):
         try:
             with st.spinner(t("val_rep_build")):
-                data = report_data(ui.home(), chosen)
+                report = report_data(ui.home(), chosen)
         except ReportError as exc:
             st.session_state.pop("val_rep_html", None)
             st.error(str(exc), icon=":material/block:")
         else:
-            st.session_state["val_rep_html"] = (tuple(chosen), lang, render(data, lang), data)
+            st.session_state["val_rep_html"] = (tuple(chosen), lang, render(report, lang), report)
     built = st.session_state.get("val_rep_html")
     if built and built[0] == tuple(chosen) and built[1] == lang:
-        data = built[3]
-        st.success(t("val_rep_done", n=data["n_funds"], best=data["verdict"].get("best") or "–"))
+        report = built[3]
+        st.success(
+            t("val_rep_done", n=report["n_funds"], best=report["verdict"].get("best") or "–")
+        )
         st.download_button(
             t("val_rep_download"), built[2].encode("utf-8"), "comparison-report.html",
             "text/html", key="val_rep_download", icon=":material/download:", on_click="ignore",
@@ -232,9 +234,9 @@ def report_tab(evaluations: pd.DataFrame) -> None:
 # ---------------------------------------------------------------- page
 
 st.title(t("val_title"))
-state = ui.read("summary")
+state = data.summary()
 ui.demo_banner(state)
-stamp = ui.db_stamp(ui.home())
+stamp = data.db_stamp(ui.home())
 if not backtest.rating_dates(ui.home()):
     st.info(t("val_empty"))
     st.stop()

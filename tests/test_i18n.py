@@ -1,10 +1,13 @@
-"""The translation table is complete: every key has Korean and English with the same
-placeholders, every key the pages and workbench look up exists, and the finance formats hold."""
+"""The translation tables are complete: every key has Korean and English with the same
+placeholders, lives in exactly one table, every key the pages and workbench look up exists,
+and the finance formats hold."""
 
 from __future__ import annotations
 
+import ast
 import re
 import string
+from collections import Counter
 from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +20,7 @@ from engine.training.config import RunConfig
 from workbench.i18n import (
     LANGS,
     RUN_HELP_KO,
+    TABLES,
     TEXT,
     fmt_date,
     fmt_num,
@@ -27,7 +31,8 @@ from workbench.i18n import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = sorted([*(REPO / "pages").glob("*.py"), *(REPO / "workbench").glob("*.py")])
+SOURCES = sorted([*(REPO / "pages").glob("*.py"), *(REPO / "workbench").rglob("*.py")])
+TABLE_FILES = sorted((REPO / "workbench" / "i18n").glob("*.py"))
 LITERAL_KEY = re.compile(r"""\bt\(\s*["']([A-Za-z0-9_]+)["']""")
 FSTRING_KEY = re.compile(r"""\bt\(\s*f["']([A-Za-z0-9_]*)\{""")
 PAGE_TITLE = re.compile(r"""\(\s*"[a-z_]+",\s*"([a-z_]+)",\s*":material/""")
@@ -57,6 +62,24 @@ def test_every_key_has_korean_and_english_text():
         )
     ]
     assert incomplete == []
+
+
+def _table_keys(path: Path) -> list[str]:
+    """Every key written in the `TEXT = {...}` literal of a table module, repeats included."""
+    keys: list[str] = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        named_text = any(isinstance(name, ast.Name) and name.id == "TEXT" for name in targets)
+        if named_text and isinstance(getattr(node, "value", None), ast.Dict):
+            keys += [k.value for k in node.value.keys if isinstance(k, ast.Constant)]
+    return keys
+
+
+def test_every_key_lives_in_exactly_one_table():
+    written = Counter(key for path in TABLE_FILES for key in _table_keys(path))
+    assert len(written) > 800  # the scan itself works: it finds every table's keys
+    assert [key for key, n in written.items() if n > 1] == []  # also repeats inside one literal
+    assert sum(len(table) for table in TABLES.values()) == len(TEXT) == len(written)
 
 
 def test_korean_and_english_take_the_same_placeholders():

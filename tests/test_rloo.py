@@ -78,7 +78,7 @@ def test_cli_train_takes_the_algorithm_and_refuses_others_in_one_line(tmp_path, 
 
 
 def test_the_step_pace_is_wall_clock_between_steps_and_skips_a_stop() -> None:
-    from engine.training.worker import step_pace
+    from engine.training.figures import step_pace
 
     def at(step: int, second: int) -> dict:
         return {"step": step, "time": f"2026-11-25T10:{second // 60:02d}:{second % 60:02d}+00:00"}

@@ -19,12 +19,12 @@ from engine.llm.prompts import NUMBER, compact_messages, shown_number
 from engine.llm.rewards import rule_grade
 from engine.methodology import MethodologyError, save_version
 from engine.methodology.scoring import score_funds
+from engine.training.grade_rules import category_cutoffs
 from engine.training.snapshot import (
     COLUMNS,
     SPLITS,
     UNREACHABLE_TOTAL,
     SnapshotError,
-    _cutoffs,
     build_snapshot,
     load_snapshot,
     to_hf_datasets,
@@ -263,7 +263,7 @@ def test_thresholds_scale_cutoffs_are_the_scales_min_scores(variant) -> None:
     ],
 )
 def test_percentile_cutoffs_for_present_and_missing_grades(grades, totals, expected) -> None:
-    cutoffs = _cutoffs(pd.Series(grades, dtype=int), pd.Series(totals, dtype=float))
+    cutoffs = category_cutoffs(pd.Series(grades, dtype=int), pd.Series(totals, dtype=float))
     assert cutoffs == [[g, c] for g, c in zip((5, 4, 3, 2, 1), expected, strict=True)]
     rule = {"weights": {"x": 1.0}, "cutoffs": cutoffs}
     for grade, total in zip(grades, totals, strict=True):

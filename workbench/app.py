@@ -23,7 +23,7 @@ from workbench.web import auth, ui  # noqa: E402
 
 private_umask()  # uploads and the database are private to the user
 
-# (file in pages/, title key in workbench/i18n.py, icon); the first is the default page.
+# (file in pages/, title key in workbench/i18n/, icon); the first is the default page.
 PAGES = [
     ("home", "nav_home", ":material/home:"),
     ("data", "nav_data", ":material/database:"),

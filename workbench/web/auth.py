@@ -17,7 +17,7 @@ from engine.clients.users import LOCAL_ADDRESS, SINGLE_USER, count_users, get_us
 from store.db import StoreBusyError, connect
 from store.home import Home
 from workbench.i18n import LANGS, t
-from workbench.web import ui
+from workbench.web import data, ui
 
 SESSION_KEY = "auth_user"
 KEEP_ON_LOGOUT = ("lang",)  # session keys a log-out keeps; everything else is forgotten
@@ -33,7 +33,7 @@ def _lookup(stamp: tuple[str, int, int], name: str | None) -> tuple[int, dict | 
 
 def _state(name: str | None = None) -> tuple[int, dict | None]:
     try:
-        return _lookup(ui.db_stamp(ui.home()), name)
+        return _lookup(data.db_stamp(ui.home()), name)
     except StoreBusyError as exc:
         st.error(f"{exc}\n\n{t('store_busy_hint')}")
         st.stop()

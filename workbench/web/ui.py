@@ -1,9 +1,5 @@
-"""Shared widgets and cached reads for the pages.
-
-Reads go through `read(query_name, *args)`: one short-lived connection per query, the result
-cached with `st.cache_data` under the database file's modification stamp, so a write by this
-app (which also clears the cache) or by another process (the CLI) is seen on the next run. No
-connection is ever kept between reruns.
+"""Shared widgets of the pages: the sidebar, uploads and their previews, guarded actions, the
+training run helpers. The cached reads are `workbench.web.data`'s.
 """
 
 from __future__ import annotations
@@ -18,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from engine.data.ingest import IngestError, ingest_file, preview_file
-from store import queries
-from store.db import StoreBusyError, connect
+from store.db import StoreBusyError
 from store.home import REPO_ROOT, Home, current_home
 from workbench.i18n import LANGS, fmt_num, t
+from workbench.web import data
 from workbench.web.views import kind_label
 
 PAGES_DIR = REPO_ROOT / "pages"
@@ -36,88 +32,6 @@ def demo_funds() -> int:
 def home() -> Home:
     """The WORKBENCH_HOME of this app process."""
     return current_home()
-
-
-def db_stamp(where: Home) -> tuple[str, int, int]:
-    """The database file's identity and modification stamp (zeros before it exists)."""
-    try:
-        stat = where.db_path.stat()
-    except FileNotFoundError:
-        return (str(where.root), 0, 0)
-    return (str(where.root), stat.st_mtime_ns, stat.st_size)
-
-
-# ---------------------------------------------------------------- cached reads
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _read(stamp: tuple[str, int, int], query: str, *args: Any) -> Any:
-    with connect(Home(Path(stamp[0]))) as con:
-        return getattr(queries, query)(con, *args)
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _indicators(stamp: tuple[str, int, int]) -> pd.DataFrame:
-    from engine.data.metrics import indicators
-
-    return indicators(Home(Path(stamp[0])))
-
-
-def read(query: str, *args: Any, stop: bool = True) -> Any:
-    """`store.queries.<query>(con, *args)`, cached until the database changes.
-
-    When the database stays busy, show the reason and stop the page (or return None with
-    `stop=False`).
-    """
-    where = home()
-    try:
-        return _read(db_stamp(where), query, *args)
-    except StoreBusyError as exc:
-        st.error(f"{exc}\n\n{t('store_busy_hint')}")
-        if stop:
-            st.stop()
-        return None
-
-
-def indicators() -> pd.DataFrame | None:
-    """Indicators of every fund and window as of the latest NAV date, computed once per data state."""
-    try:
-        return _indicators(db_stamp(home()))
-    except StoreBusyError as exc:
-        st.error(str(exc))
-    except Exception as exc:  # a metrics bug must not take the fund page down
-        st.error(f"{t('indicators_failed')}: {type(exc).__name__}: {exc}")
-    return None
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _read_methodology(stamp: tuple[str, int, int], name: str, *args: Any) -> Any:
-    from engine import methodology
-
-    with connect(Home(Path(stamp[0]))) as con:
-        return getattr(methodology, name)(con, *args)
-
-
-def read_methodology(name: str, *args: Any) -> Any:
-    """`engine.methodology.<name>(con, *args)` (list_versions, get, active), cached until the
-    database changes; shows a busy store with st.error and stops the page."""
-    try:
-        return _read_methodology(db_stamp(home()), name, *args)
-    except StoreBusyError as exc:
-        st.error(f"{exc}\n\n{t('store_busy_hint')}")
-        st.stop()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _scores(stamp: tuple[str, int, int], methodology_id: str, version: int) -> pd.DataFrame:
-    from engine.methodology.scoring import score_funds
-
-    return score_funds(Home(Path(stamp[0])), methodology_id, version)
-
-
-def scores(methodology_id: str, version: int) -> pd.DataFrame:
-    """`engine.methodology.scoring.score_funds` of a saved version on the loaded funds, once per data state."""
-    return _scores(db_stamp(home()), methodology_id, version)
 
 
 def user_name() -> str:
@@ -142,11 +56,6 @@ def logged_in() -> bool:
     from workbench.web import auth
 
     return auth.user_name() is not None
-
-
-def after_write() -> None:
-    """Forget every cached read (call after this app wrote to the store)."""
-    st.cache_data.clear()
 
 
 def guarded(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -180,7 +89,7 @@ def sidebar(show_home: bool = True) -> dict | None:
             key="lang",
             horizontal=True,
         )
-        state = read("summary", stop=False)
+        state = data.summary_if_ready()
         if state and state["synthetic"]:
             st.badge(t("demo_badge"), icon=":material/science:", color="orange")
         if show_home:
@@ -221,7 +130,7 @@ def load_demo(n_funds: int | None = None) -> str | None:
 
     with st.status(t("demo_running"), expanded=False) as status:
         built = guarded(build_demo, home(), DemoConfig(n_funds=n_funds or demo_funds()))
-        after_write()
+        data.after_write()
         if built is None:
             status.update(label=t("demo_failed"), state="error", expanded=True)
             return None
@@ -279,7 +188,7 @@ def commit_upload(path: str, kind: str | None, sheet: str | None, name: str) -> 
     except StoreBusyError as exc:
         return {"error": {"message": str(exc), "summary": str(exc), "problems": []}}
     finally:
-        after_write()
+        data.after_write()
     return {"result": result.to_dict()}
 
 
@@ -374,26 +283,6 @@ def run_list() -> list[dict]:
     return []
 
 
-def _file_stamp(path: Path) -> tuple[str, int, int]:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return (str(path), 0, 0)
-    return (str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _events(stamp: tuple[str, int, int]) -> list[dict]:
-    from engine.training.folder import RunFolder
-
-    return RunFolder(Path(stamp[0]).parent).read_events()[0]
-
-
-def run_events(run_id: str) -> list[dict]:
-    """Every event of a run, read again only when its events.jsonl changed."""
-    return _events(_file_stamp(home().runs / run_id / "events.jsonl"))
-
-
 @st.cache_resource(show_spinner=False)
 def device_summary() -> dict:
     """Where a run with device 'auto' trains here: {'device', 'name', 'bf16', 'gpus'}
@@ -455,112 +344,3 @@ def prepare_model(spec: str) -> Path | None:
             return None
         box.update(label=t("model_ready", model=spec), state="complete", expanded=False)
     return folder
-
-
-# ---------------------------------------------------------------- review
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _call(stamp: tuple[str, int, int], module: str, name: str, *args: Any) -> Any:
-    import importlib
-
-    with connect(Home(Path(stamp[0]))) as con:
-        return getattr(importlib.import_module(module), name)(con, *args)
-
-
-def read_from(module: str, name: str, *args: Any) -> Any:
-    """`<module>.<name>(con, *args)` (e.g. store.evaluations.list_evaluations), cached until the
-    database changes; shows a busy store with st.error and stops the page."""
-    try:
-        return _call(db_stamp(home()), module, name, *args)
-    except StoreBusyError as exc:
-        st.error(f"{exc}\n\n{t('store_busy_hint')}")
-        st.stop()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _data_version(stamp: tuple[str, int, int]) -> tuple:
-    """What the fund data depends on: the database file (its inode) and the upload log (every
-    load of funds, NAVs, benchmarks, ratings or reviews adds a row). Feedback and evaluations
-    leave it unchanged, so pages keep their indicators and rule-based grades across them."""
-    where = Home(Path(stamp[0]))
-    with connect(where) as con:
-        row = con.execute("SELECT coalesce(max(upload_id), 0), count(*) FROM upload_log").fetchall()
-    try:
-        inode = where.db_path.stat().st_ino
-    except FileNotFoundError:
-        inode = 0
-    return (stamp[0], inode, *row[0])
-
-
-def data_version() -> tuple:
-    """The fund data's version (see `_data_version`), read once per database change."""
-    return _data_version(db_stamp(home()))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _indicators_at(version: tuple, as_of: str) -> pd.DataFrame:
-    from engine.data.metrics import indicators as compute
-
-    return compute(Home(Path(version[0])), as_of=pd.Timestamp(as_of).date())
-
-
-def indicators_at(as_of: str) -> pd.DataFrame | None:
-    """Indicators of every fund and window as of `as_of` (with category percentiles), computed
-    once per data version; None with the reason shown when they cannot be computed."""
-    try:
-        return _indicators_at(data_version(), as_of)
-    except StoreBusyError as exc:
-        st.error(str(exc))
-    except Exception as exc:  # a metrics bug must not take the page down
-        st.error(f"{t('indicators_failed')}: {type(exc).__name__}: {exc}")
-    return None
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _scores_at(version: tuple, methodology_id: str, methodology_version: int, as_of: str):
-    from engine.methodology.scoring import score_funds
-
-    return score_funds(
-        Home(Path(version[0])), methodology_id, methodology_version, pd.Timestamp(as_of).date()
-    )
-
-
-def scores_at(methodology_id: str, version: int, as_of: str) -> pd.DataFrame | None:
-    """The rule-based scorer's output (`engine.methodology.scoring.score_funds`) at `as_of`, once per data
-    version (a saved methodology version never changes); None with the reason shown when it
-    cannot be computed."""
-    from engine.methodology import MethodologyError
-
-    try:
-        return _scores_at(data_version(), methodology_id, int(version), as_of)
-    except StoreBusyError as exc:
-        st.error(str(exc))
-    except MethodologyError as exc:
-        st.error(exc.summary)
-    except Exception as exc:  # the review must stay usable without the rule-based grades
-        st.error(f"{t('rev_rules_failed')}: {type(exc).__name__}: {exc}")
-    return None
-
-
-def after_feedback_write() -> None:
-    """Forget the cached reads a feedback action changes (not the indicators or rule-based
-    grades: they depend on the fund data only, see `data_version`)."""
-    for cached in (_read, _call, _data_version):
-        cached.clear()
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _agreement(expected: tuple, predicted: tuple, categories: tuple | None, n_boot: int) -> dict:
-    from engine.evaluation.agreement import compare
-
-    return compare(list(expected), list(predicted), categories and list(categories), n_boot=n_boot)
-
-
-def agreement(
-    expected: list, predicted: list, categories: list | None = None, n_boot: int = 1000
-) -> dict:
-    """`engine.evaluation.agreement.compare`, computed once per set of grades (the bootstrap takes time)."""
-    clean = tuple(None if p is None or pd.isna(p) else int(p) for p in predicted)
-    groups = tuple(categories) if categories is not None else None
-    return _agreement(tuple(int(e) for e in expected), clean, groups, n_boot)

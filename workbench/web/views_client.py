@@ -18,7 +18,7 @@ import streamlit as st
 from engine.files import tables as tables_out
 from store.db import StoreBusyError, connect
 from workbench.i18n import current_lang, t
-from workbench.web import ui
+from workbench.web import data, ui
 
 SECRET_KEY = "adm_secret"  # session key of a password or API key to show once
 EXPORT_BASE = ["fund_id", "fund_name", "category", "grade"]
@@ -42,7 +42,7 @@ def write(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except _known_errors() as exc:
         st.error(str(exc), icon=":material/block:")
         return None
-    ui.after_write()
+    data.after_write()
     return result
 
 
@@ -59,13 +59,6 @@ def show_secret() -> None:
         st.success(label, icon=":material/key:")
         st.code(value, language=None)
         st.caption(t("adm_secret_once"))
-
-
-def audit_rows(con, client_id: str | None, limit: int = 2000) -> pd.DataFrame:
-    """`engine.clients.clients.audit_log` with positional arguments (for `ui.read_from`)."""
-    from engine.clients.clients import audit_log
-
-    return audit_log(con, client_id=client_id, limit=limit)
 
 
 # ---------------------------------------------------------------- the client's grades

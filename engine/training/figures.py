@@ -1,0 +1,73 @@
+"""What a finished run reports: its final figures from the events, and its peak memory."""
+
+from __future__ import annotations
+
+import resource
+import time
+from typing import Any
+
+from engine.training.folder import RunFolder, parse_time
+
+
+def step_pace(train_events: list[dict]) -> float | None:
+    """Wall seconds per RL step from the train events' times (generation included, which TRL's
+    own `step_time` counts for GRPO but not for RLOO); a pause longer than ten typical steps (a
+    stop and resume) is left out. None with fewer than two steps."""
+    points = [
+        (e["step"], parse_time(e.get("time"))) for e in train_events if e.get("time") is not None
+    ]
+    gaps = [
+        (t2 - t1) / (s2 - s1)
+        for (s1, t1), (s2, t2) in zip(points, points[1:], strict=False)
+        if s2 > s1 and t1 is not None and t2 is not None
+    ]
+    if not gaps:
+        return None
+    typical = sorted(gaps)[len(gaps) // 2]
+    kept = [g for g in gaps if g <= 10 * max(typical, 1.0)]
+    return sum(kept) / len(kept)
+
+
+def final_figures(folder: RunFolder) -> dict[str, Any]:
+    """What a finished run reports: rewards at the end, agreement after warm-up and at the end."""
+    events, _ = folder.read_events()
+    train = [e for e in events if e["kind"] == "train" and e["phase"] == "grpo"]
+    tail = train[-10:]
+    reward_keys = sorted(
+        {k for e in tail for k in e if k.startswith("rewards/") and k.endswith("/mean")}
+    )
+
+    def mean(key: str) -> float | None:
+        values = [e[key] for e in tail if isinstance(e.get(key), int | float)]
+        return sum(values) / len(values) if values else None
+
+    evals = {e.get("stage"): e for e in events if e["kind"] == "eval"}
+    strip = ("time", "phase", "kind", "examples")
+    status = folder.read_status()
+    started = parse_time(status.get("started_at"))
+    return {
+        "grpo_steps": train[-1]["step"] if train else 0,
+        "reward": mean("reward"),
+        "rewards": {k.split("/")[1]: mean(k) for k in reward_keys},
+        "sec_per_grpo_step": step_pace(train) or mean("step_time"),
+        "agreement_before_grpo": {
+            k: v
+            for k, v in (evals.get("sft") or evals.get("untrained") or {}).items()
+            if k not in strip
+        },
+        "agreement_final": {k: v for k, v in evals.get("final", {}).items() if k not in strip},
+        "wall_s": round(time.time() - started, 1) if started else None,
+    }
+
+
+def peak_memory_mb(device: str) -> float | None:
+    """Peak memory of this process's training: the GPU's allocator peak on CUDA, else the
+    process's peak resident set (Linux `ru_maxrss`, kB); None where neither can be read."""
+    try:
+        if device == "cuda":
+            import torch
+
+            return round(torch.cuda.max_memory_allocated() / 2**20, 1)
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except Exception:  # noqa: BLE001 — a figure to show, never a reason to fail the run
+        return None

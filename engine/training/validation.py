@@ -1,0 +1,46 @@
+"""Validation agreement during a run, written as `eval` events."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from engine.llm.output import cut_end_tokens
+from engine.llm.validation import evaluate_model
+from engine.training.config import RunConfig
+from engine.training.folder import RunFolder
+from engine.training.ranks import is_main_process
+
+log = logging.getLogger("engine.training.worker")  # the training process's log
+
+EVAL_BATCH = 16
+
+
+class Validation:
+    """Measures a model on the run's validation rows; `figures` keeps the latest per stage."""
+
+    def __init__(self, folder: RunFolder, config: RunConfig) -> None:
+        self.folder, self.config = folder, config
+        self.rows: list[dict] = []
+        self.figures: dict[str, dict] = {}
+
+    def measure(self, model, tokenizer, phase: str, step: int, stage: str) -> dict | None:
+        """Validation agreement of `model` now, as an `eval` event (main process only)."""
+        if not is_main_process() or not self.rows:
+            return None
+        started = time.monotonic()
+        base = getattr(model, "module", model)
+        figures, answers = evaluate_model(
+            base,
+            tokenizer,
+            self.rows,
+            max_new_tokens=self.config.max_completion_length,
+            thinking=self.config.thinking,
+            batch_size=EVAL_BATCH,
+        )
+        figures["seconds"] = round(time.monotonic() - started, 2)
+        examples = [cut_end_tokens(a) for a in answers[:2]]
+        self.folder.append_event("eval", phase, step, stage=stage, **figures, examples=examples)
+        self.figures[stage] = figures
+        log.info("%s step %d (%s): validation agreement %s", phase, step, stage, figures)
+        return figures
