@@ -9,7 +9,9 @@ import pandas as pd
 
 from store.db import scalar
 
-DEMO_DATASET = "synthetic-demo"
+DATASET_META_KEY = "dataset"  # the meta key that names the dataset in the store
+DATASET_META_VALUE = "synthetic-demo"  # its value when the data is the synthetic demo
+DEMO_DATASET = DATASET_META_VALUE
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:

@@ -19,6 +19,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.evaluation.evaluators import EvaluationError, parse_evaluator, run_config
+from engine.evaluation.jobs import _model_for
+from engine.evaluation.worker import read_answer
+from engine.llm import generate as generator
+from engine.llm.device import resolve_device, resolve_dtype
+from engine.llm.models import load
+from engine.training.config import RunConfig
+from engine.training.snapshot import WHOLE, SnapshotError, snapshot_for
 from store.clients import client_funds
 from store.db import connect
 from store.home import Home
@@ -64,7 +72,6 @@ def _context(home: Home, client_id: str, fund_id: str) -> dict:
         newest = latest_rating_date(con)
     if run is None:
         raise LiveError(f"the approved run {model['run_id']} is not in the store", "no_model")
-    from engine.evaluation.evaluators import run_config
 
     try:
         style = run_config(home, model["run_id"]).get("prompt_style", "full")
@@ -79,9 +86,6 @@ def _context(home: Home, client_id: str, fund_id: str) -> dict:
 
 
 def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
-    from engine.training.config import RunConfig
-    from engine.training.snapshot import WHOLE, SnapshotError, snapshot_for
-
     key = (str(home.root), ctx["methodology_id"], ctx["methodology_version"], ctx["language"],
            ctx["prompt_style"], as_of or ctx["newest"])  # fmt: skip
     with _LOCK:
@@ -109,11 +113,6 @@ def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
 
 
 def _model(home: Home, run_id: str, device: str):
-    from engine.evaluation.evaluators import EvaluationError, parse_evaluator
-    from engine.evaluation.jobs import _model_for
-    from engine.llm.device import resolve_device, resolve_dtype
-    from engine.llm.models import load
-
     device = resolve_device(device)
     threads = os.environ.get(THREADS_ENV, "")
     if device == "cpu" and threads.isdigit() and int(threads) > 0:
@@ -143,9 +142,6 @@ def live_evaluation(
 ) -> dict:
     """Grade one of the client's funds with its approved model now; see the module doc. The
     answer is `max_new_tokens` long (default: the run's length), at most `token_cap`."""
-    from engine.evaluation.worker import read_answer
-    from engine.llm.generate import generate
-
     ctx = _context(home, client_id, fund_id)
     row = _prompt_row(home, ctx, fund_id, as_of)
     criteria = list(json.loads(row["grade_rule"])["weights"]) if row.get("grade_rule") else None
@@ -153,7 +149,7 @@ def live_evaluation(
     with _LOCK:
         model, tokenizer, thinking, length = _model(home, ctx["run_id"], device)
         tokens = max(1, min(int(max_new_tokens or length), int(token_cap)))
-        answers = generate(
+        answers = generator.generate(
             model,
             tokenizer,
             [list(row["prompt"])],

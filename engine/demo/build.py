@@ -60,6 +60,7 @@ from engine.demo.reviews import qualitative_frame
 from engine.demo.universe import Universe, generate_universe
 from store.db import connect, transaction
 from store.home import Home
+from store.queries import DATASET_META_KEY, DATASET_META_VALUE
 
 __all__ = [
     "CATEGORIES",
@@ -84,8 +85,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DEMO_LABEL = "Synthetic demo data (generated)"
-DATASET_META_KEY = "dataset"
-DATASET_META_VALUE = "synthetic-demo"
 DEMO_FOLDER = "demo"
 INGEST_ORDER = ("funds", "benchmarks", "risk_free", "nav", "qualitative", "ratings")
 FILE_NAMES = {

@@ -16,8 +16,12 @@ at the evaluation's date or against another evaluation's greedy grades.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from engine.llm.validation import GRADES
 
@@ -40,8 +44,6 @@ INVALID_COLUMN = "invalid"
 
 def _grades(values: Sequence, *, allow_invalid: bool):
     """Grades as floats (NaN = invalid: None, NaN, or anything but an integer 1-5)."""
-    import numpy as np
-
     out = np.full(len(values), np.nan)
     for i, value in enumerate(values):
         try:
@@ -61,18 +63,13 @@ def _or_none(value: float) -> float | None:
 
 def _filled(expected, predicted):
     """Predicted grades with each invalid one replaced by the grade farthest from the expected."""
-    import numpy as np
-
     farthest = np.where(expected >= 3, 1.0, 5.0)
     return np.where(np.isnan(predicted), farthest, predicted).astype(int)
 
 
 def _figures(expected, predicted) -> dict[str, Any]:
     """The point figures of `compare` (no intervals, no confusion matrix)."""
-    import warnings
-
-    import numpy as np
-    from scipy.stats import spearmanr
+    from scipy.stats import spearmanr  # scipy and sklearn are slow to load: only when needed
     from sklearn.metrics import cohen_kappa_score, mean_absolute_error
 
     n = len(expected)
@@ -103,8 +100,6 @@ def _figures(expected, predicted) -> dict[str, Any]:
 def qwk_of_counts(counts):
     """Quadratic-weighted kappa of confusion matrices `counts` (..., 5, 5), vectorised: the
     formula of `sklearn.metrics.cohen_kappa_score(weights="quadratic")`; NaN where undefined."""
-    import numpy as np
-
     grades = np.asarray(GRADES, dtype=float)
     weights = (grades[:, None] - grades[None, :]) ** 2 / (grades[-1] - grades[0]) ** 2
     counts = np.asarray(counts, dtype=float)
@@ -120,8 +115,6 @@ def qwk_of_counts(counts):
 def _bootstrap(expected, predicted, n_boot: int, seed: int) -> dict[str, list[float | None]]:
     """Percentile bootstrap intervals (CI_LEVEL) of exact, within_one and qwk: `n_boot`
     resamples of the funds with replacement, drawn by numpy's default generator from `seed`."""
-    import numpy as np
-
     n = len(expected)
     if n == 0 or n_boot < 1:
         return {k: [None, None] for k in CI_FIGURES}
@@ -166,7 +159,6 @@ def compare(
     {category: the point figures}; ci {exact|within_one|qwk: [low, high]} (seeded percentile
     bootstrap, `n_boot` resamples; [None, None] without funds); invalid_rule (INVALID_RULE).
     """
-    import numpy as np
     from sklearn.metrics import confusion_matrix
 
     truth = _grades(expected, allow_invalid=False)
@@ -204,7 +196,7 @@ def compare(
 
 def _paired(home, evaluation_id: str, against: str):
     """(rows of `evaluation_id` with `expected` and `category`, how many funds were left out)."""
-    from engine.evaluation.jobs import results
+    from engine.evaluation.jobs import results  # not at the top: jobs -> evaluators -> here
 
     mine = results(home, evaluation_id)
     if against == "expert":
@@ -222,7 +214,7 @@ def evaluation_agreement(
     """`compare` of a stored evaluation's greedy grades with the experts' grades at its as_of
     (`against="expert"`) or with another evaluation's greedy grades (`against=EVAL_ID`; funds
     that one did not grade, or did not evaluate, are left out and counted in `left_out`)."""
-    from engine.evaluation.jobs import get_evaluation
+    from engine.evaluation.jobs import get_evaluation  # not at the top: jobs -> evaluators -> here
 
     meta = get_evaluation(home, evaluation_id)
     if against != "expert":
@@ -257,9 +249,7 @@ def leaderboard(
     """One row per evaluation, best QWK first: evaluator, kind, run, selection, n, exact,
     within_one, mae, qwk, spearman, invalid_share, the 95 % intervals (`<figure>_low/_high`),
     self_consistency (several samples only) and the mean latency per answer (ms)."""
-    import pandas as pd
-
-    from engine.evaluation.jobs import get_evaluation, results
+    from engine.evaluation.jobs import get_evaluation, results  # a cycle, as above
 
     rows = []
     for evaluation_id in dict.fromkeys(evaluation_ids):

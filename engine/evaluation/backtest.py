@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.evaluation.jobs import EvaluationError, get_evaluation, results
+from engine.methodology import active
+from engine.methodology.scoring import score_funds
 from store import prices
 from store.db import connect
 from store.home import Home
@@ -110,9 +113,6 @@ def source_grades(home: Home, source: str, dates: list[date] | None = None) -> p
         if dates is not None:
             frame = frame[frame["as_of"].dt.date.isin(dates)]
     elif source == "rules":
-        from engine.methodology import active
-        from engine.methodology.scoring import score_funds
-
         with connect(home) as con:
             found = active(con)
         if found is None:
@@ -124,8 +124,6 @@ def source_grades(home: Home, source: str, dates: list[date] | None = None) -> p
         frame = pd.concat(parts) if parts else pd.DataFrame(columns=["fund_id", "grade", "as_of"])
         frame = frame[frame["grade"].notna()]
     else:
-        from engine.evaluation.jobs import EvaluationError, get_evaluation, results
-
         try:
             meta = get_evaluation(home, source)
         except EvaluationError as exc:
@@ -143,7 +141,7 @@ def source_grades(home: Home, source: str, dates: list[date] | None = None) -> p
 
 
 def _spearman(grades: np.ndarray, returns: np.ndarray) -> float | None:
-    from scipy.stats import spearmanr
+    from scipy.stats import spearmanr  # slow to load: only when figures are computed
 
     if len(grades) < 2 or np.all(grades == grades[0]) or np.all(returns == returns[0]):
         return None

@@ -25,9 +25,12 @@ from typing import Any
 
 import pandas as pd
 
+from engine.evaluation import tabular
+from engine.evaluation.agreement import compare
 from engine.evaluation.worker import RESULT_COLUMNS
 from engine.training.config import RunConfig, TrainingError, for_model
 from engine.training.snapshot import WHOLE, Snapshot, load_snapshot, snapshot_for
+from store import evaluations as stored
 from store.home import Home
 
 RUN_ID_RE = re.compile(r"^run-\d{4,}$")
@@ -248,8 +251,6 @@ def rules_results(rows: pd.DataFrame) -> pd.DataFrame:
 
 def tabular_results(home: Home, run_id: str, rows: pd.DataFrame, seed: int = 0):
     """(result rows, settings) of the baseline fitted on `run_id`'s training split."""
-    from engine.evaluation import tabular
-
     model = tabular.fit(run_snapshot(home, run_id).frames["train"], seed=seed)
     predicted = tabular.predict(model, rows)
     records = [
@@ -274,9 +275,6 @@ def tabular_results(home: Home, run_id: str, rows: pd.DataFrame, seed: int = 0):
 def summary_of(con, as_of: str, frame: pd.DataFrame) -> dict | None:
     """`compare` of the greedy grades with the experts' at `as_of`, plus self-consistency and
     the mean latency; None without answers."""
-    from engine.evaluation.agreement import compare
-    from store import evaluations as stored
-
     if frame.empty:
         return None
     greedy = frame[frame["sample"] == 0]

@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from engine.evaluation.agreement import evaluation_agreement
+from engine.evaluation.jobs import EvaluationError, list_evaluations, results
 from engine.files import tables as tables_out
 from engine.files.safe_write import (
     OutputError,
@@ -30,9 +32,10 @@ from engine.files.safe_write import (
     write_bytes,
     write_files,
 )
+from engine.training.folder import is_complete
 from store.db import connect
 from store.home import Home
-from store.queries import get_meta
+from store.queries import DATASET_META_KEY, DATASET_META_VALUE, get_meta
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +86,6 @@ def evaluation_tables(
     home: Home, evaluation_id: str, n_boot: int = 1000
 ) -> dict[str, pd.DataFrame]:
     """results, agreement and confusion tables of a stored evaluation against the experts."""
-    from engine.evaluation.agreement import evaluation_agreement
-    from engine.evaluation.jobs import EvaluationError, results
-
     try:
         rows = results(home, evaluation_id)
         figures = evaluation_agreement(home, evaluation_id, n_boot=n_boot)
@@ -144,8 +144,6 @@ def _read_json(path: Path) -> dict:
 
 
 def _synthetic(home: Home) -> bool:
-    from engine.demo.build import DATASET_META_KEY, DATASET_META_VALUE
-
     if not home.db_path.exists():
         return False
     try:
@@ -159,8 +157,6 @@ def _synthetic(home: Home) -> bool:
 def _test_agreement(home: Home, run_id: str) -> list[dict]:
     """Summaries of finished evaluations of this run's final model on its held-out split."""
     try:
-        from engine.evaluation.jobs import list_evaluations
-
         frame = list_evaluations(home)
     except Exception:
         return []
@@ -287,8 +283,6 @@ def export_model(
     repo_id and token are both given. A non-empty folder is written into only with
     `overwrite`; a symbolic link, as the folder or in it, never. Returns out, files and url
     (None without a push)."""
-    from engine.training.folder import is_complete
-
     if bool(repo_id) != bool(token):
         raise ExportError("pushing needs both a repo id and a token")
     folder = home.runs / run_id

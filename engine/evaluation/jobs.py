@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from engine.evaluation.evaluators import (
@@ -45,7 +46,11 @@ from engine.jobs import ids, liveness
 from engine.jobs.jsonfiles import parse_time
 from engine.jobs.launch import launch
 from engine.jobs.wait import wait_until
+from engine.llm import models
+from engine.training.config import MODEL_DEFAULTS
 from engine.training.folder import is_complete
+from store import evaluations as stored
+from store.db import connect
 from store.home import Home
 
 __all__ = [
@@ -85,11 +90,6 @@ def _now() -> datetime:
 def _record(home: Home, row: dict, results=None, files=None) -> str:
     """Give `row` the next free id and record it; `files(folder, id)` fills a job folder first
     (inline evaluations keep no folder). A taken id (another writer) moves to the next one."""
-    import duckdb
-
-    from store import evaluations as stored
-    from store.db import connect
-
     for _ in range(MAX_ID_TRIES):
         with connect(home) as con:
             recorded = stored.max_evaluation_number(con)
@@ -116,15 +116,12 @@ def _record(home: Home, row: dict, results=None, files=None) -> str:
 
 def _model_for(home: Home, evaluator: Evaluator) -> tuple[Path, bool | None, int]:
     """(model folder, thinking setting, default answer length) of a language-model evaluator."""
-    from engine.llm.models import PRESETS, resolve
-    from engine.training.config import MODEL_DEFAULTS
-
     if evaluator.kind == "base":
         length = MODEL_DEFAULTS.get(evaluator.model, {}).get(
             "max_completion_length", DEFAULT_MAX_NEW_TOKENS
         )
-        thinking = True if getattr(PRESETS.get(evaluator.model), "thinking", False) else None
-        return resolve(home, evaluator.model), thinking, int(length)
+        thinking = True if getattr(models.PRESETS.get(evaluator.model), "thinking", False) else None
+        return models.resolve(home, evaluator.model), thinking, int(length)
     config = run_config(home, evaluator.run_id)
     name = "sft_model" if evaluator.kind == "sft" else "model"
     folder = home.runs / evaluator.run_id / name
@@ -264,8 +261,6 @@ def _seen_in_training(home: Home, spec: Evaluator, rows: pd.DataFrame) -> int:
 def _run_inline(
     home: Home, spec: Evaluator, rows: pd.DataFrame, row: dict, seed: int, seen: int
 ) -> str:
-    from store.db import connect
-
     began = time.perf_counter()
     if spec.kind == "rules":
         frame = rules_results(rows)
@@ -378,9 +373,6 @@ def _ended_at(text: str | None) -> datetime | None:
 def sync(home: Home) -> int:
     """Import every ended job's results (with its agreement summary) and copy running jobs'
     states into the store; a job already imported is left alone. How many evaluations changed."""
-    from store import evaluations as stored
-    from store.db import connect
-
     recover(home)
     root = evaluations_dir(home)
     folders = [EvaluationFolder(path) for path in ids.job_dirs(root, EVAL_ID_RE)]
@@ -425,9 +417,6 @@ def sync(home: Home) -> int:
 
 def get_evaluation(home: Home, evaluation_id: str) -> dict[str, Any]:
     """An evaluation's stored row, settings and summary as dicts; EvaluationError if unknown."""
-    from store import evaluations as stored
-    from store.db import connect
-
     _folder(home, evaluation_id)
     with connect(home) as con:
         row = stored.get_evaluation(con, evaluation_id)
@@ -441,9 +430,6 @@ def get_evaluation(home: Home, evaluation_id: str) -> dict[str, Any]:
 def results(home: Home, evaluation_id: str, *, all_samples: bool = False) -> pd.DataFrame:
     """An evaluation's answers (see `store.evaluations.results`): one row per fund with the
     expert's grade, fund name, category and company; every sample with `all_samples`."""
-    from store import evaluations as stored
-    from store.db import connect
-
     get_evaluation(home, evaluation_id)
     with connect(home) as con:
         return stored.results(con, evaluation_id, all_samples)
@@ -451,9 +437,6 @@ def results(home: Home, evaluation_id: str, *, all_samples: bool = False) -> pd.
 
 def list_evaluations(home: Home) -> pd.DataFrame:
     """Every evaluation, newest first, after importing what ended (`sync`)."""
-    from store import evaluations as stored
-    from store.db import connect
-
     sync(home)
     with connect(home) as con:
         return stored.list_evaluations(con)

@@ -22,6 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.data.metrics import INDICATORS, indicators
+from engine.evaluation.agreement import compare
+from engine.evaluation.backtest import rating_dates
+from engine.evaluation.jobs import list_evaluations, results
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -37,8 +41,6 @@ FIGURES = ("n", "exact", "within_one", "mae", "qwk", "spearman", "invalid_share"
 
 def evaluations_of(home: Home, evaluator: str | None = None) -> pd.DataFrame:
     """Finished evaluations (of one evaluator spec, when given), oldest as_of first."""
-    from engine.evaluation.jobs import list_evaluations
-
     frame = list_evaluations(home)
     frame = frame[frame["state"] == "finished"]
     if evaluator:
@@ -47,8 +49,6 @@ def evaluations_of(home: Home, evaluator: str | None = None) -> pd.DataFrame:
 
 
 def _paired(home: Home, evaluation_id: str) -> tuple[pd.DataFrame, float | None]:
-    from engine.evaluation.jobs import results
-
     rows = results(home, evaluation_id)
     invalid = float((rows["parse_status"] != "ok").mean()) if len(rows) else None
     return rows[rows["expert_grade"].notna()], invalid
@@ -57,8 +57,6 @@ def _paired(home: Home, evaluation_id: str) -> tuple[pd.DataFrame, float | None]
 def agreement_over_time(home: Home, evaluator: str | None = None) -> pd.DataFrame:
     """One row per finished evaluation: evaluation_id, evaluator, as_of, n_answers,
     invalid_output_share (all greedy answers) and the FIGURES against the experts."""
-    from engine.evaluation.agreement import compare
-
     rows = []
     for meta in evaluations_of(home, evaluator).to_dict("records"):
         paired, invalid = _paired(home, meta["evaluation_id"])
@@ -84,8 +82,6 @@ def agreement_over_time(home: Home, evaluator: str | None = None) -> pd.DataFram
 
 def agreement_by_category(home: Home, evaluator: str | None = None) -> pd.DataFrame:
     """One row per (finished evaluation, category) with the FIGURES against the experts."""
-    from engine.evaluation.agreement import compare
-
     rows = []
     for meta in evaluations_of(home, evaluator).to_dict("records"):
         paired, _ = _paired(home, meta["evaluation_id"])
@@ -134,9 +130,7 @@ def psi_band(value: float | None) -> str | None:
 
 def drift_table(reference: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """PSI and KS per (window, indicator) between two `engine.data.metrics` indicator tables."""
-    from scipy.stats import ks_2samp
-
-    from engine.data.metrics import INDICATORS
+    from scipy.stats import ks_2samp  # slow to load: only when drift is computed
 
     rows = []
     windows = sorted(set(reference["window"]) & set(current["window"]))
@@ -169,8 +163,6 @@ def indicator_drift(
     home: Home, date_a: date, date_b: date, windows: tuple[str, ...] = ("1y",)
 ) -> pd.DataFrame:
     """`drift_table` of the store's indicators at `date_b` against those at `date_a`."""
-    from engine.data.metrics import indicators
-
     reference = indicators(home, date_a, windows)
     current = reference if date_a == date_b else indicators(home, date_b, windows)
     table = drift_table(reference, current)
@@ -180,8 +172,6 @@ def indicator_drift(
 
 def summary(home: Home, evaluator: str | None = None) -> dict[str, Any]:
     """Evaluator specs with finished evaluations and the rating dates (for pickers)."""
-    from engine.evaluation.backtest import rating_dates
-
     frame = evaluations_of(home)
     return {
         "evaluators": sorted(set(frame["evaluator"])),

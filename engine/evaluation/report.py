@@ -26,10 +26,18 @@ from typing import Any
 
 import pandas as pd
 
+from engine.evaluation.agreement import INVALID_RULE, compare
+from engine.evaluation.evaluators import EvaluationError
+from engine.evaluation.jobs import get_evaluation, results
+from engine.evaluation.report_html import render
+from engine.llm.rewards import rule_grade
 from engine.methodology.core import GRADES_ASCENDING
 from engine.training.config import RunConfig
+from engine.training.runs import recover
 from engine.training.snapshot import WHOLE, snapshot_for
+from store.db import connect
 from store.home import Home
+from store.queries import summary
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +61,6 @@ class ReportError(ValueError):
 
 
 def _evaluations(home: Home, evaluation_ids: list[str]) -> list[dict]:
-    from engine.evaluation.evaluators import EvaluationError
-    from engine.evaluation.jobs import get_evaluation
-
     ids = list(dict.fromkeys(i.strip() for i in evaluation_ids if i and i.strip()))
     if not ids:
         raise ReportError("name at least one evaluation (eval-0001, …)")
@@ -89,9 +94,6 @@ def data_hash(rows: pd.DataFrame) -> str:
 
 
 def _synthetic(home: Home) -> bool:
-    from store.db import connect
-    from store.queries import summary
-
     with connect(home) as con:
         return bool(summary(con).get("synthetic"))
 
@@ -127,8 +129,6 @@ def consistency(frame: pd.DataFrame, rules: dict[str, dict]) -> dict[str, Any]:
     answer's own sub-scores (an invalid answer, or one without every sub-score, is not
     consistent); `share` is None when the evaluator gives grades but never sub-scores (the
     tabular baseline)."""
-    from engine.llm.rewards import rule_grade
-
     consistent = graded = with_scores = 0
     for row in frame.itertuples(index=False):
         scores = json.loads(row.scores) if isinstance(row.scores, str) and row.scores else {}
@@ -164,7 +164,6 @@ def _run_part(home: Home, run_id: str | None) -> dict[str, Any] | None:
     """A run's settings, cost and snapshot hash from its folder (None without a run)."""
     if not run_id:
         return None
-    from engine.training.runs import recover
 
     recover(home)  # a run whose process died reads as failed, not running
     folder = home.runs / run_id
@@ -209,9 +208,6 @@ def report_data(
     home: Home, evaluation_ids: list[str], *, n_boot: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
     """Every figure of the report (see the module docstring); ReportError on bad input."""
-    from engine.evaluation.agreement import INVALID_RULE, compare
-    from engine.evaluation.jobs import results
-
     metas = _evaluations(home, evaluation_ids)
     frames = {m["evaluation_id"]: results(home, m["evaluation_id"]) for m in metas}
     funds = _common_funds(frames)
@@ -323,8 +319,6 @@ def check_output(out: Path, lang: str) -> Path:
 
 def write_report(data: dict[str, Any], out: Path, lang: str) -> Path:
     """Render `report_data`'s result in `lang` to `out`; its path."""
-    from engine.evaluation.report_html import render
-
     out = check_output(out, lang)
     out.write_text(render(data, lang), encoding="utf-8")
     return out

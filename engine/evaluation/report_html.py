@@ -181,7 +181,7 @@ class _Figures:
 
 
 def _agreement_section(data: dict, lang: str, figs: _Figures) -> str:
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # plotly is slow to load: only when a chart is drawn
 
     ev = data["evaluators"]
     header = [

@@ -86,7 +86,7 @@ def features(rows: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
 
 def fit(train: pd.DataFrame, *, seed: int = 0) -> TabularModel:
     """Fit the baseline on snapshot rows (`facts`, `expert_grade`, optional `sample_weight`)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier  # slow to load: only to fit
 
     if train.empty:
         raise TabularError("the run's training split is empty: nothing to fit the baseline on")

@@ -30,9 +30,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from engine.jobs import device_lock
 from engine.llm.device import resolve_device, resolve_dtype
 from engine.llm.generate import generate
+from engine.llm.models import load
+from engine.llm.rewards import parse_output, validate_output
 from engine.methodology.core import GRADES
+from engine.training.folder import now_iso, write_json_atomic
 from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
 
 log = logging.getLogger("engine.evaluation.worker")
@@ -53,8 +59,6 @@ def read_answer(text: str, criterion_ids: Sequence[str] | None = None) -> dict[s
     """An answer as result columns: grade (None unless an integer 1-5), scores {criterion: 1-5},
     reasoning, thinking, parse_status ok|invalid and parse_error (why it is invalid; for a usable
     answer, what else the output format check found wrong, None when nothing)."""
-    from engine.llm.rewards import parse_output, validate_output
-
     parsed = parse_output(text)
     data = parsed.data
     base = {"thinking": parsed.thinking, "raw_output": text}
@@ -108,8 +112,6 @@ class _Job:
         self.t0 = time.monotonic()
 
     def write_status(self, **changes: Any) -> None:
-        from engine.training.folder import now_iso, write_json_atomic
-
         try:
             status = json.loads(self.status_path.read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
@@ -131,8 +133,6 @@ class _Job:
 
     def run(self) -> str:
         """'finished' or 'stopped'."""
-        import pandas as pd
-
         config = self.config
         frame = pd.read_parquet(self.folder / PROMPTS)
         prompts = [json.loads(p) for p in frame["prompt"]]
@@ -160,20 +160,19 @@ class _Job:
         if device != "cuda":
             yield True
             return
-        from engine.jobs.device_lock import device_turn, lock_path
 
         def waiting(holder: str | None) -> None:
             self.write_status(message=f"waiting for the GPU: {holder or 'another job'} is using it")
 
-        path = lock_path(self.folder.parent.parent / "runs", device)
-        with device_turn(path, self.folder.name, self.stop_requested, waiting) as acquired:
+        path = device_lock.lock_path(self.folder.parent.parent / "runs", device)
+        with device_lock.device_turn(
+            path, self.folder.name, self.stop_requested, waiting
+        ) as acquired:
             yield acquired
 
     def _generate(self, frame, prompts: list, criteria: list, device: str, dtype: str) -> str:
         """Load the model and answer every prompt `samples` times; 'finished' or 'stopped'."""
         import torch
-
-        from engine.llm.models import load
 
         config = self.config
         samples = int(config["samples"])
@@ -216,8 +215,6 @@ class _Job:
 
     def save(self) -> None:
         """Write the answers so far to results.parquet (replaced atomically)."""
-        import pandas as pd
-
         frame = pd.DataFrame(self.rows, columns=list(RESULT_COLUMNS))
         frame = frame.astype({"grade": "Int64", "sample": "int64", "latency_ms": "float64"})
         tmp = self.folder / f".{RESULTS}.tmp"
@@ -226,8 +223,6 @@ class _Job:
 
 
 def _now() -> str:
-    from engine.training.folder import now_iso
-
     return now_iso()
 
 

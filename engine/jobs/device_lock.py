@@ -1,7 +1,7 @@
 """Taking turns on a GPU: training runs and evaluation jobs on one device share a lock file.
 
 A training run holds `runs/.queue-<device>.lock` (an advisory `flock`) for its whole life
-(`engine.training.worker.device_queue`, whose `ahead` keeps runs in first-come order); an
+(`engine.training.device_queue`, whose `ahead` keeps runs in first-come order); an
 evaluation job on a GPU waits for the same lock before it loads its model, so the two never
 share the GPU's memory.
 The holder writes "<owner> <pid>" into the file, which is how a waiting job can say whom it

@@ -29,7 +29,7 @@ def grade_of(text: str) -> int | None:
 
 def agreement(expected: Sequence[int], predicted: Sequence[int | None]) -> dict[str, Any]:
     """exact, within_one, qwk, invalid_share, n, valid, grade_counts ("1".."5", "invalid")."""
-    from sklearn.metrics import cohen_kappa_score
+    from sklearn.metrics import cohen_kappa_score  # slow to load: only when scoring
 
     pairs = list(zip(expected, predicted, strict=True))
     n = len(pairs)

@@ -14,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from engine.llm.rewards import DEFAULT_REWARD_WEIGHTS, REWARD_FUNCTIONS
+
 LOSS_TYPES = ("dapo", "grpo", "dr_grpo", "bnpo", "cispo", "sapo")
 SCALE_REWARDS = ("group", "batch", "none")
 DEVICES = ("auto", "cpu", "cuda")
@@ -32,8 +34,6 @@ class TrainingError(RuntimeError):
 
 
 def _default_reward_weights() -> dict[str, float]:
-    from engine.llm.rewards import DEFAULT_REWARD_WEIGHTS
-
     return dict(DEFAULT_REWARD_WEIGHTS)
 
 
@@ -293,8 +293,6 @@ class RunConfig:
 
 
 def _weight_problems(weights: Any) -> list[str]:
-    from engine.llm.rewards import REWARD_FUNCTIONS
-
     if not isinstance(weights, dict):
         return [f"reward_weights must map reward names to weights, got {weights!r}"]
     out = []
@@ -321,8 +319,6 @@ def _weight_problems(weights: Any) -> list[str]:
 
 def parse_weights(text: str) -> dict[str, float]:
     """Reward weights from '0.1,0.5,0.3,0.1' (in reward order) or 'json_format=0.1,…'."""
-    from engine.llm.rewards import REWARD_FUNCTIONS
-
     names = list(REWARD_FUNCTIONS)
     parts = [p.strip() for p in text.split(",") if p.strip()]
     try:

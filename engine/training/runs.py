@@ -29,6 +29,9 @@ from engine.jobs.launch import launch
 from engine.jobs.wait import wait_until
 from engine.training.config import RunConfig, TrainingError
 from engine.training.folder import ACTIVE_STATES, END_STATES, RunFolder, is_complete
+from engine.training.snapshot import snapshot_for, write_snapshot
+from store import runs as stored
+from store.db import connect
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -61,10 +64,6 @@ def create_run(
     is the active methodology, else its latest; empty `as_of` = the latest rating date. `snapshot` (an `engine.training.snapshot.Snapshot`) is used as given;
     `feedback` (a table of expert corrections) goes to `snapshot_for`.
     """
-    from engine.training.snapshot import snapshot_for, write_snapshot
-    from store import runs as stored
-    from store.db import connect
-
     config = replace(config).check()
     home.ensure()
     with connect(home) as con:
@@ -247,9 +246,6 @@ def read_events(home: Home, run_id: str, since_line: int = 0) -> tuple[list[dict
 
 def list_runs(home: Home) -> list[dict[str, Any]]:
     """Every run (folders and store), newest first, after `recover`."""
-    from store import runs as stored
-    from store.db import connect
-
     home.ensure()
     recover(home)
     sync(home)
@@ -331,9 +327,6 @@ def recover(home: Home) -> list[str]:
 
 def sync(home: Home) -> int:
     """Copy every run folder's state, times and final figures into the store; returns changes."""
-    from store import runs as stored
-    from store.db import connect
-
     rows = []
     for path in ids.job_dirs(home.runs, RUN_ID_RE):
         current = RunFolder(path).read_status()

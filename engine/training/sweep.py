@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from engine.llm.rewards import REWARD_FUNCTIONS
+from engine.training import runs
 from engine.training.config import RunConfig, TrainingError, parse_weights
 from engine.training.folder import now_iso, write_json_atomic
 from engine.training.snapshot import snapshot_for
@@ -99,8 +101,6 @@ def batch_for(num_generations: int) -> int:
 
 def weights_label(weights: dict[str, float]) -> str:
     """'10/50/30/10': the weights as points out of 100, in reward order."""
-    from engine.llm.rewards import REWARD_FUNCTIONS
-
     return "/".join(f"{100 * float(weights.get(name, 0)):g}" for name in REWARD_FUNCTIONS)
 
 
@@ -224,8 +224,6 @@ def launch(
     Everything is checked before anything is created. The record, `sweeps/<sweep_id>.json`,
     holds the base settings, the grid and the run id of each point.
     """
-    from engine.training import runs
-
     points = grid(num_generations, weight_sets)
     configs = sweep_configs(base, points)
     snapshot = snapshot_for(home, base)  # one frozen dataset for every run of the sweep
@@ -295,13 +293,10 @@ def sweep_of_runs(home: Home) -> dict[str, str]:
 def results(home: Home, record: dict[str, Any]) -> pd.DataFrame:
     """One row per run of the sweep: its point, state, progress and final figures.
 
-    Figures come from the run's final status (`engine.training.worker.final_figures`): reward = the mean
+    Figures come from the run's final status (`engine.training.figures.final_figures`): reward = the mean
     total reward over the last GRPO steps, per-reward means as `reward/<name>`, validation
     agreement at the end (qwk, exact, within_one, invalid_share) and before GRPO (qwk).
     """
-    from engine.llm.rewards import REWARD_FUNCTIONS
-    from engine.training import runs
-
     rows = []
     for item in record["runs"]:
         try:
