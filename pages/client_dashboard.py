@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from engine.files.tables import csv_bytes
 from workbench.i18n import fmt_date, t
 from workbench.web import auth, data, ui
 from workbench.web import views_client as vc
@@ -67,7 +68,7 @@ with tab_funds:
     left, right = st.columns(2)
     left.download_button(
         t("cl_download_csv"),
-        vc.csv_bytes(table),
+        csv_bytes(table),
         file_name=f"{stem}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -16,6 +16,7 @@ import plotly.express as px
 import streamlit as st
 
 from engine.evaluation import backtest, export, monitoring
+from engine.files.tables import csv_bytes, excel_bytes
 from store.home import Home
 from workbench.i18n import LANGS, current_lang, t
 from workbench.web import data, ui
@@ -154,14 +155,14 @@ def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
         chosen = st.selectbox(t("val_exp_evaluation"), ids, key="val_exp_evaluation")
         tables = _tables(stamp, chosen)
         a, b, c = st.columns(3)
-        a.download_button(t("val_exp_csv_results"), export.csv_bytes(tables["results"]),
+        a.download_button(t("val_exp_csv_results"), csv_bytes(tables["results"]),
                           f"{chosen}-results.csv", "text/csv", key="val_dl_results",
                           on_click="ignore")  # fmt: skip
-        b.download_button(t("val_exp_csv_agreement"), export.csv_bytes(tables["agreement"]),
+        b.download_button(t("val_exp_csv_agreement"), csv_bytes(tables["agreement"]),
                           f"{chosen}-agreement.csv", "text/csv", key="val_dl_agreement",
                           on_click="ignore")  # fmt: skip
         c.download_button(
-            t("val_exp_excel"), export.excel_bytes(tables), f"{chosen}.xlsx",
+            t("val_exp_excel"), excel_bytes(tables), f"{chosen}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="val_dl_xlsx",
             on_click="ignore",
         )  # fmt: skip

@@ -150,8 +150,8 @@ def test_cli_score_out_neutralises_categories(cli_home, tmp_path, suffix, capsys
 
 def test_validation_page_downloads_are_safe(attacked_home):
     tables = export.evaluation_tables(attacked_home, "eval-0001", n_boot=20)
-    assert_csv_safe(export.csv_bytes(tables["results"]), "fund_name", "grade")
-    assert_workbook_safe(export.excel_bytes(tables), "fund_name", "grade")
+    assert_csv_safe(tables_out.csv_bytes(tables["results"]), "fund_name", "grade")
+    assert_workbook_safe(tables_out.excel_bytes(tables), "fund_name", "grade")
 
 
 def test_client_dashboard_downloads_are_safe():
@@ -174,7 +174,7 @@ def test_client_dashboard_downloads_are_safe():
     assert "'=cmd|'/C calc'!A0" in headers and "sharpe" in headers
     assert [c.value for c in book["grades"]["A"]][1] == "F0"
     assert {c.value for c in book["release"]["B"]} >= {"'=1+1", "'-x", "2"}
-    text = views_client.csv_bytes(table)
+    text = tables_out.csv_bytes(table)
     assert_csv_safe(text, "category", "grade")
     assert text.decode("utf-8-sig").splitlines()[0].startswith("fund_id,fund_name,category,grade,")
 

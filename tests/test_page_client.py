@@ -93,7 +93,8 @@ def test_downloads_hold_the_clients_grades(client_store, demo_home):
     at = _as("alpha")
     buttons = {b.key: b for b in at.download_button}
     assert set(buttons) == {"cl_csv", "cl_xlsx"}
-    from workbench.web.views_client import csv_bytes, grade_table
+    from engine.files.tables import csv_bytes
+    from workbench.web.views_client import grade_table
 
     with connect(demo_home) as con:
         rows = releases.release_rows(con, client_store["a"]["client_id"])

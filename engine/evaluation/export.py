@@ -3,10 +3,10 @@ model folder with its model card.
 
 - `evaluation_tables(home, id)`: results (one row per fund), agreement (one row per figure, then
   one row per category) and confusion (expert grade x model grade + invalid).
-- `csv_bytes` / `excel_bytes`: the same tables as bytes (CSV in utf-8-sig so Excel reads the
-  Korean text; an Excel workbook with one sheet per table), `export_evaluation` to a file.
-  Both come from `engine.files.tables` (no formulas from fund names) and files are written by
-  `engine.files.safe_write` (no overwrite without force, never through a symbolic link).
+- `export_evaluation`: the same tables as a file (CSV in utf-8-sig so Excel reads the Korean
+  text, or an Excel workbook with one sheet per table), made by `engine.files.tables` (no
+  formulas from fund names) and written by `engine.files.safe_write` (no overwrite without
+  force, never through a symbolic link).
 - `export_model(home, run_id, out_dir, repo_id=None, token=None)`: the run's final `model/`
   loaded and written with `save_pretrained` (model + tokenizer), plus README.md (the model
   card); `push_to_hub` of that folder only when both repo_id and token are given.
@@ -100,16 +100,6 @@ def evaluation_tables(
     }
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as CSV in utf-8-sig (Excel opens Korean text correctly), formula-safe."""
-    return tables_out.csv_bytes(frame)
-
-
-def excel_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
-    """Tables as one Excel workbook, one sheet per table (sheet name = key), formula-safe."""
-    return tables_out.excel_bytes(frames)
-
-
 def export_evaluation(home: Home, evaluation_id: str, out: Path, force: bool = False) -> list[Path]:
     """Write an evaluation's tables: FILE.xlsx (three sheets) or FILE.csv (the results) with
     FILE-agreement.csv and FILE-confusion.csv beside it. An existing file is replaced only
@@ -129,8 +119,10 @@ def export_evaluation(home: Home, evaluation_id: str, out: Path, force: bool = F
         check_target(path, force)
     frames = evaluation_tables(home, evaluation_id)
     if suffix == ".xlsx":
-        return write_files({out: excel_bytes(frames)}, force)
-    return write_files({targets[name]: csv_bytes(frames[name]) for name in SHEETS}, force)
+        return write_files({out: tables_out.excel_bytes(frames)}, force)
+    return write_files(
+        {targets[name]: tables_out.csv_bytes(frames[name]) for name in SHEETS}, force
+    )
 
 
 # ---------------------------------------------------------------- model folder

@@ -86,11 +86,6 @@ def grade_table(rows: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with a BOM (Excel opens Korean text correctly), formula-safe."""
-    return tables_out.csv_bytes(table)
-
-
 def excel_bytes(table: pd.DataFrame, release: dict) -> bytes:
     """The table as an .xlsx workbook: sheet `grades`, and `release` with the release facts;
     formula-safe."""
