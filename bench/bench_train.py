@@ -26,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine.jobs.jsonfiles import parse_time  # noqa: E402
 from engine.llm.validation import agreement, evaluate_model  # noqa: E402
 from engine.training import runs  # noqa: E402
 from engine.training.config import for_model  # noqa: E402
-from engine.training.folder import RunFolder, parse_time  # noqa: E402
+from engine.training.folder import RunFolder  # noqa: E402
 from store.home import Home  # noqa: E402
 
 FIGURES = ("qwk", "exact", "within_one", "invalid_share")

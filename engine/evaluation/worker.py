@@ -33,12 +33,12 @@ from typing import Any
 import pandas as pd
 
 from engine.jobs import device_lock
+from engine.jobs.jsonfiles import now_iso, write_json_atomic
 from engine.llm.device import resolve_device, resolve_dtype
 from engine.llm.generate import generate
 from engine.llm.models import load
 from engine.llm.rewards import parse_output, validate_output
 from engine.methodology.core import GRADES
-from engine.training.folder import now_iso, write_json_atomic
 from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
 
 log = logging.getLogger("engine.evaluation.worker")

@@ -6,7 +6,8 @@ import resource
 import time
 from typing import Any
 
-from engine.training.folder import RunFolder, parse_time
+from engine.jobs.jsonfiles import parse_time
+from engine.training.folder import RunFolder
 
 
 def step_pace(train_events: list[dict]) -> float | None:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from engine.jobs.folder import JobFolder
-from engine.jobs.jsonfiles import clean_json, now_iso, parse_time, write_json_atomic
 
 __all__ = [
     "ACTIVE_STATES",
@@ -21,11 +20,7 @@ __all__ = [
     "PHASES",
     "STATES",
     "RunFolder",
-    "clean_json",
     "is_complete",
-    "now_iso",
-    "parse_time",
-    "write_json_atomic",
 ]
 
 STATES = ("created", "queued", "running", "stopping", "stopped", "finished", "failed")

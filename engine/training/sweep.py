@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
+from engine.jobs.jsonfiles import now_iso, write_json_atomic
 from engine.llm.rewards import REWARD_FUNCTIONS
 from engine.training import runs
 from engine.training.config import RunConfig, TrainingError, parse_weights
-from engine.training.folder import now_iso, write_json_atomic
 from engine.training.snapshot import snapshot_for
 from store.home import Home
 

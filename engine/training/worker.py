@@ -38,11 +38,12 @@ import sys
 import traceback
 from pathlib import Path
 
+from engine.jobs.jsonfiles import now_iso
 from engine.llm.device import DeviceError, gpu_count, resolve_device
 from engine.training.config import RunConfig, TrainingError
 from engine.training.device_queue import device_queue
 from engine.training.figures import final_figures, peak_memory_mb
-from engine.training.folder import RunFolder, now_iso
+from engine.training.folder import RunFolder
 from engine.training.phases import RunTrainer
 
 log = logging.getLogger("engine.training.worker")
