@@ -28,6 +28,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import pandas as pd
+import uvicorn
 from fastapi import Body, Depends, FastAPI, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -35,7 +37,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.clients import live as live_engine
+from store.db import connect, open_connection
 from store.home import Home
+from store.releases import (
+    current_grades,
+    get_release,
+    grade_history,
+    methodology_of,
+    release_rows,
+)
+from store.releases import list_releases as releases_of
 from workbench.api import models as m
 from workbench.api.audit import AuditBuffer, AuditLimits
 from workbench.api.guard import CODES, ApiError, Guard, error_response
@@ -69,8 +80,6 @@ class FileLease:
 
     def acquire(self):
         """A cursor on the open file (opened, waiting on other processes, if needed)."""
-        from store.db import open_connection
-
         with self._cond:
             while self._draining:
                 self._cond.wait()
@@ -183,8 +192,6 @@ def _plain(value: Any) -> Any:
 
 
 def _records(frame) -> list[dict]:
-    import pandas as pd
-
     return [{k: _plain(v) if not isinstance(v, dict) else v for k, v in r.items()}
             for r in frame.astype(object).where(pd.notna(frame), None).to_dict("records")]  # fmt: skip
 
@@ -203,8 +210,6 @@ def _fund(row: dict, detail: bool = False) -> m.Fund:
 
 
 def _one_fund(con, client_id: str, fund_id: str) -> dict:
-    from store.releases import current_grades
-
     rows = _records(current_grades(con, client_id, fund_id))
     if not rows:
         raise ApiError(404, f"fund {fund_id} not found")
@@ -212,8 +217,6 @@ def _one_fund(con, client_id: str, fund_id: str) -> dict:
 
 
 def _release(con, client_id: str, version: int) -> dict:
-    from store.releases import get_release
-
     release = get_release(con, client_id, version)
     if release is None:
         raise ApiError(404, f"release {version} not found")
@@ -236,8 +239,6 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/v1/funds", response_model=m.FundList, responses=_ERRORS, tags=["funds"])
     def list_funds(session: Session) -> m.FundList:
         """This client's funds with their grade in the latest release."""
-        from store.releases import current_grades
-
         con, client_id = session
         rows = _records(current_grades(con, client_id))
         version = next((r["release_version"] for r in rows if r["release_version"]), None)
@@ -254,8 +255,6 @@ def _add_routes(app: FastAPI) -> None:
              responses=_ERRORS, tags=["funds"])  # fmt: skip
     def fund_evaluations(fund_id: FundId, session: Session) -> m.FundEvaluations:
         """The fund's graded rows across this client's releases, oldest first."""
-        from store.releases import grade_history
-
         con, client_id = session
         _one_fund(con, client_id, fund_id)
         rows = _records(grade_history(con, client_id, fund_id))
@@ -267,17 +266,15 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/v1/releases", response_model=m.ReleaseList, responses=_ERRORS, tags=["releases"])
     def list_releases(session: Session) -> m.ReleaseList:
         """This client's releases, newest first."""
-        from store.releases import list_releases as listed
-
         con, client_id = session
-        return m.ReleaseList(releases=[m.Release(**r) for r in _records(listed(con, client_id))])
+        return m.ReleaseList(
+            releases=[m.Release(**r) for r in _records(releases_of(con, client_id))]
+        )
 
     @app.get("/v1/releases/{version}", response_model=m.ReleaseDetail, responses=_ERRORS,
              tags=["releases"])  # fmt: skip
     def get_release(version: Version, session: Session) -> m.ReleaseDetail:
         """One release of this client with its frozen evaluation rows."""
-        from store.releases import release_rows
-
         con, client_id = session
         release = _release(con, client_id, version)
         rows = [m.ReleaseRow(**r) for r in _records(release_rows(con, client_id, version))]
@@ -287,8 +284,6 @@ def _add_routes(app: FastAPI) -> None:
              responses=_ERRORS, tags=["releases"])  # fmt: skip
     def release_methodology(version: Version, session: Session) -> m.Methodology:
         """The methodology version a release was graded under."""
-        from store.releases import methodology_of
-
         con, client_id = session
         _release(con, client_id, version)
         found = methodology_of(con, client_id, version)
@@ -335,8 +330,6 @@ def _add_routes(app: FastAPI) -> None:
 
 def create_app(home: Home, settings: ApiSettings | None = None) -> FastAPI:
     """The API over `home`'s store (migrated once here; each request opens the file briefly)."""
-    from store.db import connect
-
     settings = settings or ApiSettings.from_env()
     with connect(home, settings.busy_timeout_s):
         pass
@@ -376,6 +369,4 @@ def create_app(home: Home, settings: ApiSettings | None = None) -> FastAPI:
 
 def serve(home: Home, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the API with uvicorn until interrupted (one process; audit flushed at the end)."""
-    import uvicorn
-
     uvicorn.run(create_app(home), host=host, port=port, log_level="warning", workers=1)

@@ -12,6 +12,8 @@ import argparse
 import json
 import sys
 
+from engine.evaluation import agreement
+from engine.evaluation import jobs as evaluation
 from store.home import Home
 
 SHOWN = ("exact", "within_one", "mae", "qwk", "spearman", "invalid_share")
@@ -81,8 +83,6 @@ def _methodology(args: argparse.Namespace):
 
 def cmd_evaluate(args: argparse.Namespace, home: Home) -> dict:
     """Grade a fund selection with one evaluator and store the answers."""
-    from engine.evaluation import jobs as evaluation
-
     evaluation_id = evaluation.start_evaluation(
         home,
         args.model,
@@ -130,9 +130,6 @@ def cmd_evaluate(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_agreement(args: argparse.Namespace, home: Home) -> dict:
     """Agreement of an evaluation with the experts or another evaluation; several: a leaderboard."""
-    from engine.evaluation import agreement
-    from engine.evaluation import jobs as evaluation
-
     evaluation.sync(home)
     if len(args.evaluation_ids) > 1:
         board = agreement.leaderboard(
@@ -168,8 +165,6 @@ def cmd_agreement(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_list(args: argparse.Namespace, home: Home) -> dict:
     """Every evaluation with its state and agreement with the experts, newest first."""
-    from engine.evaluation import jobs as evaluation
-
     frame = evaluation.list_evaluations(home)
     lines = [
         f"{r['evaluation_id']}  {r['state']:<8} {r['evaluator']:<22} {r['selection']:<16} "
@@ -184,8 +179,6 @@ def cmd_list(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_show(args: argparse.Namespace, home: Home) -> dict:
     """One evaluation: progress, settings and agreement with the experts."""
-    from engine.evaluation import jobs as evaluation
-
     status = evaluation.status(home, args.evaluation_id)
     if status["state"] in evaluation.END_STATES:
         evaluation.sync(home)
@@ -205,62 +198,7 @@ def cmd_show(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_stop(args: argparse.Namespace, home: Home) -> dict:
     """Stop a running evaluation after its current batch (its answers so far are kept)."""
-    from engine.evaluation import jobs as evaluation
-
     status = evaluation.stop(home, args.evaluation_id)
     if args.wait:
         status = evaluation.wait(home, args.evaluation_id)
     return {"status": status, "summary": f"{args.evaluation_id}: {status['state']}"}
-
-
-def add_parsers(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, date_type
-) -> None:
-    """Register `evaluate`, `agreement` and `evaluations …` on the main parser."""
-    p = sub.add_parser("evaluate", parents=[common], help=cmd_evaluate.__doc__)
-    p.add_argument(
-        "--model",
-        required=True,
-        metavar="SPEC",
-        help="rules | tabular:RUN | base:PRESET_OR_FOLDER | sft:RUN | run:RUN (or a run id)",
-    )
-    p.add_argument(
-        "--funds",
-        default="all",
-        metavar="SET",
-        help="all | test (a run's held-out split) | category:NAME | funds:N (default all)",
-    )
-    p.add_argument("--run", metavar="RUN_ID", help="the run of `test`, tabular, sft and run")
-    p.add_argument("--as-of", type=date_type, help="rating date (default: the latest)")
-    p.add_argument("--methodology", metavar="ID", help="default: the run's, else the active one")
-    p.add_argument("--version", type=int, help="methodology version (default: the latest)")
-    p.add_argument("--lang", choices=["ko", "en"], help="prompt language (default: the run's, ko)")
-    p.add_argument("--samples", type=int, default=1, help="answers per fund (default 1: greedy)")
-    p.add_argument(
-        "--temperature", type=float, default=0.7, help="sampling temperature of answers 2..k"
-    )
-    p.add_argument("--batch-size", type=int, default=8, help="prompts generated together")
-    p.add_argument("--max-new-tokens", type=int, help="longest answer (default: the run's)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--wait", action="store_true", help="block until a model evaluation ends")
-    p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser("agreement", parents=[common], help=cmd_agreement.__doc__)
-    p.add_argument("evaluation_ids", nargs="+", metavar="EVAL_ID")
-    p.add_argument("--against", default="expert", metavar="expert|EVAL_ID")
-    p.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    p.set_defaults(func=cmd_agreement)
-
-    group = sub.add_parser("evaluations", help="list, show and stop evaluations")
-    gsub = group.add_subparsers(dest="action", required=True, parser_class=type(group))
-    p = gsub.add_parser("list", parents=[common], help=cmd_list.__doc__)
-    p.set_defaults(func=cmd_list)
-    p = gsub.add_parser("show", parents=[common], help=cmd_show.__doc__)
-    p.add_argument("evaluation_id", metavar="EVAL_ID")
-    p.set_defaults(func=cmd_show)
-    p = gsub.add_parser("stop", parents=[common], help=cmd_stop.__doc__)
-    p.add_argument("evaluation_id", metavar="EVAL_ID")
-    p.add_argument("--wait", action="store_true", help="block until it has stopped")
-    p.set_defaults(func=cmd_stop)

@@ -10,6 +10,14 @@ from __future__ import annotations
 
 import argparse
 
+import pandas as pd
+
+from engine.review import feedback
+from engine.review.feedback import FeedbackError, import_file
+from engine.training import runs
+from engine.training.config import TrainingError
+from engine.training.snapshot import SnapshotError
+from store.db import connect
 from store.home import Home
 
 SHOWN_COLUMNS = ("feedback_id", "fund_id", "as_of", "action", "grade_before", "grade_after",
@@ -24,10 +32,6 @@ def _translate(func):
     """Run a command, turning engine errors into one-line CLI errors."""
 
     def command(args: argparse.Namespace, home: Home) -> dict:
-        from engine.review.feedback import FeedbackError
-        from engine.training.config import TrainingError
-        from engine.training.snapshot import SnapshotError
-
         try:
             return func(args, home)
         except (FeedbackError, TrainingError, SnapshotError) as exc:
@@ -38,8 +42,6 @@ def _translate(func):
 
 
 def _cell(column: str, value: object) -> str:
-    import pandas as pd
-
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "-"
     if column == "as_of":
@@ -52,9 +54,6 @@ def _cell(column: str, value: object) -> str:
 @_translate
 def cmd_feedback_list(args: argparse.Namespace, home: Home) -> dict:
     """The feedback audit trail, oldest first (every action with who, when, before and after)."""
-    from engine.review import feedback
-    from store.db import connect
-
     with connect(home) as con:
         frame = feedback.history(con, args.fund, args.as_of)
     rows = feedback.as_records(frame)
@@ -80,8 +79,6 @@ def cmd_feedback_list(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_feedback_import(args: argparse.Namespace, home: Home) -> dict:
     """Record a CSV/Excel file of actions (fund_id, as_of, action, grade, reason, comment)."""
-    from engine.review.feedback import import_file
-
     result = import_file(home, args.path, created_by=args.by)
     counts = ", ".join(f"{n} {a}" for a, n in sorted(result["actions"].items()))
     ids = result["feedback_ids"]
@@ -95,9 +92,6 @@ def cmd_feedback_import(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_feedback_retrain(args: argparse.Namespace, home: Home) -> dict:
     """Start a run with a parent run's settings and the analysts' feedback applied to its data."""
-    from engine.review import feedback
-    from engine.training import runs
-
     result = feedback.retrain(
         home,
         args.run,
@@ -127,46 +121,6 @@ def cmd_feedback_retrain(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_feedback_lineage(args: argparse.Namespace, home: Home) -> dict:
     """The chain of runs (and how many feedback items each took) that led to a run."""
-    from engine.review import feedback
-    from engine.training import runs
-
     runs.run_folder(home, args.run_id)  # an unknown id fails in one line
     chain = feedback.lineage(home, args.run_id)
     return {"chain": chain, "summary": feedback.lineage_text(chain)}
-
-
-def add_parsers(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, date_type
-) -> None:
-    """Register `feedback list|import|retrain|lineage` on the main parser."""
-    group = sub.add_parser("feedback", help="analysts' feedback: list, import, retrain, lineage")
-    fsub = group.add_subparsers(dest="action", required=True, parser_class=type(group))
-
-    p = fsub.add_parser("list", parents=[common], help=cmd_feedback_list.__doc__)
-    p.add_argument("--fund", metavar="FUND_ID", help="only this fund")
-    p.add_argument("--as-of", type=date_type, help="only this rating date (YYYY-MM-DD)")
-    p.set_defaults(func=cmd_feedback_list)
-
-    p = fsub.add_parser("import", parents=[common], help=cmd_feedback_import.__doc__)
-    p.add_argument("path", metavar="FILE", help="CSV or Excel (.xlsx)")
-    p.add_argument("--by", default="analyst", help="who records the actions (default analyst)")
-    p.set_defaults(func=cmd_feedback_import)
-
-    p = fsub.add_parser("retrain", parents=[common], help=cmd_feedback_retrain.__doc__)
-    p.add_argument("--run", required=True, metavar="RUN_ID", help="the parent run")
-    p.add_argument("--as-of", type=date_type, help="rating date (default: the parent's)")
-    p.add_argument(
-        "--accept-weight", type=float, help="weight of accepted AI grades (default: as recorded)"
-    )
-    p.add_argument(
-        "--from-parent-model",
-        action="store_true",
-        help="continue from the parent's final model (no warm-up) instead of its start model",
-    )
-    p.add_argument("--no-start", action="store_true", help="create the run without starting it")
-    p.add_argument("--wait", action="store_true", help="block until the run ends")
-    p.set_defaults(func=cmd_feedback_retrain)
-
-    p = fsub.add_parser("lineage", parents=[common], help=cmd_feedback_lineage.__doc__)
-    p.add_argument("run_id", metavar="RUN_ID")
-    p.set_defaults(func=cmd_feedback_lineage)

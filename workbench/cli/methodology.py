@@ -7,6 +7,22 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from engine.files.safe_write import check_target, write_bytes
+from engine.files.tables import check_table_path, write_table
+from engine.methodology import (
+    MethodologyError,
+    diff,
+    get,
+    list_versions,
+    load,
+    save_version,
+    set_active,
+    summary,
+    validate,
+)
+from engine.methodology.extract.pdf import extract
+from engine.methodology.scoring import score_funds
+from store.db import connect
 from store.home import Home
 
 
@@ -15,8 +31,6 @@ class MethodologyCliError(ValueError):
 
 
 def _load_doc(path: str) -> dict:
-    from engine.methodology import load
-
     file = Path(path)
     if not file.is_file():
         raise MethodologyCliError(f"{path}: file not found")
@@ -24,18 +38,12 @@ def _load_doc(path: str) -> dict:
 
 
 def _write_json(doc: dict, out: str, force: bool) -> str:
-    from engine.files.safe_write import write_bytes
-
     write_bytes(out, json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"), force)
     return out
 
 
 def cmd_extract(args: argparse.Namespace, home: Home) -> dict:
     """Extract a draft methodology from a PDF (text and tables, with source pages)."""
-    from engine.files.safe_write import check_target
-    from engine.methodology import validate
-    from engine.methodology.extract.pdf import extract
-
     if args.out:
         check_target(args.out, args.force)
     result = extract(Path(args.pdf))
@@ -63,8 +71,6 @@ def cmd_extract(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_validate(args: argparse.Namespace, home: Home) -> dict:
     """Check a methodology JSON file against the schema and the semantic rules."""
-    from engine.methodology import MethodologyError, validate
-
     doc = _load_doc(args.file)
     problems = validate(doc)
     if problems:
@@ -74,9 +80,6 @@ def cmd_validate(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_save(args: argparse.Namespace, home: Home) -> dict:
     """Save a methodology JSON file as a new immutable version (optionally make it active)."""
-    from engine.methodology import save_version, set_active
-    from store.db import connect
-
     doc = _load_doc(args.file)
     with connect(home) as con:
         version = save_version(
@@ -93,9 +96,6 @@ def cmd_save(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_list(args: argparse.Namespace, home: Home) -> dict:
     """Saved methodology versions, newest first."""
-    from engine.methodology import list_versions
-    from store.db import connect
-
     with connect(home) as con:
         frame = list_versions(con, args.methodology_id)
     for column in frame.columns:
@@ -106,10 +106,6 @@ def cmd_list(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_show(args: argparse.Namespace, home: Home) -> dict:
     """One saved version (the latest by default) as JSON, with a readable summary."""
-    from engine.files.safe_write import check_target
-    from engine.methodology import get, summary
-    from store.db import connect
-
     if args.out:
         check_target(args.out, args.force)
     with connect(home) as con:
@@ -127,9 +123,6 @@ def cmd_show(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_activate(args: argparse.Namespace, home: Home) -> dict:
     """Make a version the active one for a client ('*' = every client without its own)."""
-    from engine.methodology import set_active
-    from store.db import connect
-
     with connect(home) as con:
         set_active(con, args.methodology_id, args.version, client=args.client, set_by=args.by)
     return {"methodology_id": args.methodology_id, "version": args.version, "client": args.client}
@@ -137,9 +130,6 @@ def cmd_activate(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_diff(args: argparse.Namespace, home: Home) -> dict:
     """Field-level differences between two saved versions."""
-    from engine.methodology import diff, get
-    from store.db import connect
-
     with connect(home) as con:
         a = get(con, args.methodology_id, args.a)
         b = get(con, args.methodology_id, args.b)
@@ -149,9 +139,6 @@ def cmd_diff(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_score(args: argparse.Namespace, home: Home) -> dict:
     """Rule-based reference scores and grades of every fund under a methodology version."""
-    from engine.files.tables import check_table_path, write_table
-    from engine.methodology.scoring import score_funds
-
     if args.out:
         check_table_path(args.out, args.force)
     frame = score_funds(home, args.methodology, args.version, args.as_of)
@@ -173,62 +160,3 @@ def cmd_score(args: argparse.Namespace, home: Home) -> dict:
     if not args.out:
         result["table"] = json.loads(frame.to_json(orient="records", force_ascii=False))
     return result
-
-
-def add_parsers(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, date_type
-) -> None:
-    """Register `methodology …` and `score` on the main parser."""
-    method = sub.add_parser("methodology", help="extract, validate, save and compare methodologies")
-    msub = method.add_subparsers(dest="action", required=True, parser_class=type(method))
-
-    p = msub.add_parser("extract", parents=[common], help=cmd_extract.__doc__)
-    p.add_argument("pdf", metavar="PDF")
-    p.add_argument("--out", help="write the draft JSON here")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.set_defaults(func=cmd_extract)
-
-    p = msub.add_parser("validate", parents=[common], help=cmd_validate.__doc__)
-    p.add_argument("file", metavar="FILE")
-    p.set_defaults(func=cmd_validate)
-
-    p = msub.add_parser("save", parents=[common], help=cmd_save.__doc__)
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--note")
-    p.add_argument("--by", default="cli", help="who saves it (default: cli)")
-    p.add_argument("--activate", action="store_true", help="make it the active version")
-    p.add_argument("--client", default="*", help="client id for --activate (default: all)")
-    p.set_defaults(func=cmd_save)
-
-    p = msub.add_parser("list", parents=[common], help=cmd_list.__doc__)
-    p.add_argument("methodology_id", nargs="?", metavar="ID")
-    p.set_defaults(func=cmd_list)
-
-    p = msub.add_parser("show", parents=[common], help=cmd_show.__doc__)
-    p.add_argument("methodology_id", metavar="ID")
-    p.add_argument("--version", type=int)
-    p.add_argument("--lang", choices=["ko", "en"])
-    p.add_argument("--out", help="write the JSON here")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.set_defaults(func=cmd_show)
-
-    p = msub.add_parser("activate", parents=[common], help=cmd_activate.__doc__)
-    p.add_argument("methodology_id", metavar="ID")
-    p.add_argument("version", type=int, metavar="VERSION")
-    p.add_argument("--client", default="*")
-    p.add_argument("--by", default="cli")
-    p.set_defaults(func=cmd_activate)
-
-    p = msub.add_parser("diff", parents=[common], help=cmd_diff.__doc__)
-    p.add_argument("methodology_id", metavar="ID")
-    p.add_argument("a", type=int, metavar="A")
-    p.add_argument("b", type=int, metavar="B")
-    p.set_defaults(func=cmd_diff)
-
-    p = sub.add_parser("score", parents=[common], help=cmd_score.__doc__)
-    p.add_argument("--methodology", required=True, metavar="ID")
-    p.add_argument("--version", type=int)
-    p.add_argument("--as-of", type=date_type)
-    p.add_argument("--out", help="write the table to .csv, .parquet or .xlsx")
-    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
-    p.set_defaults(func=cmd_score)

@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine.evaluation.backtest import backtest
+from engine.evaluation.export import export_evaluation, export_model
+from engine.evaluation.report import check_output, report_data
+from engine.evaluation.report_html import num, pct, render
+from engine.files.safe_write import check_target, write_bytes
 from store.home import Home
 
 
@@ -31,8 +36,6 @@ def _ratio(value) -> str:
 
 def cmd_backtest(args: argparse.Namespace, home: Home) -> dict:
     """Rank IC, top-vs-bottom spread and hit rate of grades against the next 12 months' return."""
-    from engine.evaluation.backtest import backtest
-
     result = backtest(home, args.source or None)
     lines = [f"horizon {result['horizon_months']} months; last NAV {result['last_nav']}"]
     for r in result["pooled"].to_dict("records"):
@@ -56,8 +59,6 @@ def cmd_backtest(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_export_model(args: argparse.Namespace, home: Home) -> dict:
     """Write a run's final model as a Hugging Face folder with a model card (push optional)."""
-    from engine.evaluation.export import export_model
-
     done = export_model(
         home, args.run_id, Path(args.out), repo_id=args.repo_id, token=args.token,
         overwrite=args.force,
@@ -70,8 +71,6 @@ def cmd_export_model(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_export_evaluation(args: argparse.Namespace, home: Home) -> dict:
     """Write an evaluation's results, agreement and confusion tables (.xlsx or .csv)."""
-    from engine.evaluation.export import export_evaluation
-
     written = export_evaluation(home, args.evaluation_id, Path(args.out), force=args.force)
     files = [str(p) for p in written]
     return {"evaluation_id": args.evaluation_id, "files": files, "summary": "\n".join(files)}
@@ -79,10 +78,6 @@ def cmd_export_evaluation(args: argparse.Namespace, home: Home) -> dict:
 
 def cmd_report(args: argparse.Namespace, home: Home) -> dict:
     """Write the HTML comparison report of evaluations on the same funds (agreement, cost)."""
-    from engine.evaluation.report import check_output, report_data
-    from engine.evaluation.report_html import num, pct, render
-    from engine.files.safe_write import check_target, write_bytes
-
     # the evaluations are checked before an existing file is refused; links and folders at once
     out = check_target(check_output(Path(args.out), args.lang), force=True)
     data = report_data(home, args.evaluation_ids, n_boot=args.n_boot)
@@ -109,51 +104,3 @@ def cmd_report(args: argparse.Namespace, home: Home) -> dict:
         "evaluators": rows,
         "summary": "\n".join(lines),
     }
-
-
-def add_evaluations_export(gsub: argparse._SubParsersAction, common) -> None:
-    """`evaluations export EVAL_ID --out FILE.xlsx|.csv` on the `evaluations` group."""
-    p = gsub.add_parser("export", parents=[common], help=cmd_export_evaluation.__doc__)
-    p.add_argument("evaluation_id", metavar="EVAL_ID")
-    p.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.csv")
-    p.add_argument("--force", action="store_true", help="overwrite existing files")
-    p.set_defaults(func=cmd_export_evaluation)
-
-
-def add_parsers(sub: argparse._SubParsersAction, common, date_type) -> None:
-    """Register `backtest` and `export-model` (and `evaluations export` when that group exists)."""
-    p = sub.add_parser("backtest", parents=[common], help=cmd_backtest.__doc__)
-    p.add_argument(
-        "--source",
-        action="append",
-        metavar="expert|rules|EVAL_ID",
-        help="grade source, repeatable (default: expert and rules)",
-    )
-    p.set_defaults(func=cmd_backtest)
-
-    p = sub.add_parser("export-model", parents=[common], help=cmd_export_model.__doc__)
-    p.add_argument("run_id", metavar="RUN_ID")
-    p.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder")
-    p.add_argument("--repo-id", help="Hugging Face repo to push to (needs --token)")
-    p.add_argument("--token", help="Hugging Face token with write access")
-    p.add_argument(
-        "--force", "--overwrite", dest="force", action="store_true",
-        help="write into a non-empty folder",
-    )  # fmt: skip
-    p.set_defaults(func=cmd_export_model)
-
-    p = sub.add_parser("report", parents=[common], help=cmd_report.__doc__)
-    p.add_argument("evaluation_ids", nargs="+", metavar="EVAL_ID")
-    p.add_argument("--out", required=True, metavar="FILE.html", help="the report file to write")
-    p.add_argument("--force", action="store_true", help="overwrite an existing report file")
-    p.add_argument("--lang", choices=["ko", "en"], default="en", help="report language")
-    p.add_argument(
-        "--n-boot", type=int, default=1000, help="bootstrap resamples of the 95 %% intervals"
-    )
-    p.set_defaults(func=cmd_report)
-
-    group = sub.choices.get("evaluations")
-    if group is not None:
-        for action in group._actions:
-            if isinstance(action, argparse._SubParsersAction) and "export" not in action.choices:
-                add_evaluations_export(action, common)

@@ -11,6 +11,10 @@ import argparse
 import math
 import sys
 
+from engine.llm.models import resolve
+from engine.training import runs, sweep
+from engine.training.config import TrainingError, for_model
+from engine.training.sweep import results
 from store.home import Home
 from workbench.cli.training import TrainingCliError
 
@@ -54,8 +58,6 @@ def results_text(record: dict, table) -> str:
 
 
 def _base_config(args: argparse.Namespace):
-    from engine.training.config import for_model
-
     changes = {
         "max_steps": args.steps,
         "sft_steps": args.sft_steps,
@@ -68,8 +70,6 @@ def _base_config(args: argparse.Namespace):
 
 
 def _answer(home: Home, record: dict) -> dict:
-    from engine.training.sweep import results
-
     table = results(home, record)
     rows = table.astype(object).where(table.notna(), None).to_dict("records")
     return {**record, "results": rows, "summary": results_text(record, table)}
@@ -77,10 +77,6 @@ def _answer(home: Home, record: dict) -> dict:
 
 def cmd_sweep(args: argparse.Namespace, home: Home) -> dict:
     """Queue one training run per num_generations × reward-weights combination."""
-    from engine.llm.models import resolve
-    from engine.training import runs, sweep
-    from engine.training.config import TrainingError
-
     try:
         if args.results is not None:
             record = sweep.get_sweep(home, args.results or None)
@@ -102,34 +98,3 @@ def cmd_sweep(args: argparse.Namespace, home: Home) -> dict:
     except TrainingError as exc:
         raise TrainingCliError(str(exc)) from exc
     return _answer(home, record)
-
-
-def add_parsers(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, date_type
-) -> None:
-    """Register `sweep` on the main parser."""
-    p = sub.add_parser("sweep", parents=[common], help=cmd_sweep.__doc__)
-    p.add_argument("--num-generations", metavar="N,N", help="answers per fund to try, e.g. 4,8")
-    p.add_argument(
-        "--reward-weights",
-        metavar="W;W",
-        help="weight sets separated by ';', each format,accuracy,reasoning,consistency "
-        "(e.g. '0.1,0.5,0.3,0.1;0.25,0.25,0.25,0.25') or a preset: founders, equal, accuracy, "
-        "reasoning",
-    )
-    p.add_argument("--steps", type=int, help="GRPO steps of each run")
-    p.add_argument("--sft-steps", type=int, help="warm-up steps of each run (0: none)")
-    p.add_argument("--model", default="smollm2-135m", help="preset, hub id or model folder")
-    p.add_argument("--methodology", metavar="ID", help="default: the active methodology")
-    p.add_argument("--version", type=int, help="methodology version (default: active/latest)")
-    p.add_argument("--as-of", type=date_type, help="rating date (default: the latest)")
-    p.add_argument("--lang", choices=["ko", "en"], help="prompt language (default ko)")
-    p.add_argument(
-        "--results",
-        nargs="?",
-        const="",
-        metavar="ID",
-        help="print the results of a sweep (default: the newest) instead of starting one",
-    )
-    p.add_argument("--wait", action="store_true", help="block until every run has ended")
-    p.set_defaults(func=cmd_sweep)

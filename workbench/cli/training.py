@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import fields
+from dataclasses import asdict, fields
 
+from engine.llm.models import resolve
+from engine.training import runs
+from engine.training.config import RunConfig, TrainingError, for_model, parse_weights
 from store.home import Home
 
 FINAL_KEYS = ("exact", "within_one", "qwk", "invalid_share")
@@ -25,8 +28,6 @@ def _translate(func):
     """Run a command, turning engine errors into one-line CLI errors."""
 
     def command(args: argparse.Namespace, home: Home) -> dict:
-        from engine.training.config import TrainingError
-
         try:
             return func(args, home)
         except TrainingError as exc:
@@ -42,8 +43,6 @@ def _progress(fraction: float, message: str) -> None:
 
 def _parse_set(items: list[str]) -> dict:
     """--set key=value pairs as RunConfig changes (values read as JSON when they parse)."""
-    from engine.training.config import RunConfig
-
     known = {f.name for f in fields(RunConfig)}
     changes = {}
     for item in items or []:
@@ -60,8 +59,6 @@ def _parse_set(items: list[str]) -> dict:
 
 def config_from_args(args: argparse.Namespace):
     """The RunConfig a `train` command asks for (the model's defaults, then the options)."""
-    from engine.training.config import for_model, parse_weights
-
     changes = {
         "methodology_id": args.methodology or "",
         "methodology_version": args.version,
@@ -114,8 +111,6 @@ def _final_line(status: dict) -> str:
 
 
 def _finish(home: Home, run_id: str, wait: bool) -> dict:
-    from engine.training import runs
-
     if not wait:
         status = runs.status(home, run_id)
         return {
@@ -132,9 +127,6 @@ def _finish(home: Home, run_id: str, wait: bool) -> dict:
 @_translate
 def cmd_train(args: argparse.Namespace, home: Home) -> dict:
     """Create a training run (warm-up then GRPO or RLOO) and start it in the background."""
-    from engine.llm.models import resolve
-    from engine.training import runs
-
     config = config_from_args(args)
     resolve(home, config.model, _progress if not args.json else lambda *_: None)
     run_id = runs.create_run(home, config)
@@ -145,8 +137,6 @@ def cmd_train(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_runs_list(args: argparse.Namespace, home: Home) -> dict:
     """Every run with its state and final figures, newest first."""
-    from engine.training import runs
-
     listed = runs.list_runs(home)
     lines = []
     for r in listed:
@@ -165,10 +155,6 @@ def cmd_runs_list(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_runs_show(args: argparse.Namespace, home: Home) -> dict:
     """One run: status, settings, final figures and the latest validation agreement."""
-    from dataclasses import asdict
-
-    from engine.training import runs
-
     runs.recover(home)
     status = runs.status(home, args.run_id)
     config = runs.load_config(home, args.run_id)
@@ -203,8 +189,6 @@ def cmd_runs_show(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_runs_stop(args: argparse.Namespace, home: Home) -> dict:
     """Stop a run at its next step, with a checkpoint (a queued run is cancelled)."""
-    from engine.training import runs
-
     status = runs.stop(home, args.run_id)
     if args.wait:
         status = runs.wait(home, args.run_id)
@@ -215,58 +199,5 @@ def cmd_runs_stop(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_runs_resume(args: argparse.Namespace, home: Home) -> dict:
     """Resume a stopped or failed run from its last checkpoint."""
-    from engine.training import runs
-
     runs.resume(home, args.run_id)
     return _finish(home, args.run_id, args.wait)
-
-
-def add_parsers(
-    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, date_type
-) -> None:
-    """Register `train` and `runs …` on the main parser."""
-    p = sub.add_parser("train", parents=[common], help=cmd_train.__doc__)
-    p.add_argument("--model", default="smollm2-135m", help="preset, hub id or model folder")
-    p.add_argument("--methodology", metavar="ID", help="default: the active methodology")
-    p.add_argument("--version", type=int, help="methodology version (default: active/latest)")
-    p.add_argument("--as-of", type=date_type, help="rating date (default: the latest)")
-    p.add_argument("--lang", choices=["ko", "en"], help="prompt language (default ko)")
-    p.add_argument("--seed", type=int)
-    p.add_argument(
-        "--algorithm", choices=["grpo", "rloo"], help="RL method after the warm-up (default grpo)"
-    )
-    p.add_argument("--steps", type=int, help="RL (GRPO or RLOO) steps")
-    p.add_argument("--sft-steps", type=int, help="warm-up steps (0: none)")
-    p.add_argument("--lr", type=float, help="GRPO learning rate")
-    p.add_argument("--num-generations", type=int, help="answers per fund in a group")
-    p.add_argument("--max-completion-length", type=int, help="longest answer in tokens")
-    p.add_argument("--beta", type=float, help="KL penalty (0: none)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--lora", action="store_true", help="train LoRA adapters")
-    p.add_argument("--thinking", action="store_true", help="Qwen3 thinking mode")
-    p.add_argument(
-        "--reward-weights",
-        metavar="W",
-        help="format,accuracy,reasoning,consistency e.g. 0.1,0.5,0.3,0.1",
-    )
-    p.add_argument(
-        "--set", action="append", metavar="KEY=VALUE", help="any other run setting (repeatable)"
-    )
-    p.add_argument("--wait", action="store_true", help="block until the run ends")
-    p.set_defaults(func=cmd_train)
-
-    runs = sub.add_parser("runs", help="list, show, stop and resume training runs")
-    rsub = runs.add_subparsers(dest="action", required=True, parser_class=type(runs))
-    p = rsub.add_parser("list", parents=[common], help=cmd_runs_list.__doc__)
-    p.set_defaults(func=cmd_runs_list)
-    p = rsub.add_parser("show", parents=[common], help=cmd_runs_show.__doc__)
-    p.add_argument("run_id", metavar="ID")
-    p.set_defaults(func=cmd_runs_show)
-    p = rsub.add_parser("stop", parents=[common], help=cmd_runs_stop.__doc__)
-    p.add_argument("run_id", metavar="ID")
-    p.add_argument("--wait", action="store_true", help="block until it has stopped")
-    p.set_defaults(func=cmd_runs_stop)
-    p = rsub.add_parser("resume", parents=[common], help=cmd_runs_resume.__doc__)
-    p.add_argument("run_id", metavar="ID")
-    p.add_argument("--wait", action="store_true", help="block until the run ends")
-    p.set_defaults(func=cmd_runs_resume)

@@ -9,12 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.clients.users import (
+    UserError,
+    add_user,
+    count_users,
+    generate_password,
+    list_users,
+    set_disabled,
+    set_password,
+)
+from store.db import connect
 from store.home import Home
 
 CLI_USER = "cli"  # who the command line records as the author of its writes
-PASSWORD_STDIN_HELP = (
-    "read the password from standard input (refused when short, common, blank or the user name)"
-)
 
 
 class UserCliError(ValueError):
@@ -25,8 +32,6 @@ def _translate(func):
     """Run a command, turning engine.clients.users errors into one-line CLI errors."""
 
     def command(args: argparse.Namespace, home: Home) -> dict:
-        from engine.clients.users import UserError
-
         try:
             return func(args, home)
         except UserError as exc:
@@ -38,8 +43,6 @@ def _translate(func):
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
     """(password, generated): one line from stdin with --password-stdin, else a new one."""
-    from engine.clients.users import generate_password
-
     if getattr(args, "password_stdin", False):
         line = sys.stdin.readline().rstrip("\r\n")
         if not line:
@@ -55,9 +58,6 @@ def _plain(user: dict) -> dict:
 @_translate
 def cmd_user_add(args: argparse.Namespace, home: Home) -> dict:
     """Add a user (analyst | admin | client); prints a generated password once."""
-    from engine.clients.users import add_user
-    from store.db import connect
-
     password, generated = _password(args)
     with connect(home) as con:
         user = add_user(
@@ -78,9 +78,6 @@ def cmd_user_add(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_user_list(args: argparse.Namespace, home: Home) -> dict:
     """List the users (never their password hashes)."""
-    from engine.clients.users import list_users
-    from store.db import connect
-
     with connect(home) as con:
         users = [_plain(u) for u in list_users(con)]
     lines = [
@@ -94,9 +91,6 @@ def cmd_user_list(args: argparse.Namespace, home: Home) -> dict:
 
 
 def _set_disabled(args: argparse.Namespace, home: Home, disabled: bool) -> dict:
-    from engine.clients.users import set_disabled
-    from store.db import connect
-
     with connect(home) as con:
         user = set_disabled(con, args.name, disabled)
     word = "disabled" if disabled else "enabled"
@@ -118,9 +112,6 @@ def cmd_user_enable(args: argparse.Namespace, home: Home) -> dict:
 @_translate
 def cmd_user_password(args: argparse.Namespace, home: Home) -> dict:
     """Set a user's password (generated and printed once without --password-stdin)."""
-    from engine.clients.users import set_password
-    from store.db import connect
-
     password, generated = _password(args)
     with connect(home) as con:
         user = set_password(con, args.name, password)
@@ -134,41 +125,9 @@ def cmd_user_password(args: argparse.Namespace, home: Home) -> dict:
 def create_first_admin(home: Home, name: str = "admin") -> dict | None:
     """Create the admin `name` with a generated password if the store has no user; the
     {"user", "password"} to print once, or None when users exist already."""
-    from engine.clients.users import add_user, count_users, generate_password
-    from store.db import connect
-
     with connect(home) as con:
         if count_users(con):
             return None
         password = generate_password()
         user = add_user(con, name, "admin", password, created_by=CLI_USER)
     return {"user": _plain(user), "password": password}
-
-
-def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    """Register `user add|list|disable|enable|password` on the main parser."""
-    group = sub.add_parser("user", help="users of the app: add, list, disable, enable, password")
-    usub = group.add_subparsers(dest="action", required=True, parser_class=type(group))
-
-    p = usub.add_parser("add", parents=[common], help=cmd_user_add.__doc__)
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--role", required=True, choices=["analyst", "admin", "client"])
-    p.add_argument("--client", metavar="CLIENT_ID", help="the client a client user belongs to")
-    p.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_HELP)
-    p.set_defaults(func=cmd_user_add)
-
-    p = usub.add_parser("list", parents=[common], help=cmd_user_list.__doc__)
-    p.set_defaults(func=cmd_user_list)
-
-    p = usub.add_parser("disable", parents=[common], help=cmd_user_disable.__doc__)
-    p.add_argument("name", metavar="NAME")
-    p.set_defaults(func=cmd_user_disable)
-
-    p = usub.add_parser("enable", parents=[common], help=cmd_user_enable.__doc__)
-    p.add_argument("name", metavar="NAME")
-    p.set_defaults(func=cmd_user_enable)
-
-    p = usub.add_parser("password", parents=[common], help=cmd_user_password.__doc__)
-    p.add_argument("name", metavar="NAME")
-    p.add_argument("--password-stdin", action="store_true", help=PASSWORD_STDIN_HELP)
-    p.set_defaults(func=cmd_user_password)
