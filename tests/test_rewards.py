@@ -12,7 +12,9 @@ import json
 import pytest
 
 from engine.data.metrics import INDICATORS
+from engine.demo.house import house_methodology
 from engine.llm.output import INDICATOR_TERMS, cited_numbers, parse_output, validate_output
+from engine.llm.prompts import CriterionInput, FundInput, render
 from engine.llm.rewards import (
     DEFAULT_REWARD_WEIGHTS,
     REASONING_WEIGHTS,
@@ -475,3 +477,166 @@ def test_a_fractions_full_precision_counts_but_a_wrong_digit_does_not():
     bad = reward_breakdown(answer(reasoning="3년 연환산 수익률 12.37%"), row)
     assert good["reasoning_parts"]["grounding"]["score"] == 0.5  # one right number of two wanted
     assert bad["reasoning_parts"]["grounding"]["score"] == 0.0
+
+
+# ---------------------------------------------------------------- grounding: only true numbers
+
+
+def prompt_facts(lang: str) -> dict:
+    """The facts `render` shows for one fund of the house methodology, in `lang`.
+
+    3y return 15.3% (percentile 74), 3y Sharpe 0.82 (82), 3y drawdown -12.3% (61), 1y return
+    -5.2% (12), AUM 1,234억원 / KRW 123.4bn, and a stability note with '회전율 1.2배'.
+    """
+    fund = FundInput(
+        name="한빛 밸류",
+        category="국내주식형",
+        company="한빛운용",
+        as_of="2024-12-31",
+        inception="2015-03-02",
+        months=117,
+        aum=123_400_000_000,
+        currency="KRW",
+        criteria={
+            "ann_return_3y": CriterionInput(value=0.153, window="3y", pct=74),
+            "sharpe_3y": CriterionInput(value=0.82, window="3y", pct=82),
+            "max_drawdown_3y": CriterionInput(value=-0.123, window="3y", pct=61),
+            "cum_return_1y": CriterionInput(value=-0.052, window="1y", pct=12),
+            "org_stability": CriterionInput(score=3, note="매니저 교체 1회, 회전율 1.2배"),
+        },
+    )
+    units = {key: meta.unit for key, meta in INDICATORS.items()}
+    return render(house_methodology(lang), lang, fund, units)[1]
+
+
+def grounding(reasoning: str, lang: str = "ko") -> dict:
+    """The grounding component of one reasoning against `prompt_facts(lang)`."""
+    row = {"facts": json.dumps(prompt_facts(lang), ensure_ascii=False)}
+    return reward_breakdown(answer(reasoning=reasoning), row)["reasoning_parts"]["grounding"]
+
+
+def test_the_prompt_shows_the_numbers_these_tests_cite():
+    facts = prompt_facts("ko")
+    shown = {key: facts[key]["text"] for key in ("ann_return_3y", "sharpe_3y", "aum")}
+    assert shown == {"ann_return_3y": "15.3%", "sharpe_3y": "0.82", "aum": "1,234억원"}
+    assert facts["max_drawdown_3y"]["text"] == "-12.3%"
+    assert facts["cum_return_1y"]["text"] == "-5.2%"
+    assert prompt_facts("en")["aum"]["text"] == "KRW 123.4bn"
+
+
+UNTRUE_CITATIONS = [
+    # the issue's three: a whole number matched anything within ±0.5, signs were ignored
+    ("ko", "3년 샤프지수 1로 양호합니다.", "Sharpe 0.82 is not 1"),
+    ("ko", "3년 최대낙폭 0%로 안정적입니다.", "drawdown -12.3% is not 0%"),
+    ("ko", "3년 연환산 수익률 0으로 부진합니다.", "return 15.3% is not 0"),
+    ("en", "The 3-year Sharpe ratio of 1 is good.", "Sharpe 0.82 is not 1"),
+    ("en", "Its maximum drawdown of 0% is small.", "drawdown -12.3% is not 0%"),
+    ("en", "A 3-year annualised return of 0 is weak.", "return 15.3% is not 0"),
+    # the sign is part of the number
+    ("ko", "3년 연환산 수익률 -15.3%로 부진합니다.", "a positive return written negative"),
+    ("ko", "1년 수익률 5.2%로 양호합니다.", "a loss written as a gain"),
+    ("ko", "3년 최대낙폭 +12.3%입니다.", "a drawdown written with a plus sign"),
+    ("en", "The 3-year Sharpe ratio of -0.82 is poor.", "a Sharpe ratio with the wrong sign"),
+    # a rounding no analyst would write, or a wrong rounding
+    ("ko", "3년 연환산 수익률 0.2로 양호합니다.", "15.3% as a fraction rounded to 0.2"),
+    ("ko", "3년 연환산 수익률 20%로 양호합니다.", "15.3% is not 20%"),
+    ("ko", "3년 연환산 수익률 16%로 양호합니다.", "15.3% rounds to 15%, not 16%"),
+    ("ko", "3년 샤프지수 0.9로 양호합니다.", "0.82 rounds to 0.8, not 0.9"),
+    ("ko", "순자산 1,000억원 규모입니다.", "1,234억원 is not 1,000억원"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "reasoning"),
+    [case[:2] for case in UNTRUE_CITATIONS],
+    ids=[f"{case[0]}: {case[2]}" for case in UNTRUE_CITATIONS],
+)
+def test_grounding_does_not_pay_for_a_number_the_prompt_does_not_show(lang, reasoning):
+    part = grounding(reasoning, lang)
+    assert part["score"] == 0.0
+    assert part["why"].startswith("0 of 1 cited numbers")
+
+
+TRUE_CITATIONS = [
+    # as shown, and the roundings an analyst writes
+    ("ko", "3년 연환산 수익률 15.3%", "percent as shown"),
+    ("ko", "3년 연환산 수익률 15%", "percent to a whole percent"),
+    ("ko", "3년 연환산 수익률 +15.3%", "an explicit plus sign"),
+    ("ko", "3년 연환산 수익률 0.153", "percent as a fraction"),
+    ("ko", "3년 연환산 수익률 15.3", "percent without the sign"),
+    ("ko", "3년 연환산 수익률 15.3퍼센트", "퍼센트"),
+    ("ko", "3년 샤프지수 0.82", "ratio as shown"),
+    ("ko", "3년 샤프지수 0.8", "ratio to one decimal"),
+    ("ko", "3년 샤프지수 백분위 82", "a percentile"),
+    ("ko", "3년 샤프지수는 유형 상위 18%", "a percentile as 상위 x%"),
+    # negative numbers: with their sign, or a drawdown as its size beside the word 낙폭
+    ("ko", "3년 최대낙폭 -12.3%", "a negative number"),
+    ("ko", "3년 최대낙폭 −12.3%", "a negative number with the minus sign U+2212"),
+    ("ko", "3년 최대낙폭 -12%", "a negative number to a whole percent"),
+    ("ko", "3년 최대낙폭 12.3%", "a drawdown as its size"),
+    ("ko", "1년 수익률 -5.2%", "a loss"),
+    ("ko", "1년 수익률 -5%", "a loss to a whole percent"),
+    # amounts with thousands separators, 배 and 년 around the numbers
+    ("ko", "순자산 1,234억원", "an amount with a thousands separator"),
+    ("ko", "순자산 1234억원", "an amount without the separator"),
+    ("ko", "순자산 약 1,200억원", "an amount to hundreds"),
+    ("ko", "회전율 1.2배", "a multiple (배) from the analyst's note"),
+    ("ko", "5년 운용된 펀드로 3년 샤프지수 0.82", "years (년) are windows, not citations"),
+    ("en", "a 3-year annualised return of 15.3%", "percent as shown"),
+    ("en", "a 3-year annualised return of 15%", "percent to a whole percent"),
+    ("en", "a 3-year Sharpe ratio of 0.82", "ratio as shown"),
+    ("en", "a Sharpe ratio in the top 18% of the category", "a percentile as top x%"),
+    ("en", "a maximum drawdown of -12.3%", "a negative number"),
+    ("en", "a maximum drawdown of 12.3%", "a drawdown as its size"),
+    ("en", "a 1-year return of -5.2%", "a loss"),
+    ("en", "AUM of KRW 123.4bn", "an amount as shown"),
+    ("en", "AUM of KRW 123bn", "an amount to a whole billion"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "reasoning"),
+    [case[:2] for case in TRUE_CITATIONS],
+    ids=[f"{case[0]}: {case[2]}" for case in TRUE_CITATIONS],
+)
+def test_grounding_pays_for_a_number_as_the_prompt_shows_it_or_as_analysts_round_it(
+    lang, reasoning
+):
+    part = grounding(reasoning, lang)
+    assert part["why"].startswith("1 of 1 cited numbers"), part["why"]
+    assert part["score"] == 0.5  # one right number of the two wanted
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_fact_cited_after_its_label_as_the_prompt_shows_it_is_grounded(lang):
+    facts = prompt_facts(lang)
+    del facts["track_record_months"], facts["org_stability"]  # "117개월", "3점": not citations
+    assert len(facts) == 11
+    for key, fact in facts.items():
+        part = grounding(f"{fact['label']}: {fact['text']}", lang)
+        assert part["why"].startswith("1 of 1 cited numbers"), (key, part["why"])
+
+
+def test_a_miss_names_the_fact_as_the_prompt_shows_it():
+    why = grounding("3년 샤프지수 1과 3년 최대낙폭 0%로 평가합니다.")["why"]
+    assert "cited 1 but 3년 샤프지수 is 0.82" in why
+    assert "cited 0% but 3년 최대낙폭 is -12.3%" in why
+
+
+@pytest.mark.parametrize(
+    ("facts", "reasoning", "pays"),
+    [
+        ({"alpha_3y": {"value": 0.0, "text": "0.0%", "label": "3년 알파"}}, "3년 알파 0%", True),
+        ({"alpha_3y": {"value": 0.004, "text": "0.4%", "label": "3년 알파"}}, "3년 알파 0%", False),
+        ({"return_3y": 0.123}, "3년 수익률 12.3%", True),  # a bare fraction, cited in percent
+        ({"return_3y": 0.123}, "3년 수익률 12%", True),
+        ({"return_3y": 0.123}, "3년 수익률 0%", False),
+        ({"sharpe_3y": 0.46}, "샤프지수 0.5", False),  # moves 0.46 by 9 %: not an analyst's 0.46
+    ],
+    ids=["0 for exactly 0", "0 for 0.4%", "bare fraction", "bare fraction rounded", "0 for 12.3%",
+         "0.5 for 0.46"],
+)  # fmt: skip
+def test_zero_and_bare_fractions_pay_only_when_true(facts, reasoning, pays):
+    row = {"facts": json.dumps(facts, ensure_ascii=False)}
+    part = reward_breakdown(answer(reasoning=reasoning), row)["reasoning_parts"]["grounding"]
+    assert part["why"].startswith("1 of 1" if pays else "0 of 1"), part["why"]

@@ -24,14 +24,17 @@ whole batch. The trainer adds them with `DEFAULT_REWARD_WEIGHTS`, the founders' 
                          that grade_rule gives the model's own scores (weighted mean through the
                          cutoffs); 0 when a weighted criterion has no valid score
 
-A cited number is found in the facts when, at the precision it is written with, it equals a
-fact's value, a number of its displayed text, or the value x100 for a percentage; "12.3%" is
-also compared as 0.123 and "상위 18%" / "top 18%" as the percentile 82; a number written without
-a sign matches either sign (a drawdown "12.3%" is -12.3%). A number right after an indicator's
-name ("샤프지수 0.91", "return of 15%") must match a fact about that indicator (by fact key or
-label), so a right number on the wrong indicator counts as invented. Windows ("3년", "5y"),
-dates, grades and scores ("4등급", "4점", "grade 4") are not citations (`engine.llm.output.
-cited_numbers`). `reward_breakdown` gives each score with its reason for the UI.
+A cited number is found in the facts when it is a number the prompt shows, at the precision the
+prompt shows it or rounded as an analyst writes it, with its sign (`engine.llm.citations`):
+for a return shown as "15.3%", "15.3%", "15%" and "0.153" pay, "0", "16%" and "-15.3%" do not;
+for a Sharpe ratio of 0.82, "0.82" and "0.8" pay, "1" does not; for a drawdown of "-12.3%",
+"-12.3%", "-12%" and "12.3%" beside the word 낙폭 / drawdown pay, "0%" and "+12.3%" do not;
+"1,234억원" and "1,200억원" pay for 1,234억원; "상위 18%" / "top 18%" reads as the percentile 82.
+A number right after an indicator's name ("샤프지수 0.91", "return of 15%") must match a fact
+about that indicator (by fact key or label), so a right number on the wrong indicator counts as
+invented. Windows ("3년", "5y"), dates, grades and scores ("4등급", "4점", "grade 4") are not
+citations (`engine.llm.output.cited_numbers`). `reward_breakdown` gives each score with its
+reason for the UI.
 """
 
 from __future__ import annotations
@@ -42,10 +45,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from engine.llm.citations import about, matches, nearest, shown_numbers
 from engine.llm.output import (
-    NUMBER_RE,
     REQUIRED_KEYS,
-    TOPIC_PATTERNS,
     ParsedOutput,
     cited_numbers,
     completion_text,
@@ -54,7 +56,6 @@ from engine.llm.output import (
     hangul_share,
     named_indicators,
     parse_output,
-    read_number,
     schema_problems,
     validate_output,
 )
@@ -120,62 +121,7 @@ WINDOW_TOKEN = re.compile(r"^\d+(?:년|개월|y|yr|years?|months?)?$")
 CONSISTENCY_CLOSENESS = {0: 1.0, 1: 0.5}
 TOTAL_EPSILON = 1e-9
 
-# ---------------------------------------------------------------- citations against facts
-
-
-def fact_targets(facts: dict) -> list[tuple[float, dict]]:
-    """(number, fact) pairs a citation may match: the value, the numbers of the displayed text,
-    and for a percentage text ("12.3%") both conventions: 12.3 and 0.123 (value x100 too when
-    the value is the fraction, to keep its full precision)."""
-    out = []
-    for key, fact in facts.items():
-        if not isinstance(fact, dict):
-            fact = {"value": fact}
-        fact = {"key": key, **fact}
-        text = str(fact.get("text") or "")
-        shown = [read_number(m)[0] for m in NUMBER_RE.finditer(text)]
-        out += [(number, fact) for number in shown]
-        if "%" in text:
-            out += [(number / 100.0, fact) for number in shown]
-        value = fact.get("value")
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            out.append((float(value), fact))
-            if "%" in text and shown and abs(value * 100.0 - shown[0]) < 1.0:
-                out.append((float(value) * 100.0, fact))
-    return out
-
-
-def _readings(cited: dict) -> list[tuple[float, int, bool]]:
-    """(value, decimals, sign matters) for each way a citation may be read: as written, as a
-    fraction when it has '%', as the percentile 100 - x after "상위"/"top"."""
-    value, decimals, signed = cited["value"], cited["decimals"], cited["signed"]
-    out = [(value, decimals, signed)]
-    if cited["pct"]:
-        out.append((value / 100.0, decimals + 2, signed))
-    if cited["top"]:
-        out.append((100.0 - abs(value), decimals, False))
-    return out
-
-
-def _matches(cited: dict, target: float) -> bool:
-    """Whether a citation equals `target` at the precision it is written with."""
-    for value, decimals, signed in _readings(cited):
-        tolerance = 0.5 * 10.0**-decimals + TOTAL_EPSILON
-        gap = abs(value - target) if signed else abs(abs(value) - abs(target))
-        if gap <= tolerance:
-            return True
-    return False
-
-
-def _nearest(cited: dict, targets: list[tuple[float, dict]]) -> dict | None:
-    """The fact closest (relatively) to a citation that matched none."""
-    best, best_gap = None, math.inf
-    for target, fact in targets:
-        for value, _, _ in _readings(cited):
-            gap = abs(abs(value) - abs(target)) / max(abs(target), 1e-9)
-            if gap < best_gap:
-                best, best_gap = fact, gap
-    return best
+# ---------------------------------------------------------------- naming a fact in a reason
 
 
 def _fact_shown(fact: dict) -> str:
@@ -386,24 +332,24 @@ def _top_pairs(value: Any) -> list[tuple[str, str]]:
 def _grounding(reasoning: str, facts: Any) -> tuple[float | None, str]:
     if not isinstance(facts, dict) or not facts:
         return None, "no facts to check numbers against"
-    targets = fact_targets(facts)
+    shown = shown_numbers(facts)
     cited = cited_numbers(reasoning)
     if not cited:
         return 0.0, "cites none of the fund's numbers"
     found, why = 0, []
     for c in cited:
-        candidates = _about(c["topics"], targets)
-        if any(_matches(c, t) for t, _ in candidates):
+        candidates = about(c["topics"], shown)
+        if any(matches(c, s) for s in candidates):
             found += 1
             continue
-        near = _nearest(c, candidates)
+        near = nearest(c, candidates)
         if near and c["topics"]:
             why.append(
                 f"cited {c['text']} but {near.get('label') or near['key']} is {_fact_shown(near)}"
             )
         elif c["topics"]:
-            about = "/".join(c["topics"])
-            why.append(f"cited {c['text']} for {about}, which the prompt gives no number for")
+            about_what = "/".join(c["topics"])
+            why.append(f"cited {c['text']} for {about_what}, which the prompt gives no number for")
         else:
             why.append(
                 f"cited {c['text']}, which matches no fact"
@@ -411,17 +357,6 @@ def _grounding(reasoning: str, facts: Any) -> tuple[float | None, str]:
             )
     score = min(found, WANTED_CITATIONS) / WANTED_CITATIONS * found / len(cited)
     return score, "; ".join([f"{found} of {len(cited)} cited numbers are in the facts", *why[:3]])
-
-
-def _about(topics: tuple[str, ...], targets: list[tuple[float, dict]]) -> list[tuple[float, dict]]:
-    """The targets of facts about one of `topics` (by key or label); all without topics."""
-    if not topics:
-        return targets
-    return [
-        (t, f)
-        for t, f in targets
-        if any(TOPIC_PATTERNS[k].search(f"{f['key']} {f.get('label') or ''}") for k in topics)
-    ]
 
 
 def _relevance(text: str, top: list[tuple[str, str]]) -> tuple[float | None, str]:
