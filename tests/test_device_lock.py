@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from engine.evaluation.worker import STATUS, STOP, _Job
+from engine.evaluation.worker import _Job
 from engine.jobs.device_lock import device_turn, holder, lock_path
 
 
@@ -100,7 +100,7 @@ def test_an_evaluation_on_the_gpu_waits_for_the_training_run_and_can_be_stopped(
     path = lock_path(tmp_path / "runs", "cuda")
     path.parent.mkdir(parents=True)
     fd = _hold(path, "run-0003")
-    stopper = threading.Timer(0.5, (job.folder / STOP).touch)
+    stopper = threading.Timer(0.5, job.folder.stop_flag.touch)
     stopper.start()
     try:
         with job.device_turn("cuda") as acquired:
@@ -108,5 +108,5 @@ def test_an_evaluation_on_the_gpu_waits_for_the_training_run_and_can_be_stopped(
     finally:
         stopper.join()
         os.close(fd)
-    status = json.loads((job.folder / STATUS).read_text(encoding="utf-8"))
+    status = json.loads(job.folder.status_file.read_text(encoding="utf-8"))
     assert status["message"] == "waiting for the GPU: run-0003 is using it"

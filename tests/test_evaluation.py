@@ -16,8 +16,8 @@ import pytest
 
 from engine.evaluation import jobs as evaluation
 from engine.evaluation.agreement import compare
+from engine.evaluation.answers import read_answer
 from engine.evaluation.jobs import EvaluationError, start_evaluation
-from engine.evaluation.worker import read_answer
 from engine.llm.generate import generate
 from engine.training.snapshot import load_snapshot
 from store.home import Home

@@ -3,7 +3,7 @@ section 5).
 
 The fund's prompt is the one an evaluation would give it (`engine.training.snapshot.snapshot_for` at
 the latest rating date, the run's methodology version and language); generation and parsing are
-`engine.llm.generate.generate` and `engine.evaluation.worker.read_answer`, as in a background
+`engine.llm.generate.generate` and `engine.evaluation.answers.read_answer`, as in a background
 evaluation. Loaded models are cached per process (one per run) and generation is serialised by
 a lock, so the API and the dashboard can call this from several threads. Nothing is written to the database: a live answer
 is shown beside the published one and never replaces it.
@@ -19,9 +19,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from engine.evaluation.answers import read_answer
 from engine.evaluation.evaluators import EvaluationError, parse_evaluator, run_config
 from engine.evaluation.jobs import _model_for
-from engine.evaluation.worker import read_answer
 from engine.llm import generate as generator
 from engine.llm.device import resolve_device, resolve_dtype
 from engine.llm.models import load

@@ -27,10 +27,10 @@ import pandas as pd
 
 from engine.evaluation import tabular
 from engine.evaluation.agreement import compare
-from engine.evaluation.worker import RESULT_COLUMNS
 from engine.training.config import RunConfig, TrainingError, for_model
 from engine.training.snapshot import WHOLE, Snapshot, load_snapshot, snapshot_for
 from store import evaluations as stored
+from store.evaluations import RESULT_COLUMNS
 from store.home import Home
 
 RUN_ID_RE = re.compile(r"^run-\d{4,}$")

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.evaluation.worker import CONFIG, PROMPTS, RESULTS
 from engine.jobs.folder import JobFolder
 from engine.jobs.ids import id_pattern
 from store.home import Home
 
+CONFIG, PROMPTS, RESULTS = "config.json", "prompts.parquet", "results.parquet"
 ACTIVE_STATES = ("queued", "running")
 END_STATES = ("finished", "stopped", "failed")
 EVAL_ID_RE = id_pattern("eval")

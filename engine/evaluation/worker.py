@@ -26,101 +26,41 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
 
+from engine.evaluation.answers import read_answer
+from engine.evaluation.folder import CONFIG, EvaluationFolder
 from engine.jobs import device_lock
-from engine.jobs.jsonfiles import now_iso, write_json_atomic
+from engine.jobs.jsonfiles import now_iso
 from engine.llm.device import resolve_device, resolve_dtype
 from engine.llm.generate import generate
 from engine.llm.models import load
-from engine.llm.rewards import parse_output, validate_output
-from engine.methodology.core import GRADES
 from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
 
 log = logging.getLogger("engine.evaluation.worker")
-
-CONFIG, PROMPTS, STATUS, RESULTS, STOP = (
-    "config.json",
-    "prompts.parquet",
-    "status.json",
-    "results.parquet",
-    "stop",
-)
-
-
-# ---------------------------------------------------------------- answers
-
-
-def read_answer(text: str, criterion_ids: Sequence[str] | None = None) -> dict[str, Any]:
-    """An answer as result columns: grade (None unless an integer 1-5), scores {criterion: 1-5},
-    reasoning, thinking, parse_status ok|invalid and parse_error (why it is invalid; for a usable
-    answer, what else the output format check found wrong, None when nothing)."""
-    parsed = parse_output(text)
-    data = parsed.data
-    base = {"thinking": parsed.thinking, "raw_output": text}
-    if data is None:
-        return {
-            **base,
-            "grade": None,
-            "scores": None,
-            "reasoning": None,
-            "parse_status": "invalid",
-            "parse_error": parsed.error,
-        }
-    grade = data.get("grade")
-    usable = (
-        isinstance(grade, int | float)
-        and not isinstance(grade, bool)
-        and grade == int(grade)
-        and int(grade) in GRADES
-    )
-    scores = data.get("scores") if isinstance(data.get("scores"), dict) else {}
-    kept = {
-        str(k): int(v)
-        for k, v in scores.items()
-        if isinstance(v, int | float) and not isinstance(v, bool) and v == int(v) and v in GRADES
-    }
-    reasoning = data.get("reasoning")
-    problems = validate_output(data, criterion_ids)
-    return {
-        **base,
-        "grade": int(grade) if usable else None,
-        "scores": json.dumps(kept, ensure_ascii=False) if kept else None,
-        "reasoning": reasoning if isinstance(reasoning, str) else None,
-        "parse_status": "ok" if usable else "invalid",
-        "parse_error": "; ".join(problems) if problems else (None if usable else "no grade 1-5"),
-    }
-
-
-# ---------------------------------------------------------------- the job
 
 
 class _Job:
     """One evaluation in this process: status file, stop flag, answers."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
-        self.status_path = folder / STATUS
+        self.folder = EvaluationFolder(Path(folder))
+        self.config = json.loads(self.folder.config.read_text(encoding="utf-8"))
         self.rows: list[dict] = []
         self.total = 0
         self.done = 0
         self.t0 = time.monotonic()
 
     def write_status(self, **changes: Any) -> None:
-        try:
-            status = json.loads(self.status_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            status = {}
-        status.update(changes, updated_at=now_iso())
-        write_json_atomic(self.status_path, status)
+        self.folder.write_status(**changes)
 
     def stop_requested(self) -> bool:
-        return (self.folder / STOP).exists()
+        return self.folder.stop_requested()
 
     def progress(self, base: int) -> Callable[[int], None]:
         def report(made: int) -> None:
@@ -134,7 +74,7 @@ class _Job:
     def run(self) -> str:
         """'finished' or 'stopped'."""
         config = self.config
-        frame = pd.read_parquet(self.folder / PROMPTS)
+        frame = pd.read_parquet(self.folder.prompts)
         prompts = [json.loads(p) for p in frame["prompt"]]
         criteria = [json.loads(c) if c else None for c in frame["criterion_ids"]]
         samples = int(config["samples"])
@@ -164,16 +104,14 @@ class _Job:
         def waiting(holder: str | None) -> None:
             self.write_status(message=f"waiting for the GPU: {holder or 'another job'} is using it")
 
-        path = device_lock.lock_path(self.folder.parent.parent / "runs", device)
+        path = device_lock.lock_path(self.folder.root.parent.parent / "runs", device)
         with device_lock.device_turn(
-            path, self.folder.name, self.stop_requested, waiting
+            path, self.folder.job_id, self.stop_requested, waiting
         ) as acquired:
             yield acquired
 
     def _generate(self, frame, prompts: list, criteria: list, device: str, dtype: str) -> str:
         """Load the model and answer every prompt `samples` times; 'finished' or 'stopped'."""
-        import torch
-
         config = self.config
         samples = int(config["samples"])
         self.write_status(message=f"loading the model on {device}")
@@ -217,9 +155,9 @@ class _Job:
         """Write the answers so far to results.parquet (replaced atomically)."""
         frame = pd.DataFrame(self.rows, columns=list(RESULT_COLUMNS))
         frame = frame.astype({"grade": "Int64", "sample": "int64", "latency_ms": "float64"})
-        tmp = self.folder / f".{RESULTS}.tmp"
+        tmp = self.folder.results.with_name(f".{self.folder.results.name}.tmp")
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, self.folder / RESULTS)
+        os.replace(tmp, self.folder.results)
 
 
 def _now() -> str:
@@ -230,7 +168,7 @@ def run(folder: Path) -> int:
     """The whole life of the evaluation process; its exit status."""
     job = _Job(folder)
     job.write_status(state="running", pid=os.getpid(), started_at=_now(), message="starting")
-    signal.signal(signal.SIGTERM, lambda *_: (folder / STOP).touch())
+    signal.signal(signal.SIGTERM, lambda *_: job.folder.stop_flag.touch())
     try:
         state = job.run()
     except BaseException as exc:  # noqa: BLE001 - every failure ends as a "failed" status
