@@ -1,7 +1,8 @@
 """Time batched evaluation against one fund at a time, on the built-in tiny model.
 
-The same prompts (the demo universe's house-methodology prompts, ~770 tokens each for the tiny
-tokenizer) are answered greedily by `engine.llm.generate.generate`, the function the background
+The same prompts (the demo universe's house-methodology prompts in the style the built-in tiny
+model's runs and evaluations use: compact, ~200 tokens each; `--prompt-style full` gives the
+~770-token prompts of real models) are answered greedily by `engine.llm.generate.generate`, the function the background
 evaluation job runs: once with `--batch-size` prompts per forward pass (left-padded, sorted by
 length), once with batches of one. Both must give identical answers. The untrained model never
 writes its end-of-turn token, so every answer runs the full `--max-new-tokens`: the two ways do
@@ -10,7 +11,7 @@ after a warm-up; the ratio is batched / one-at-a-time. CPU threads wait passivel
 job (OMP_WAIT_POLICY=PASSIVE unless set): on shared cores busy-waiting threads distort both.
 
     .venv/bin/python bench/bench_evaluation.py [--funds 64] [--batch-size 16]
-        [--max-new-tokens 64] [--repeat 2] [--device auto] [--json]
+        [--max-new-tokens 64] [--repeat 2] [--prompt-style compact|full] [--device auto] [--json]
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--prompt-style", default="compact", choices=["compact", "full"])
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -64,7 +66,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         home = Home(Path(tmp) / "home").ensure()
         build_demo(home, DemoConfig(n_funds=DEMO_FUNDS, years=5))
-        rows = build_snapshot(home, "house", 1, splits=(1.0, 0.0, 0.0)).rows()
+        rows = build_snapshot(
+            home, "house", 1, splits=(1.0, 0.0, 0.0), prompt_style=args.prompt_style
+        ).rows()
         prompts = list(rows["prompt"][: args.funds])
         device = resolve_device(args.device)
         model, tokenizer = load(resolve(home, "builtin-tiny"), device=device)
@@ -80,6 +84,7 @@ def main() -> int:
         )
     result = {
         "funds": len(prompts),
+        "prompt_style": args.prompt_style,
         "prompt_tokens_mean": round(sum(tokens) / len(tokens)),
         "max_new_tokens": args.max_new_tokens,
         "batch_size": args.batch_size,
@@ -98,7 +103,8 @@ def main() -> int:
         print(json.dumps(result))
     else:
         print(
-            f"{result['funds']} funds, {args.max_new_tokens} new tokens each, {device} "
+            f"{result['funds']} funds, {args.prompt_style} prompts of "
+            f"{result['prompt_tokens_mean']} tokens, {args.max_new_tokens} new tokens each, {device} "
             f"({result['torch_threads']} threads)\n"
             f"one at a time : {result['one_at_a_time_funds_per_s']:8.2f} funds/s "
             f"({one_s:.2f} s)\n"
