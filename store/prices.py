@@ -67,3 +67,42 @@ def latest_rating_date(con: duckdb.DuckDBPyConnection) -> date | None:
 def expert_grades(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """fund_id, as_of, grade of every expert rating, oldest first."""
     return con.execute("SELECT fund_id, as_of, grade FROM ratings ORDER BY as_of").df()
+
+
+def funds_with_companies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """fund_id, fund_name, category, company_id, company_name (the id when the company is not
+    loaded), inception_date, aum, currency of every fund, by fund id."""
+    return con.execute(
+        "SELECT f.fund_id, f.fund_name, f.category, f.company_id,"
+        " coalesce(c.name, f.company_id) AS company_name, f.inception_date, f.aum,"
+        " f.currency FROM funds f LEFT JOIN companies c USING (company_id)"
+        " ORDER BY f.fund_id"
+    ).df()
+
+
+def qualitative_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
+    """subject_id, subject_kind, as_of, criterion_id, score, note of every qualitative score
+    dated on or before `until`."""
+    return con.execute(
+        "SELECT subject_id, subject_kind, as_of, criterion_id, score, note FROM qualitative"
+        " WHERE as_of <= ?",
+        [until],
+    ).df()
+
+
+def ratings_on(con: duckdb.DuckDBPyConnection, dates: list[date]) -> pd.DataFrame:
+    """fund_id, as_of, grade of the expert ratings on `dates`, by fund and date."""
+    return con.execute(
+        "SELECT fund_id, as_of, grade FROM ratings WHERE list_contains(?, as_of)"
+        " ORDER BY fund_id, as_of",
+        [list(dates)],
+    ).df()
+
+
+def rating_scores_on(con: duckdb.DuckDBPyConnection, dates: list[date]) -> pd.DataFrame:
+    """fund_id, as_of, criterion_id, score of the experts' sub-scores on `dates`."""
+    return con.execute(
+        "SELECT fund_id, as_of, criterion_id, score FROM rating_scores"
+        " WHERE list_contains(?, as_of) ORDER BY fund_id, as_of, criterion_id",
+        [list(dates)],
+    ).df()

@@ -283,7 +283,7 @@ def test_feedback_changes_exactly_the_decided_labels_and_weights_of_the_snapshot
     as_of, rated = rated_funds(review_home)
     plain = build_snapshot(review_home, methodology_id, version, as_of)
     base = plain.rows().set_index("fund_id")
-    funds = base.index[:4].tolist()
+    funds = base.index[base["split"] == "train"][:4].tolist()
     feedback.record(review_home, funds[0], as_of, "correct", grade=1 if base.loc[funds[0], "expert_grade"] > 1 else 5, reason="r")  # fmt: skip
     feedback.record(review_home, funds[1], as_of, "accept_ai", ai_grade=5 if base.loc[funds[1], "expert_grade"] < 5 else 1)  # fmt: skip
     feedback.record(review_home, funds[2], as_of, "correct", grade=2, reason="r")
@@ -311,6 +311,82 @@ def test_feedback_changes_exactly_the_decided_labels_and_weights_of_the_snapshot
     assert set(applied) == {funds[0], funds[1]}
     assert applied[funds[0]]["previous_grade"] == base.loc[funds[0], "expert_grade"]
     assert changed.sha256 != plain.sha256
+
+
+def test_feedback_never_changes_a_validation_or_test_label(review_home):
+    from engine.methodology import active
+    from engine.training.snapshot import build_snapshot
+
+    with connect(review_home) as con:
+        methodology_id, version = active(con)
+    as_of, _ = rated_funds(review_home)
+    plain = build_snapshot(review_home, methodology_id, version, as_of)
+    base = plain.rows().set_index("fund_id")
+    held_out = {s: base.index[base["split"] == s][:2].tolist() for s in ("validation", "test")}
+    trained = base.index[base["split"] == "train"][0]
+    for fund in [trained, *held_out["validation"], *held_out["test"]]:
+        feedback.record(review_home, fund, as_of, "accept_ai", ai_grade=6 - base.loc[fund, "expert_grade"] if base.loc[fund, "expert_grade"] != 3 else 5)  # fmt: skip
+    with connect(review_home) as con:
+        items = feedback.for_snapshot(con, as_of)
+
+    changed = build_snapshot(review_home, methodology_id, version, as_of, feedback=items)
+
+    after = changed.rows().set_index("fund_id")
+    for split in ("validation", "test"):
+        frame = changed.frames[split].set_index("fund_id")
+        pd.testing.assert_frame_equal(frame, plain.frames[split].set_index("fund_id"))
+    assert after.loc[trained, "expert_grade"] != base.loc[trained, "expert_grade"]
+    assert [a["fund_id"] for a in changed.manifest["feedback"]["applied"]] == [trained]
+    skipped = {s["fund_id"]: s["reason"] for s in changed.manifest["feedback"]["skipped"]}
+    for split, funds in held_out.items():
+        for fund in funds:
+            assert skipped[fund] == (
+                f"held out: the fund is in the {split} split, whose labels stay the experts'"
+            )
+
+
+def test_a_rows_sample_weight_scales_its_rl_advantages(train_template, tmp_path):
+    """GRPO and RLOO multiply each answer's advantage by its fund's weight (0: no signal)."""
+    import torch
+    from datasets import Dataset
+    from trl import GRPOConfig, RLOOConfig
+
+    from engine.llm.models import load, resolve
+    from engine.training.phases import weighted_rl_trainer
+
+    model, tokenizer = load(resolve(train_template, "builtin-tiny"), dtype="float32", device="cpu")
+    prompts = [[{"role": "user", "content": f"fund {k}"}] for k in range(3)]
+
+    def alternating(completions, **kwargs):  # 0, 1, 0, 1, ...: every group has a spread
+        return [float(k % 2) for k in range(len(completions))]
+
+    for algorithm, config_class in (("grpo", GRPOConfig), ("rloo", RLOOConfig)):
+        args = config_class(
+            output_dir=str(tmp_path / algorithm), per_device_train_batch_size=6,
+            num_generations=2, max_completion_length=4, report_to="none", use_cpu=True, seed=0,
+        )  # fmt: skip
+        rows = [{"prompt": p, "sample_weight": 0.0} for p in prompts]
+        trainer = weighted_rl_trainer(algorithm)(
+            model=model, reward_funcs=[alternating], args=args,
+            train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+        )  # fmt: skip
+
+        def advantages(weights: list[float], trainer=trainer) -> torch.Tensor:
+            inputs = [
+                {"prompt": p, "sample_weight": w} for p, w in zip(prompts, weights, strict=True)
+            ]
+            return trainer._generate_and_score_completions([x for x in inputs for _ in (0, 1)])[
+                "advantages"
+            ]
+
+        plain = advantages([1.0, 1.0, 1.0])
+        assert plain.abs().min() > 0, algorithm
+        weighted = advantages([1.0, 0.0, 0.5])
+        expected = plain * torch.tensor([1.0, 1.0, 0.0, 0.0, 0.5, 0.5])
+        torch.testing.assert_close(weighted, expected, msg=algorithm)
+        # the weight reaches the trainer as a dataset column: weight-0 funds teach nothing
+        batch = trainer._prepare_inputs(next(iter(trainer.get_train_dataloader())))
+        assert (batch["advantages"] == 0).all(), algorithm
 
 
 # ---------------------------------------------------------------- retraining and lineage

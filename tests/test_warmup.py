@@ -1,12 +1,22 @@
-"""The warm-up's dataset: worked answers for every training fund, rarer grades repeated."""
+"""The warm-up's dataset: worked answers for every training fund, rarer grades repeated; its
+loss, where each example counts as many times as its sample weight says."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 
+import pytest
+
 from engine.llm.output import parse_output
-from engine.llm.warmup import balanced_rows, phase_rows, sft_examples, sft_target
+from engine.llm.warmup import (
+    balanced_rows,
+    phase_rows,
+    sft_examples,
+    sft_target,
+    weighted_token_count,
+    weighted_token_loss,
+)
 
 SYSTEM = '{"scores": {"sharpe_3y": n, "esg": n}, "grade": n, "reasoning": "..."}'
 
@@ -113,3 +123,103 @@ def test_a_warmup_share_outside_0_to_1_is_refused() -> None:
     for bad in (0, 1.5, -0.2):
         problems = for_model("builtin-tiny", warmup_share=bad).problems()
         assert f"warmup_share must be above 0 and at most 1, got {bad!r}" in problems
+
+
+def test_a_funds_rows_on_several_rating_dates_go_to_one_phase() -> None:
+    rows = [{**_row(i, 1 + i % 5), "as_of": d} for i in range(20) for d in ("2024", "2025")]
+    sft, rl = phase_rows(rows, 0.5, seed=0)
+    assert len(sft) == len(rl) == 20
+    assert {r["fund_id"] for r in sft}.isdisjoint(r["fund_id"] for r in rl)
+
+
+# ---------------------------------------------------------------- sample weights in the loss
+
+
+def test_weighted_token_loss_counts_each_examples_tokens_weight_times() -> None:
+    import torch
+
+    losses = torch.tensor([[1.0, 2.0, 0.0], [4.0, 0.0, 0.0], [3.0, 5.0, 7.0]])
+    mask = torch.tensor([[1, 1, 0], [1, 0, 0], [1, 1, 1]])
+
+    def loss(rows: list[int], weights: list[float]) -> float:
+        value = weighted_token_loss(losses[rows], mask[rows], torch.tensor(weights)).item()
+        return pytest.approx(value, rel=1e-6)
+
+    assert loss([0, 1, 2], [1, 1, 1]) == (1 + 2 + 4 + 3 + 5 + 7) / 6  # TRL's token mean
+    assert loss([0, 1], [1, 0]) == loss([0], [1]) == 1.5  # a weight-0 row adds nothing
+    assert loss([0, 1], [2, 1]) == (2 * 3 + 4) / 5  # as if row 0 were there twice
+    assert loss([0, 0, 1], [1, 1, 1]) == (2 * 3 + 4) / 5
+    assert loss([0, 1], [0.5, 0.5]) == 7 / 3 == loss([0, 1], [1, 1])
+    assert loss([0], [0]) == 0.0
+    # micro-batches of one step divided by the step's weighted count add up to the whole step
+    total = weighted_token_count(mask[[0, 2]], torch.tensor([2.0, 0.5]))
+    parts = [
+        weighted_token_loss(losses[[k]], mask[[k]], torch.tensor([w]), total)
+        for k, w in ((0, 2.0), (2, 0.5))
+    ]
+    assert sum(parts).item() == loss([0, 2], [2.0, 0.5])
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory):
+    import torch
+
+    from engine.llm.models import load, resolve
+    from store.home import Home
+
+    home = Home(tmp_path_factory.mktemp("warmup") / "home").ensure()
+    model, tokenizer = load(resolve(home, "builtin-tiny"), dtype="float32", device="cpu")
+    with torch.no_grad():  # random weights give every token ~log(vocab): make examples differ
+        model.get_output_embeddings().weight.mul_(40)
+    return model, tokenizer
+
+
+def _warmup_loss(tiny, tmp_path, weights: list[float], funds: list[int], *, plain=False) -> float:
+    """The warm-up trainer's loss on one batch of the funds' worked answers with `weights`."""
+    import torch
+    from datasets import Dataset
+    from trl import SFTConfig, SFTTrainer
+
+    from engine.training.phases import weighted_sft_trainer
+
+    model, tokenizer = tiny
+    rows = [
+        {**_row(f, 1 + f % 5), "language": ("ko", "en")[f % 2], "sample_weight": w}
+        for f, w in zip(funds, weights, strict=True)
+    ]  # answers in two languages: examples whose losses differ
+    examples = sft_examples(rows, balance=False)
+    if plain:
+        examples = [{k: v for k, v in e.items() if k != "sample_weight"} for e in examples]
+    args = SFTConfig(
+        output_dir=str(tmp_path / "sft"), per_device_train_batch_size=len(examples),
+        completion_only_loss=True, max_length=None, report_to="none", use_cpu=True,
+        dataloader_num_workers=0, seed=0,
+    )  # fmt: skip
+    trainer_class = SFTTrainer if plain else weighted_sft_trainer()
+    trainer = trainer_class(
+        model=model, args=args, train_dataset=Dataset.from_list(examples),
+        processing_class=tokenizer,
+    )  # fmt: skip
+    batch = next(iter(trainer.get_train_dataloader()))
+    count = trainer._get_num_items_in_batch([batch], torch.device("cpu"))
+    with torch.no_grad():
+        return trainer.compute_loss(trainer.model, dict(batch), num_items_in_batch=count).item()
+
+
+def test_a_weight_0_example_adds_nothing_to_the_warmup_loss(tiny, tmp_path) -> None:
+    alone = _warmup_loss(tiny, tmp_path, [1.0], [1])
+    assert _warmup_loss(tiny, tmp_path, [1.0, 0.0], [1, 2]) == pytest.approx(alone, rel=1e-6)
+    assert _warmup_loss(tiny, tmp_path, [1.0, 1.0], [1, 2]) != pytest.approx(alone, rel=1e-4)
+
+
+def test_a_weight_2_example_counts_as_two_copies_in_the_warmup_loss(tiny, tmp_path) -> None:
+    weighted = _warmup_loss(tiny, tmp_path, [2.0, 1.0], [1, 2])
+    copies = _warmup_loss(tiny, tmp_path, [1.0, 1.0, 1.0], [1, 1, 2])
+    assert weighted == pytest.approx(copies, rel=1e-6)
+    assert weighted != pytest.approx(_warmup_loss(tiny, tmp_path, [1.0, 1.0], [1, 2]), rel=1e-4)
+
+
+def test_with_every_weight_1_the_warmup_loss_is_trls_own(tiny, tmp_path) -> None:
+    ours = _warmup_loss(tiny, tmp_path, [1.0, 1.0, 1.0], [1, 2, 3])
+    trl = _warmup_loss(tiny, tmp_path, [1.0, 1.0, 1.0], [1, 2, 3], plain=True)
+    assert ours == pytest.approx(trl, rel=1e-6)

@@ -11,6 +11,11 @@ a short `<think>…</think>` first when thinking is on.
 expert grades repeated until each grade has as many examples as the most common one. Expert
 grades bunch on 3; without the balance a small model learns that always answering 3 is its
 best guess and never looks at the fund.
+
+Each example carries its row's `sample_weight` (1, or an analyst's feedback weight: an accepted
+AI grade counts less than a correction). `weighted_token_loss` is the warm-up's loss: the
+token-mean cross-entropy with each example's tokens counted `weight` times, so a weight-0
+example adds nothing and a weight-2 example counts as two copies of it.
 """
 
 from __future__ import annotations
@@ -109,10 +114,34 @@ def sft_example(row: dict, *, thinking: bool = False) -> dict:
     example = {
         "prompt": list(row["prompt"]),
         "completion": [{"role": "assistant", "content": sft_target(row, thinking=thinking)}],
+        "sample_weight": row_weight(row),
     }
     if thinking:
         example["chat_template_kwargs"] = {"enable_thinking": True}
     return example
+
+
+def row_weight(row: dict) -> float:
+    """The row's `sample_weight` (1.0 when it has none)."""
+    weight = row.get("sample_weight")
+    return 1.0 if weight is None else float(weight)
+
+
+def weighted_token_loss(token_losses, token_mask, weights, total_weight=None):
+    """Σ_i w_i Σ_t loss_it / Σ_i w_i n_i: the mean loss per token, example i's tokens counted w_i
+    times (torch tensors: losses and mask (examples, tokens), weights (examples,)).
+
+    `total_weight` is the denominator over the whole optimisation step (several micro-batches:
+    `weighted_token_count` of each, summed), else this batch's own. 0 when nothing weighs.
+    """
+    weighted = (token_losses * token_mask * weights[:, None]).sum()
+    total = weighted_token_count(token_mask, weights) if total_weight is None else total_weight
+    return weighted / total if total > 0 else weighted * 0.0
+
+
+def weighted_token_count(token_mask, weights):
+    """Σ_i w_i n_i: the tokens that carry loss, example i's counted w_i times."""
+    return (token_mask.sum(dim=1) * weights).sum()
 
 
 def balanced_rows(rows: list[dict]) -> list[dict]:
@@ -141,12 +170,18 @@ def phase_rows(rows: list[dict], share: float, seed: int) -> tuple[list[dict], l
 
     With `share` 1 both phases see every fund. Below 1 a seeded `share` of the funds goes to the
     warm-up and the others to the RL phase: funds whose worked answers the model never copied,
-    so its answers on them still differ within a group and the rewards can tell them apart.
+    so its answers on them still differ within a group and the rewards can tell them apart. A
+    fund's rows (one per rating date) all go to the same phase.
     """
-    if share >= 1 or len(rows) < 2:
+    funds = list(dict.fromkeys(r["fund_id"] for r in rows))
+    if share >= 1 or len(funds) < 2:
         return rows, rows
-    ranked = sorted(
-        rows, key=lambda r: hashlib.sha256(f"{seed}:{r['fund_id']}".encode()).hexdigest()
+    ranked = sorted(funds, key=lambda f: hashlib.sha256(f"{seed}:{f}".encode()).hexdigest())
+    cut = min(len(funds) - 1, max(1, round(len(funds) * share)))
+    warm = set(ranked[:cut])
+    order = {f: k for k, f in enumerate(ranked)}
+    by_rank = sorted(rows, key=lambda r: order[r["fund_id"]])  # stable: a fund's dates in order
+    return (
+        [r for r in by_rank if r["fund_id"] in warm],
+        [r for r in by_rank if r["fund_id"] not in warm],
     )
-    cut = min(len(rows) - 1, max(1, round(len(rows) * share)))
-    return ranked[:cut], ranked[cut:]

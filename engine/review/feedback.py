@@ -10,6 +10,10 @@ docs/review-format.md section 3 is the contract. Rules:
 - Effective decision of a (fund, as_of): its latest non-comment row. `for_snapshot` turns the
   effective `correct` and `accept_ai` decisions into the table `engine.training.snapshot.snapshot_for`
   takes (`feedback=`).
+- Decisions change training labels only: a fund in the validation or test split keeps the
+  experts' grade (an accepted AI grade there would grade the parent model against itself).
+  The weight counts in training: the warm-up counts the example `weight` times in its loss,
+  RL scales the answers' advantages by it (`engine.training.phases`).
 - Retraining (`retrain`): the parent run's settings, a snapshot with the feedback applied, and
   in the new run's RunConfig `parent_run_id` and `feedback_ids` (the ids the snapshot applied).
 - A decision "is in a trained model" when its feedback_id is in a finished run's feedback_ids.

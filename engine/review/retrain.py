@@ -12,6 +12,7 @@ from engine.llm import models
 from engine.review.decisions import for_snapshot
 from engine.review.feedback_items import FeedbackError
 from engine.training import runs
+from engine.training.config import rating_date_choice
 from engine.training.snapshot import snapshot_for
 from store.db import connect
 from store.home import Home
@@ -32,31 +33,35 @@ def retrain(
 ) -> dict:
     """A new run with the parent's settings and the analysts' feedback applied to its data.
 
-    The snapshot is built as the parent's (methodology version, rating date unless `as_of`,
-    language, seed, splits) with `for_snapshot` at that date; the new RunConfig records
-    `parent_run_id` and the `feedback_ids` the snapshot applied. `from_parent_model` trains on
-    from the parent's final model (no warm-up) instead of from the parent's starting model.
-    Returns {run_id, parent_run_id, feedback_ids, applied, skipped, status}.
+    The snapshot is built as the parent's (methodology version, rating dates with the latest
+    one `as_of` when given, language, seed, splits) with `for_snapshot` on its rating dates;
+    feedback changes training labels only (validation and test keep the experts' grades). The
+    new RunConfig records `parent_run_id` and the `feedback_ids` the snapshot applied.
+    `from_parent_model` trains on from the parent's final model (no warm-up) instead of from
+    the parent's starting model. Returns {run_id, parent_run_id, feedback_ids, applied,
+    skipped, status}.
     """
     parent = runs.load_config(home, parent_run_id)
     when = pd.Timestamp(as_of).date().isoformat() if as_of is not None else parent.as_of
+    one_date = rating_date_choice(parent.rating_dates) == "last"
     with connect(home) as con:
-        items = for_snapshot(con, when, accept_weight=accept_weight)
+        items = for_snapshot(con, when if one_date else None, accept_weight=accept_weight)
     if items.empty:
+        dates = when if one_date else f"the rating dates of {parent_run_id}"
         raise FeedbackError(
-            f"no corrections or accepted AI grades on {when} to train with: review an "
+            f"no corrections or accepted AI grades on {dates} to train with: review an "
             "evaluation of that date first"
         )
     snapshot = snapshot_for(home, replace(parent, as_of=when), feedback=items)
     applied = snapshot.manifest["feedback"]["applied"]
-    taken = {a["fund_id"] for a in applied}
-    ids = [
-        str(i) for f, i in zip(items["fund_id"], items["feedback_id"], strict=True) if f in taken
-    ]
+    taken = {(a["fund_id"], a["as_of"]) for a in applied}
+    keys = zip(items["fund_id"], items["as_of"], items["feedback_id"], strict=True)
+    ids = [str(i) for f, d, i in keys if (f, d) in taken]
     if not ids:
         raise FeedbackError(
-            f"none of the {len(items)} feedback items on {when} matches a fund of the training "
-            "data (funds without an expert rating or not eligible are left out)"
+            f"none of the {len(items)} feedback items on {when} matches a training fund: "
+            "validation and test funds keep the experts' grades, and funds without an expert "
+            "rating or not eligible are left out"
         )
     config = replace(
         parent, run_id="", as_of=when, parent_run_id=parent_run_id, feedback_ids=ids,

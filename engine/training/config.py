@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 from typing import Any
 
 from engine.llm.rewards import DEFAULT_REWARD_WEIGHTS, REWARD_FUNCTIONS
@@ -26,6 +27,7 @@ PROMPT_STYLES = (
     "compact",
 )  # engine.training.snapshot.PROMPT_STYLES, without importing pandas
 ALGORITHMS = ("grpo", "rloo")
+RATING_HISTORY = ("last", "all")  # or a list of rating dates
 WEIGHT_TOLERANCE = 1e-6
 
 
@@ -57,6 +59,12 @@ class RunConfig:
     methodology_id: str = _help("Methodology to learn (empty: the active one).", "")
     methodology_version: int | None = _help("Methodology version (empty: the latest).")
     as_of: str | None = _help("Rating date of the expert grades used (empty: the latest).")
+    rating_dates: str | list[str] = _help(
+        "Rating dates whose expert grades the run learns from: last (the rating date above only), "
+        "all (every rating date up to it) or dates separated by commas; validation and test funds "
+        "are judged on the latest date only.",
+        "last",
+    )
     language: str = _help("Language of the prompts and of the model's reasoning (ko or en).", "ko")
     prompt_style: str = _help(
         "Prompt form: full (the methodology and the fund's table; real models) or compact (one "
@@ -282,6 +290,10 @@ class RunConfig:
             out.append(f"splits must add up to 1, got {sum(self.splits):g}")
         if not self.model:
             out.append("model must name a preset, a hub id or a model folder")
+        try:
+            rating_date_choice(self.rating_dates)
+        except ValueError as exc:
+            out.append(str(exc))
         return out
 
     def check(self) -> RunConfig:
@@ -315,6 +327,30 @@ def _weight_problems(weights: Any) -> list[str]:
             f"the reward weights must add up to 1 (100 points), they add up to {sum(values):g}"
         )
     return out
+
+
+def rating_date_choice(value: Any) -> str | list[date]:
+    """`rating_dates` as "last", "all" or its dates, oldest first, from "2024-12-31,2025-12-31"
+    or a list; ValueError naming what is wrong."""
+    if value is None or isinstance(value, str) and not value.strip():
+        return "last"
+    if isinstance(value, str) and value.strip().lower() in RATING_HISTORY:
+        return value.strip().lower()
+    parts = value.split(",") if isinstance(value, str) else value
+    if not isinstance(parts, list | tuple):
+        raise ValueError(f"rating_dates must be last, all or a list of dates, got {value!r}")
+    dates = set()
+    for part in parts:
+        try:
+            dates.add(date.fromisoformat(str(part).strip()))
+        except ValueError:
+            raise ValueError(
+                f"rating_dates must be last, all or dates as YYYY-MM-DD separated by commas; "
+                f"{str(part).strip()!r} is not a date"
+            ) from None
+    if not dates:
+        raise ValueError("rating_dates must be last, all or at least one date")
+    return sorted(dates)
 
 
 def parse_weights(text: str) -> dict[str, float]:

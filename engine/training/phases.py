@@ -1,7 +1,16 @@
-"""The phases of one run in this process: supervised warm-up, RL (GRPO or RLOO), final model."""
+"""The phases of one run in this process: supervised warm-up, RL (GRPO or RLOO), final model.
+
+Both phases honour each row's `sample_weight` (1, or an analyst's feedback weight): the warm-up
+counts an example's tokens `weight` times in its token-mean loss (`weighted_sft_trainer`), and
+RL multiplies each answer's advantage by its fund's weight (`weighted_rl_trainer`), so the
+answer's policy-gradient term is scaled by it and a weight-0 fund moves nothing. The KL
+penalty (`beta`), which holds no label, is left unweighted.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import logging
 import shutil
@@ -11,7 +20,13 @@ from typing import Any
 from engine.llm.device import use_bf16
 from engine.llm.models import load, resolve
 from engine.llm.rewards import REWARD_FUNCTIONS
-from engine.llm.warmup import phase_rows, sft_examples
+from engine.llm.warmup import (
+    phase_rows,
+    row_weight,
+    sft_examples,
+    weighted_token_count,
+    weighted_token_loss,
+)
 from engine.training.callbacks import make_callback, use_callback
 from engine.training.config import RunConfig, TrainingError
 from engine.training.folder import RunFolder, is_complete
@@ -24,6 +39,7 @@ from engine.training.validation import Validation
 from store.home import Home
 
 log = logging.getLogger("engine.training.worker")  # the training process's log
+WEIGHT = "sample_weight"
 
 
 class RunTrainer:
@@ -122,7 +138,7 @@ class RunTrainer:
 
     def run_sft(self, base: Path, train_rows: list[dict]) -> str:
         """The supervised warm-up from `base`, saved as sft_model/; 'done' or 'stopped'."""
-        from trl import SFTConfig, SFTTrainer
+        from trl import SFTConfig
 
         config = self.config
         model, self.tokenizer = self._load(base)
@@ -139,7 +155,7 @@ class RunTrainer:
             max_length=None,
             **self._common_args("sft"),
         )
-        trainer = SFTTrainer(
+        trainer = weighted_sft_trainer()(
             model=model,
             args=args,
             train_dataset=dataset(examples),
@@ -184,16 +200,17 @@ class RunTrainer:
 
     def _rl_trainer_classes(self):
         """(config class, trainer class, its extra settings) for the run's algorithm."""
+        trainer_class = weighted_rl_trainer(self.config.algorithm)
         if self.config.algorithm == "rloo":
-            from trl import RLOOConfig, RLOOTrainer
+            from trl import RLOOConfig
 
             # RLOO's advantage is the reward minus the mean of the group's other answers; it has
             # no loss_type / scale_rewards (those are GRPO's).
-            return RLOOConfig, RLOOTrainer, {}
-        from trl import GRPOConfig, GRPOTrainer
+            return RLOOConfig, trainer_class, {}
+        from trl import GRPOConfig
 
         settings = {"loss_type": self.config.loss_type, "scale_rewards": self.config.scale_rewards}
-        return GRPOConfig, GRPOTrainer, settings
+        return GRPOConfig, trainer_class, settings
 
     def run_rl(self, start: Path, train_rows: list[dict]) -> str:
         """The RL phase (GRPO or RLOO) from `start`: validation before, during and after."""
@@ -234,3 +251,113 @@ class RunTrainer:
         self._save(trainer.model, folder.model)
         shutil.rmtree(folder.phase_checkpoints("grpo"), ignore_errors=True)
         return "finished"
+
+
+# ---------------------------------------------------------------- weighted trainers
+
+
+@functools.cache
+def weighted_sft_trainer() -> type:
+    """TRL's SFTTrainer whose loss counts each example's tokens `sample_weight` times.
+
+    The loss is `engine.llm.warmup.weighted_token_loss` over the whole optimisation step (its
+    micro-batches and processes): the collator carries each example's weight, the step's
+    weighted token count replaces TRL's token count. Built on first use (TRL loads slowly).
+    """
+    import torch
+    from trl import SFTTrainer
+    from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
+
+    class WeightedCollator(DataCollatorForLanguageModeling):
+        def torch_call(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
+            batch = super().torch_call(examples)
+            batch[WEIGHT] = torch.tensor([row_weight(e) for e in examples], dtype=torch.float32)
+            return batch
+
+    class WeightedSFTTrainer(SFTTrainer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            base = self.data_collator
+            if type(base) is not DataCollatorForLanguageModeling or base.padding_free:
+                raise TrainingError(
+                    "the weighted warm-up needs TRL's padded language-model collator"
+                )
+            fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+            self.data_collator = WeightedCollator(**fields)
+            self.loss_is_scaled_for_ga = True  # divided by the whole step's weighted token count
+
+        def _set_signature_columns_if_needed(self) -> None:
+            super()._set_signature_columns_if_needed()
+            if WEIGHT not in self._signature_columns:
+                self._signature_columns = [*self._signature_columns, WEIGHT]
+
+        def _get_num_items_in_batch(self, batch_samples: list, device):
+            if not batch_samples or WEIGHT not in batch_samples[0]:
+                return super()._get_num_items_in_batch(batch_samples, device)
+            total = sum(
+                weighted_token_count(b["labels"][..., 1:] != -100, b[WEIGHT]) for b in batch_samples
+            )
+            total = torch.as_tensor(total, dtype=torch.float32, device=device)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                total = self.accelerator.gather(total).sum()
+            return total
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            weights = inputs.pop(WEIGHT, None)
+            if weights is None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            outputs = model(**inputs, use_cache=False, fused_lm_head=True)
+            mask = outputs.label_mask
+            per_token = -outputs.log_probs  # zero on ignored positions
+            loss = weighted_token_loss(
+                per_token, mask, weights.to(per_token.dtype), num_items_in_batch
+            )
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+                loss = loss * self.accelerator.num_processes  # DDP averages over processes
+            self._token_metrics(inputs, outputs, mask)
+            return (loss, outputs) if return_outputs else loss
+
+        def _token_metrics(self, inputs: dict, outputs, mask) -> None:
+            """The metrics TRL's own loss logs: entropy, token accuracy, tokens seen."""
+            mode = "train" if self.model.training else "eval"
+            gather = self.accelerator.gather_for_metrics
+            valid = gather(mask.sum()).sum()
+            entropy = gather(outputs.entropy.detach().sum()).sum()
+            correct = gather(outputs.is_top1.sum()).sum()
+            for name, total in (("entropy", entropy), ("mean_token_accuracy", correct)):
+                self._metrics[mode][name].append((total / valid).item() if valid > 0 else 0.0)
+            if mode == "train":
+                self._total_train_tokens += gather(inputs["attention_mask"].sum()).sum().item()
+            self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
+
+    return WeightedSFTTrainer
+
+
+@functools.cache
+def weighted_rl_trainer(algorithm: str) -> type:
+    """TRL's GRPOTrainer (or RLOOTrainer for "rloo") with each answer's advantage multiplied by
+    its fund's `sample_weight` (a dataset column TRL passes through with every prompt).
+
+    Both losses are -min(ratio * A, clip(ratio) * A) per answer, so a weight w >= 0 scales
+    the answer's term by exactly w. Built on first use (TRL loads slowly).
+    """
+    import torch
+
+    if algorithm == "rloo":
+        from trl import RLOOTrainer as Base
+    else:
+        from trl import GRPOTrainer as Base
+
+    class WeightedAdvantages(Base):
+        def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+            output = super()._generate_and_score_completions(inputs)
+            advantages = output["advantages"]
+            weights = torch.tensor(
+                [row_weight(x) for x in inputs], dtype=advantages.dtype, device=advantages.device
+            )
+            shape = (-1,) + (1,) * (advantages.dim() - 1)
+            output["advantages"] = advantages * weights.view(shape)
+            return output
+
+    WeightedAdvantages.__name__ = f"Weighted{Base.__name__}"
+    return WeightedAdvantages

@@ -1,64 +1,66 @@
-"""The frozen training set of a run: one prompt per expert-rated fund (docs/training-format.md §1).
+"""The frozen training set of a run: one row per expert rating of an eligible fund
+(docs/training-format.md §1).
 
-`build_snapshot` reads the store once and builds one row per fund that the expert rated at
-`as_of` (default: the latest rating date) and that the methodology deems eligible. Its columns
-are the contract's; the rules behind them:
+`build_snapshot` reads the store once and joins the prompt rows of `engine.training.features`
+(facts, prompt, reference scores and grade, grade rule: see that module for how each is made)
+with the experts' grades and sub-scores on the run's rating dates, then deals the splits and
+applies the analysts' feedback. The rules on top of the features:
 
-- Inputs. Indicators as of `as_of` for the windows the methodology needs, computed once for the
-  whole universe; qualitative scores (with their notes) are the latest on or before `as_of`, the
-  fund's own, or its management company's for a "company" section. The prompt shows, per
-  criterion, the value the reference scorer reads (the window's, else the fallback window's) and
-  its category percentile among eligible funds, 100 = best (reversed when lower is better):
-  exactly the percentile the scorer bands. See `engine.llm.prompts` for the text and the numbers.
-- Reference. `reference_scores` / `reference_grade` are `engine.methodology.scoring.score` over the whole
-  universe (so they equal `score_funds` at the same as_of); a fund whose missing inputs weigh
-  too much keeps its row with `reference_grade` null.
-- Dropped funds. An expert rating of a fund that is not in the funds table, or that the
-  methodology does not rate (eligibility), gives no row; the manifest lists each with its reason.
-  `max_funds` keeps the first funds in the seed's hash order and drops the rest.
-- Split, by fund and stratified by the store's expert grade: funds are ordered by (grade,
-  sha256(f"{seed}:{fund_id}")) and dealt out in that order, each to the split furthest below its
-  share so far; so the fractions hold to within one fund overall and within about one fund per
-  grade. Feedback never moves a fund to another split (the store's grade is the stratum).
-- `grade_rule` (what the consistency reward needs): `weights` are effective weights as fractions
-  of 1; `cutoffs` [[5, c5], [4, c4], [3, c3], [2, c2], [1, c1]] are read from the top: a total
-  gets the first grade whose cutoff it reaches, null = any total (`engine.llm.rewards.rule_grade`). Thresholds scale: the scale's `min_score`s,
-  grade 1 null. Percentile scale, per category, from the reference totals of its graded funds:
-  c_g = the lowest total among funds graded g or better. Edge cases: a grade nobody got below
-  the best grade present takes the cutoff of the grade above it (carried: it is never given, as
-  in the data); the lowest grade present gets null (any lower total gets it; a fund alone in its
-  category is always graded 3 by a percentile scale); grades above the best grade present get
-  UNREACHABLE_TOTAL (6.0, above the 1-5 scale), and so do all five in a category without any
-  graded fund (no grade follows). These cutoffs give every graded fund its reference grade
-  from its reference total.
-- Feedback (analysts' corrections): rows (fund_id, as_of, corrected_grade, weight) for the
-  snapshot's date replace `expert_grade` and set `sample_weight`; the last row per fund wins;
-  the manifest records each applied and each skipped item.
+- Rating dates. `rating_dates` "last": the ratings on `as_of` (default: the latest rating
+  date); "all": every rating date up to `as_of`; a list: those dates (and `as_of` when given).
+  The latest date used is the snapshot's `as_of`; every date gets its own features (indicators,
+  percentiles and grade rules as of that date). The manifest lists the dates.
+- Dropped ratings. A rating of a fund that is not in the funds table, or that the methodology
+  does not rate at that date (eligibility), gives no row; the manifest lists each with its
+  reason. `max_funds` keeps the first funds in the seed's hash order (all their ratings).
+- Split, by fund and stratified by the store's expert grade on the latest date: funds are
+  ordered by (grade, sha256(f"{seed}:{fund_id}")) and dealt out in that order, each to the
+  split furthest below its share so far; so the fractions hold to within one fund overall and
+  within about one fund per grade. A fund rated only earlier trains. Validation and test hold
+  the latest date only (an evaluation grades each fund once): a held-out fund's earlier ratings
+  are left out, never moved to training. So a run on several dates has the same validation and
+  test funds as a run on the latest date alone.
+- Feedback (analysts' corrections): rows (fund_id, as_of, corrected_grade, weight) replace
+  `expert_grade` and set `sample_weight` of the training row of that fund and date; the last
+  row per (fund, date) wins. Validation and test labels never change: an accepted AI grade
+  there would be the parent model's own answer, judged against itself. The manifest records
+  each applied and each skipped item with its reason. Feedback never moves a fund to another
+  split (the store's grade is the stratum).
 - `sha256` hashes the rows' content (canonical JSON of every row, splits in order), so the
   same store and arguments give the same hash; `created_at` is in the manifest only.
 
-`snapshot_for(home, config)` is how every caller builds one: the methodology, rating date,
+`snapshot_for(home, config)` is how every caller builds one: the methodology, rating dates,
 language, seed, splits and prompt style come from a `RunConfig` (an empty methodology is the
 active one; no version is the active version when that methodology is active, else its latest).
 
 `write_snapshot` writes `{train,validation,test}.parquet` and `manifest.json` (with each file's
 sha256); `load_snapshot` checks both hashes; `to_hf_datasets` gives TRL its DatasetDict.
 
-The parts are in engine/training/: snapshot_format (columns, `Snapshot`, canonical JSON),
-snapshot_inputs (reading the store, inputs per criterion), grade_rules (cutoffs), splits,
-snapshot_feedback, snapshot_rows (rows and prompts) and snapshot_files (hashes and Parquet).
+The parts are in engine/training/: features (prompt rows of any fund), snapshot_format
+(columns, `Snapshot`, canonical JSON), snapshot_inputs (inputs per criterion), grade_rules
+(cutoffs), splits, snapshot_rows (ratings joined, funds kept, splits dealt), snapshot_feedback
+and snapshot_files (hashes and Parquet).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 
-from engine.methodology import active, body_sha256
-from engine.methodology.scoring import score
-from engine.training.config import RunConfig, TrainingError
+from engine.methodology import active, body_sha256, get
+from engine.training.config import RunConfig, TrainingError, rating_date_choice
+from engine.training.features import (
+    LANGUAGES,
+    PROMPT_STYLES,
+    check_choices,
+    features_from,
+    inputs_until,
+    read_inputs,
+)
 from engine.training.grade_rules import UNREACHABLE_TOTAL, grade_rules
 from engine.training.snapshot_feedback import FEEDBACK_COLUMNS, feedback_items
 from engine.training.snapshot_files import (
@@ -74,10 +76,11 @@ from engine.training.snapshot_format import (
     SPLITS,
     Snapshot,
     SnapshotError,
+    as_date,
 )
-from engine.training.snapshot_inputs import read_store
-from engine.training.snapshot_rows import build_rows, select_rows
+from engine.training.snapshot_rows import deal_splits, keep_funds, rated_rows
 from engine.training.splits import assign_splits, check_splits
+from store import prices
 from store.db import connect
 from store.home import Home
 
@@ -99,6 +102,7 @@ __all__ = [
     "content_sha256",
     "grade_rules",
     "load_snapshot",
+    "rating_dates_for",
     "resolve_methodology",
     "snapshot_for",
     "to_hf_datasets",
@@ -107,12 +111,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("ko", "en")
-# full: the whole methodology and the fund's table (real models); compact: the answer template
-# and one line per criterion (~200 tokens instead of ~750), which the byte-level tiny model can read
-PROMPT_STYLES = ("full", "compact")
-DROP_KINDS = ("unknown_fund", "not_eligible", "max_funds")
+DROP_KINDS = ("unknown_fund", "not_eligible", "max_funds", "held_out_earlier")
 WHOLE = (1.0, 0.0, 0.0)  # splits that put every row in "train": evaluations, live prompts
+SHOWN_DATES = 5
 
 
 def build_snapshot(
@@ -127,37 +128,49 @@ def build_snapshot(
     feedback: pd.DataFrame | None = None,
     max_funds: int | None = None,
     prompt_style: str = "full",
+    rating_dates: str | Sequence[Any] = "last",
 ) -> Snapshot:
-    """One prompt per expert-rated, eligible fund at `as_of`, split by fund (see module doc).
+    """One row per expert rating of an eligible fund on the rating dates, split by fund (see
+    module doc).
 
     Raises MethodologyError for an unknown methodology or version, SnapshotError when there are
-    no ratings at `as_of`, no row is left, or an argument is invalid.
+    no ratings on a date asked for, no row is left, or an argument is invalid.
     """
-    if language not in LANGUAGES:
-        raise SnapshotError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    if prompt_style not in PROMPT_STYLES:
-        raise SnapshotError(
-            f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, not {prompt_style!r}"
-        )
+    check_choices(language, prompt_style)
     fractions = check_splits(splits)
     if max_funds is not None and max_funds < 1:
         raise SnapshotError(f"max_funds must be at least 1, not {max_funds}")
-    data = read_store(home, methodology_id, version, as_of)
-    doc, as_of = data["doc"], data["as_of"]
-    funds = data["funds"]
-    scored = score(doc, data["indicators"], data["qualitative"], funds, as_of)
-    rows, dropped = select_rows(data["ratings"], scored, seed, max_funds)
-    if rows.empty:
+    try:
+        choice = rating_date_choice(rating_dates)
+    except ValueError as exc:
+        raise SnapshotError(str(exc)) from None
+    with connect(home) as con:
+        doc = get(con, methodology_id, version)
+        dates = rating_dates_for(prices.rating_dates_ascending(con), as_of, choice)
+        ratings = prices.ratings_on(con, dates)
+        rating_scores = prices.rating_scores_on(con, dates)
+        latest = read_inputs(con, doc, dates[-1])
+    features, dropped = [], []
+    for when in dates:
+        inputs = latest if when == dates[-1] else inputs_until(latest, when)
+        rated = ratings.loc[pd.to_datetime(ratings["as_of"]).dt.date == when, "fund_id"]
+        frame = features_from(inputs, rated, language=language, prompt_style=prompt_style)
+        dropped += [{**d, "as_of": when.isoformat()} for d in frame.attrs.pop("excluded")]
+        features.append(frame)
+    table = rated_rows(doc, pd.concat(features, ignore_index=True), ratings, rating_scores)
+    table, beyond = keep_funds(table, seed, max_funds)
+    if table.empty:
         reasons = "; ".join(sorted({d["reason"] for d in dropped})[:3])
         raise SnapshotError(
-            f"none of the {len(data['ratings'])} funds rated on {as_of} can be used with "
+            f"none of the {len(ratings)} ratings on {_dates_text(dates)} can be used with "
             f"methodology '{doc['id']}' v{doc['version']}" + (f": {reasons}" if reasons else "")
         )
-    table = build_rows(doc, language, data, scored, rows, prompt_style)
-    table["split"] = assign_splits(table["fund_id"], table["expert_grade"], seed, fractions)
-    applied, skipped = feedback_items(feedback, as_of, table)
+    table, held_out = deal_splits(table, dates[-1], seed, fractions)
+    dropped = sorted(dropped + beyond + held_out, key=lambda d: (d["fund_id"], d["as_of"]))
+    iso = [d.isoformat() for d in dates]
+    applied, skipped = feedback_items(feedback, iso, table)
     for item in applied:
-        where = table["fund_id"] == item["fund_id"]
+        where = (table["fund_id"] == item["fund_id"]) & (table["as_of"] == item["as_of"])
         item["previous_grade"] = int(table.loc[where, "expert_grade"].iloc[0])
         table.loc[where, "expert_grade"] = item["corrected_grade"]
         table.loc[where, "sample_weight"] = item["weight"]
@@ -165,7 +178,8 @@ def build_snapshot(
         {"expert_grade": "int64", "reference_grade": "Int64", "methodology_version": "int64"}
     ).astype({"sample_weight": "float64"})
     frames = {
-        s: table[table["split"] == s].sort_values("fund_id").reset_index(drop=True) for s in SPLITS
+        s: table[table["split"] == s].sort_values(["fund_id", "as_of"]).reset_index(drop=True)
+        for s in SPLITS
     }
     sha = content_sha256(frames)
     manifest = {
@@ -173,15 +187,18 @@ def build_snapshot(
         "methodology_id": doc["id"],
         "methodology_version": int(doc["version"]),
         "methodology_sha256": body_sha256(doc),
-        "as_of": as_of.isoformat(),
+        "as_of": iso[-1],
+        "rating_dates": iso,
         "language": language,
         "prompt_style": prompt_style,
         "seed": seed,
         "splits": dict(zip(SPLITS, fractions, strict=True)),
         "max_funds": max_funds,
         "counts": {s: len(frames[s]) for s in SPLITS},
+        "funds": {s: int(frames[s]["fund_id"].nunique()) for s in SPLITS},
+        "rows_per_date": {d: int((table["as_of"] == d).sum()) for d in iso},
         "grade_distribution": {s: _distribution(frames[s]["expert_grade"]) for s in SPLITS},
-        "rated_funds": len(data["ratings"]),
+        "rated_funds": len(ratings),
         "rows_without_reference_grade": int(table["reference_grade"].isna().sum()),
         "dropped": dropped,
         "dropped_counts": {k: sum(d["kind"] == k for d in dropped) for k in DROP_KINDS},
@@ -190,11 +207,34 @@ def build_snapshot(
         "sha256": sha,
     }
     log.info(
-        "snapshot of %s v%s as of %s: %d rows (%s), %d dropped, %d feedback items",
-        doc["id"], doc["version"], as_of, len(table),
+        "snapshot of %s v%s on %s: %d rows (%s), %d dropped, %d feedback items",
+        doc["id"], doc["version"], _dates_text(dates), len(table),
         ", ".join(f"{s} {len(frames[s])}" for s in SPLITS), len(dropped), len(applied),
     )  # fmt: skip
     return Snapshot(frames, manifest, sha)
+
+
+def rating_dates_for(
+    store_dates: list[date], as_of: date | str | None, choice: str | list[date]
+) -> list[date]:
+    """The rating dates a snapshot uses, oldest first (module doc, "Rating dates")."""
+    if not store_dates:
+        raise SnapshotError("the store holds no expert ratings: upload a ratings file first")
+    wanted = [as_date(as_of)] if as_of is not None else []
+    if isinstance(choice, list):
+        wanted += choice
+    for when in wanted:
+        if when not in store_dates:
+            shown = ", ".join(str(d) for d in store_dates[-SHOWN_DATES:])
+            more = len(store_dates) - SHOWN_DATES
+            raise SnapshotError(
+                f"no expert ratings on {when}; rating dates in the store: {shown}"
+                + (f" (and {more} earlier)" if more > 0 else "")
+            )
+    if isinstance(choice, list):
+        return sorted(set(wanted))
+    last = wanted[0] if wanted else store_dates[-1]
+    return [d for d in store_dates if d <= last] if choice == "all" else [last]
 
 
 def resolve_methodology(
@@ -224,8 +264,8 @@ def snapshot_for(
     feedback: pd.DataFrame | None = None,
     max_funds: int | None = None,
 ) -> Snapshot:
-    """The snapshot `config` describes (methodology as `resolve_methodology`, rating date,
-    language, seed, splits, prompt style), with `feedback` applied and at most `max_funds` rows.
+    """The snapshot `config` describes (methodology as `resolve_methodology`, rating dates,
+    language, seed, splits, prompt style), with `feedback` applied and at most `max_funds` funds.
 
     Raises TrainingError when no methodology is given and none is active, else as
     `build_snapshot`.
@@ -244,8 +284,15 @@ def snapshot_for(
         feedback=feedback,
         max_funds=max_funds,
         prompt_style=config.prompt_style,
+        rating_dates=config.rating_dates,
     )
 
 
 def _distribution(grades: pd.Series) -> dict[str, int]:
     return {str(g): int(n) for g, n in grades.value_counts().sort_index().items()}
+
+
+def _dates_text(dates: list[date]) -> str:
+    if len(dates) == 1:
+        return str(dates[0])
+    return f"{len(dates)} rating dates ({dates[0]} to {dates[-1]})"

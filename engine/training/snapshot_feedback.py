@@ -1,9 +1,9 @@
-"""Analysts' corrections in a snapshot: which feedback rows apply and which are skipped."""
+"""Analysts' corrections in a snapshot: which feedback rows apply (training rows only) and which
+are skipped, each with its reason."""
 
 from __future__ import annotations
 
 import math
-from datetime import date
 
 import pandas as pd
 
@@ -13,9 +13,14 @@ FEEDBACK_COLUMNS = ("fund_id", "as_of", "corrected_grade")
 
 
 def feedback_items(
-    feedback: pd.DataFrame | None, as_of: date, rows: pd.DataFrame
+    feedback: pd.DataFrame | None, dates: list[str], rows: pd.DataFrame
 ) -> tuple[list, list]:
-    """(applied, skipped) feedback items for this snapshot; applied carry the previous grade."""
+    """(applied, skipped) feedback items for the snapshot `rows` on rating dates `dates` (ISO).
+
+    An item applies to the training row of its (fund, as_of); the last item per row wins. A fund
+    in the validation or test split keeps the experts' grade: held-out labels are what a model
+    is judged against, and an accepted AI grade there would be the parent model's own answer.
+    """
     if feedback is None or len(feedback) == 0:
         return [], []
     missing = [c for c in FEEDBACK_COLUMNS if c not in feedback.columns]
@@ -24,8 +29,13 @@ def feedback_items(
             f"feedback needs columns {', '.join(FEEDBACK_COLUMNS)} (and optionally weight); "
             f"missing: {', '.join(missing)}"
         )
-    in_snapshot = set(rows["fund_id"])
-    applied: dict[str, dict] = {}
+    split_of = dict(zip(rows["fund_id"], rows["split"], strict=True))
+    present = set(zip(rows["fund_id"], rows["as_of"], strict=True))
+    if len(dates) == 1:
+        other_date = f"as_of is not the snapshot's {dates[0]}"
+    else:
+        other_date = f"as_of is not one of the snapshot's rating dates ({', '.join(dates)})"
+    applied: dict[tuple[str, str], dict] = {}
     skipped = []
     for number, item in enumerate(feedback.to_dict("records"), start=1):
         fund_id, grade = str(item["fund_id"]), item["corrected_grade"]
@@ -39,19 +49,21 @@ def feedback_items(
             raise SnapshotError(
                 f"feedback row {number} ({fund_id}): weight {weight!r} is not a number >= 0"
             )
-        when = as_date(item["as_of"])
-        entry = {
-            "fund_id": fund_id,
-            "as_of": when.isoformat(),
-            "corrected_grade": int(grade),
-            "weight": weight,
-        }
-        if when != as_of:
-            skipped.append({**entry, "reason": f"as_of is not the snapshot's {as_of}"})
-        elif fund_id not in in_snapshot:
+        when = as_date(item["as_of"]).isoformat()
+        entry = {"fund_id": fund_id, "as_of": when, "corrected_grade": int(grade), "weight": weight}
+        split = split_of.get(fund_id)
+        if when not in dates:
+            skipped.append({**entry, "reason": other_date})
+        elif split is None:
             skipped.append({**entry, "reason": "fund not in the snapshot"})
+        elif split != "train":
+            reason = f"held out: the fund is in the {split} split, whose labels stay the experts'"
+            skipped.append({**entry, "reason": reason})
+        elif (fund_id, when) not in present:
+            skipped.append({**entry, "reason": f"the fund has no row on {when} in the snapshot"})
         else:
-            if fund_id in applied:
-                skipped.append({**applied[fund_id], "reason": "superseded by a later row"})
-            applied[fund_id] = entry
-    return sorted(applied.values(), key=lambda d: d["fund_id"]), skipped
+            key = (fund_id, when)
+            if key in applied:
+                skipped.append({**applied[key], "reason": "superseded by a later row"})
+            applied[key] = entry
+    return [applied[k] for k in sorted(applied)], skipped

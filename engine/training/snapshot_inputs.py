@@ -1,71 +1,16 @@
-"""What a snapshot reads: the store in one connection, and per row what the prompt shows for
-each criterion (the values and percentiles the reference scorer reads)."""
+"""What a fund's prompt shows for each criterion: the values and percentiles the reference
+scorer reads, and the analysts' latest scores with their notes (`engine.training.features`)."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from engine.data.metrics import compute_indicators, load_inputs
 from engine.llm.prompts import CriterionInput
-from engine.methodology import get, iter_criteria, windows_needed
+from engine.methodology import iter_criteria
 from engine.methodology.scoring import PERCENTILE_SCALE, category_pct
-from engine.training.snapshot_format import SnapshotError, as_date
-from store.db import connect
-from store.home import Home
-
-
-def read_store(home: Home, methodology_id: str, version: int | None, as_of: Any) -> dict:
-    """Everything the snapshot needs, read in one connection (results fetched before closing)."""
-    with connect(home) as con:
-        doc = get(con, methodology_id, version)
-        dates = [
-            r[0] for r in con.execute("SELECT DISTINCT as_of FROM ratings ORDER BY 1").fetchall()
-        ]
-        if not dates:
-            raise SnapshotError("the store holds no expert ratings: upload a ratings file first")
-        as_of = as_date(as_of) if as_of is not None else dates[-1]
-        if as_of not in dates:
-            shown = ", ".join(str(d) for d in dates[-5:])
-            raise SnapshotError(
-                f"no expert ratings on {as_of}; rating dates in the store: {shown}"
-                + (f" (and {len(dates) - 5} earlier)" if len(dates) > 5 else "")
-            )
-        data = {
-            "doc": doc,
-            "as_of": as_of,
-            "funds": con.execute(
-                "SELECT f.fund_id, f.fund_name, f.category, f.company_id,"
-                " coalesce(c.name, f.company_id) AS company_name, f.inception_date, f.aum,"
-                " f.currency FROM funds f LEFT JOIN companies c USING (company_id)"
-                " ORDER BY f.fund_id"
-            ).df(),
-            "ratings": con.execute(
-                "SELECT fund_id, grade FROM ratings WHERE as_of = ? ORDER BY fund_id", [as_of]
-            ).df(),
-            "rating_scores": con.execute(
-                "SELECT fund_id, criterion_id, score FROM rating_scores WHERE as_of = ?", [as_of]
-            ).df(),
-            "qualitative": con.execute(
-                "SELECT subject_id, subject_kind, as_of, criterion_id, score, note FROM qualitative"
-                " WHERE as_of <= ?",
-                [as_of],
-            ).df(),
-            "inputs": load_inputs(con, as_of) if windows_needed(doc) else None,
-        }
-    if data["inputs"] is not None:
-        data["indicators"] = compute_indicators(data["inputs"], as_of, windows_needed(doc))
-    else:
-        data["indicators"] = pd.DataFrame(
-            {"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)}
-        )
-    return data
-
-
-# ---------------------------------------------------------------- per-criterion inputs
 
 
 def latest_reviews(qualitative: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -78,7 +23,13 @@ def latest_reviews(qualitative: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 
 def criterion_inputs(
-    doc: dict, funds: pd.DataFrame, eligible: np.ndarray, data: dict, at: np.ndarray
+    doc: dict,
+    funds: pd.DataFrame,
+    eligible: np.ndarray,
+    indicators: pd.DataFrame,
+    qualitative: pd.DataFrame,
+    as_of: date,
+    at: np.ndarray,
 ) -> list[dict[str, CriterionInput]]:
     """Per row (position `at` in `funds`), what the prompt shows for each criterion.
 
@@ -89,9 +40,9 @@ def criterion_inputs(
     category = funds["category"].where(eligible)
     tables = {
         w: rows.drop_duplicates("fund_id").set_index("fund_id")
-        for w, rows in data["indicators"].groupby("window")
+        for w, rows in indicators.groupby("window")
     }
-    reviews = latest_reviews(data["qualitative"], data["as_of"])
+    reviews = latest_reviews(qualitative, as_of)
     out: list[dict[str, CriterionInput]] = [{} for _ in at]
     for section, criterion in iter_criteria(doc):
         cid, measure = criterion["id"], criterion["measure"]

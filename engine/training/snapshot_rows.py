@@ -1,124 +1,81 @@
-"""A snapshot's rows: which rated funds get one, and each row's columns with its prompt."""
+"""A snapshot's rows: the rated funds' prompt rows (`engine.training.features`) joined with the
+experts' grades and sub-scores, one per (fund, rating date), and the split of each."""
 
 from __future__ import annotations
 
-import numpy as np
+from datetime import date
+
 import pandas as pd
 
-from engine.data.metrics import INDICATORS
-from engine.llm.prompts import FundInput, compact_messages, criterion_name, render, rules_text
-from engine.methodology import effective_weight, iter_criteria
-from engine.methodology.scoring import _months
-from engine.training.grade_rules import grade_rules
+from engine.methodology import iter_criteria
+from engine.training.features import score_value
 from engine.training.snapshot_format import COLUMNS, dumps
-from engine.training.snapshot_inputs import criterion_inputs
-from engine.training.splits import hash_key
-
-TOP_CRITERIA = 3
+from engine.training.splits import assign_splits, hash_key
 
 
-def _score_value(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else float(value)
-
-
-def select_rows(
-    ratings: pd.DataFrame, scored: pd.DataFrame, seed: int, max_funds: int | None
-) -> tuple[pd.DataFrame, list[dict]]:
-    """(fund_id, grade, position in `scored`) of the rows to build, and the dropped ratings."""
-    position = pd.Series(np.arange(len(scored)), index=scored["fund_id"].to_numpy())
-    rows = ratings.assign(at=position.reindex(ratings["fund_id"]).to_numpy())
-    unknown = rows["at"].isna()
-    dropped = [
-        {"fund_id": f, "kind": "unknown_fund", "reason": "not in the funds table"}
-        for f in rows.loc[unknown, "fund_id"]
-    ]
-    rows = rows[~unknown].astype({"at": "int64"})
-    excluded = scored["excluded_by"].to_numpy(object)[rows["at"]]
-    eligible = scored["total"].notna().to_numpy()[rows["at"]]
-    dropped += [
-        {"fund_id": f, "kind": "not_eligible", "reason": f"not eligible: {why}"}
-        for f, why in zip(rows["fund_id"][~eligible], excluded[~eligible], strict=True)
-    ]
-    rows = rows[eligible]
-    if max_funds is not None and len(rows) > max_funds:
-        keep = rows["fund_id"].map(lambda f: hash_key(f, seed)).rank(method="first") <= max_funds
-        dropped += [
-            {"fund_id": f, "kind": "max_funds", "reason": f"beyond max_funds={max_funds}"}
-            for f in rows.loc[~keep, "fund_id"]
-        ]
-        rows = rows[keep]
-    return rows.reset_index(drop=True), sorted(dropped, key=lambda d: d["fund_id"])
-
-
-def build_rows(
-    doc: dict,
-    language: str,
-    data: dict,
-    scored: pd.DataFrame,
-    rows: pd.DataFrame,
-    prompt_style: str = "full",
+def rated_rows(
+    doc: dict, features: pd.DataFrame, ratings: pd.DataFrame, rating_scores: pd.DataFrame
 ) -> pd.DataFrame:
-    """The contract's columns for `rows` (split still empty), prompts rendered one by one."""
-    as_of, funds = data["as_of"], data["funds"].drop_duplicates("fund_id").reset_index(drop=True)
-    eligible = scored["total"].notna().to_numpy()
-    inputs = criterion_inputs(doc, funds, eligible, data, rows["at"].to_numpy())
-    months = _months(funds["inception_date"], pd.Timestamp(as_of)).to_numpy(float)
-    units = {key: meta.unit for key, meta in INDICATORS.items()}
-    rules = rules_text(doc, language, units)
-    grade_rule = {c: dumps(r) for c, r in grade_rules(doc, scored).items()}
-    ranked = sorted(iter_criteria(doc), key=lambda sc: -effective_weight(*sc))  # ties: doc order
-    top = dumps([[c["id"], criterion_name(c, language)] for _, c in ranked[:TOP_CRITERIA]])
+    """The contract's columns (split empty, weight 1) for every rating that has a features row:
+    `features` (one row per fund and as_of) with the rating's grade and the expert's scores."""
     cids = [c["id"] for _, c in iter_criteria(doc)]
-    given = data["rating_scores"]
-    given = given[given["criterion_id"].isin(cids)]
+    given = rating_scores[rating_scores["criterion_id"].isin(cids)]
+    given = given.assign(as_of=_iso(given["as_of"]))
     expert_scores = {
-        fund_id: {c: _score_value(s) for c, s in zip(g["criterion_id"], g["score"], strict=True)}
-        for fund_id, g in given.groupby("fund_id")
+        key: dumps({c: score_value(s) for c, s in zip(g["criterion_id"], g["score"], strict=True)})
+        for key, g in given.groupby(["fund_id", "as_of"])
     }
-    reference = scored[[f"score_{cid}" for cid in cids]].to_numpy(float)
-    records = []
-    for (fund_id, grade, i), criteria in zip(
-        rows[["fund_id", "grade", "at"]].itertuples(index=False), inputs, strict=True
-    ):
-        fund = funds.iloc[i]
-        view = FundInput(
-            name=str(fund["fund_name"]),
-            category=str(fund["category"]),
-            company=str(fund["company_name"]) if pd.notna(fund["company_name"]) else "-",
-            as_of=as_of.isoformat(),
-            inception=None
-            if pd.isna(fund["inception_date"])
-            else pd.Timestamp(fund["inception_date"]).date().isoformat(),
-            months=None if np.isnan(months[i]) else int(months[i]),
-            aum=None if pd.isna(fund["aum"]) else float(fund["aum"]),
-            currency=None if pd.isna(fund["currency"]) else str(fund["currency"]),
-            criteria=criteria,
-        )
-        messages, facts = render(doc, language, view, units, rules)
-        if prompt_style == "compact":
-            messages = compact_messages(doc, language, facts)
-        reference_grade = scored["grade"].iloc[i]
-        records.append(
-            {
-                "fund_id": fund_id,
-                "fund_name": view.name,
-                "category": view.category,
-                "as_of": view.as_of,
-                "split": "",
-                "language": language,
-                "prompt": messages,
-                "expert_grade": int(grade),
-                "expert_scores": dumps(expert_scores.get(fund_id, {})),
-                "reference_grade": None if pd.isna(reference_grade) else int(reference_grade),
-                "reference_scores": dumps(
-                    dict(zip(cids, map(_score_value, reference[i]), strict=True))
-                ),
-                "facts": dumps(facts),
-                "grade_rule": grade_rule[view.category],
-                "top_criteria": top,
-                "methodology_id": doc["id"],
-                "methodology_version": int(doc["version"]),
-                "sample_weight": 1.0,
-            }
-        )
-    return pd.DataFrame.from_records(records, columns=COLUMNS)
+    grades = ratings.assign(as_of=_iso(ratings["as_of"]))[["fund_id", "as_of", "grade"]]
+    table = features.merge(grades, on=["fund_id", "as_of"], how="inner", validate="one_to_one")
+    keys = zip(table["fund_id"], table["as_of"], strict=True)
+    table = table.assign(
+        split="",
+        expert_grade=table["grade"].astype("int64"),
+        expert_scores=[expert_scores.get(k, "{}") for k in keys],
+        sample_weight=1.0,
+    )
+    return table[COLUMNS].sort_values(["fund_id", "as_of"]).reset_index(drop=True)
+
+
+def keep_funds(
+    table: pd.DataFrame, seed: int, max_funds: int | None
+) -> tuple[pd.DataFrame, list[dict]]:
+    """(the rows of the first `max_funds` funds in the seed's hash order, the others dropped)."""
+    funds = pd.Series(table["fund_id"].unique())
+    if max_funds is None or len(funds) <= max_funds:
+        return table, []
+    kept = set(funds[funds.map(lambda f: hash_key(f, seed)).rank(method="first") <= max_funds])
+    keep = table["fund_id"].isin(kept)
+    dropped = [
+        {"fund_id": f, "as_of": d, "kind": "max_funds", "reason": f"beyond max_funds={max_funds}"}
+        for f, d in zip(table.loc[~keep, "fund_id"], table.loc[~keep, "as_of"], strict=True)
+    ]
+    return table[keep].reset_index(drop=True), dropped
+
+
+def deal_splits(
+    table: pd.DataFrame, latest: date, seed: int, fractions: tuple[float, float, float]
+) -> tuple[pd.DataFrame, list[dict]]:
+    """(`table` with each row's split, the earlier ratings of held-out funds, dropped).
+
+    The funds rated on `latest` are dealt as `assign_splits` says (stratified by that grade), so
+    a run on one date and a run on several have the same validation and test funds; a fund
+    rated only earlier trains. Every rating of a fund sits in its fund's split, except that
+    validation and test hold the latest date only (evaluations grade each fund once, as of one
+    date): a held-out fund's earlier ratings are left out, never moved to training.
+    """
+    last = table[table["as_of"] == latest.isoformat()]
+    dealt = assign_splits(last["fund_id"], last["expert_grade"], seed, fractions)
+    split = dict(zip(last["fund_id"], dealt, strict=True))
+    table = table.assign(split=table["fund_id"].map(split).fillna("train").astype("str"))
+    earlier = (table["split"] != "train") & (table["as_of"] != latest.isoformat())
+    dropped = [
+        {"fund_id": f, "as_of": d, "kind": "held_out_earlier",
+         "reason": f"earlier rating of a {s} fund: held-out splits hold {latest} only"}
+        for f, d, s in table.loc[earlier, ["fund_id", "as_of", "split"]].itertuples(index=False)
+    ]  # fmt: skip
+    return table[~earlier].reset_index(drop=True), dropped
+
+
+def _iso(dates: pd.Series) -> pd.Series:
+    return pd.to_datetime(dates).dt.strftime("%Y-%m-%d")

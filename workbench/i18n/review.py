@@ -105,9 +105,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "rev_retrain": ("피드백으로 재학습 ({n}건)", "Retrain with feedback ({n} new)"),
     "rev_retrain_help": (
         "수정한 등급은 전문가 등급을 대신하고(가중치 1), 수용한 AI 등급은 지정한 가중치로 들어갑니다. "
+        "학습 펀드에만 적용되며, 검증·시험 펀드는 전문가 등급을 그대로 유지합니다. "
         "새 실행은 백그라운드에서 학습하며, 어떤 피드백과 어떤 이전 실행에서 왔는지 기록합니다.",
         "Corrected grades replace the expert's (weight 1); accepted AI grades go in with their "
-        "weight. The new run trains in the background and records which feedback and which "
+        "weight. They change training funds only: validation and test funds keep the experts' "
+        "grades. The new run trains in the background and records which feedback and which "
         "previous run it came from.",
     ),
     "rev_retrain_done": (

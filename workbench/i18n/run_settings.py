@@ -26,6 +26,7 @@ RUN_HELP_KO: dict[str, str] = {
     "max_completion_length": "답안의 최대 토큰 수; 더 긴 답안은 잘려서 읽을 수 없게 됩니다.",
     "temperature": "샘플링 온도: 높을수록 답안이 다양해집니다.",
     "beta": "모델이 시작점에서 너무 멀어지지 않게 하는 KL 페널티 (0 = 없음, 참조 모델 불필요).",
+    "rating_dates": "학습에 쓸 전문가 등급의 평가 기준일: last(위 기준일만), all(그 기준일까지 모든 기준일) 또는 쉼표로 구분한 날짜; 검증·시험 펀드는 최근 기준일로만 평가합니다.",
     "prompt_style": "프롬프트 형식: full(방법론 전체와 펀드 지표 표; 실제 모델) 또는 compact(기준마다 한 줄; 내장 소형 모델은 긴 프롬프트를 읽지 못합니다).",
     "algorithm": "예열 뒤의 강화학습 방법: grpo(그룹 상대 이점) 또는 rloo(나머지 답의 평균을 기준선으로, TRL RLOOTrainer); 보상은 같습니다.",
     "loss_type": "GRPO 손실 공식 (dapo: TRL 기본값, 길이 편향 없음; grpo: 원 논문).",

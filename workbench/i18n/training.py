@@ -172,6 +172,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tf_gradient_checkpointing": ("그래디언트 체크포인팅", "Gradient checkpointing"),
     "tf_micro_batch_size": ("마이크로 배치 크기", "Micro-batch size"),
     "tf_prompt_style": ("프롬프트 형식", "Prompt form"),
+    "tf_rating_dates": ("평가 기준일 범위", "Rating dates"),
     "rw_json_format": ("형식", "Format"),
     "rw_evaluation_accuracy": ("정확도", "Accuracy"),
     "rw_reasoning_quality": ("근거", "Reasoning"),

@@ -105,6 +105,9 @@ def methodology_choice(versions) -> tuple[str, int]:
     )
 
 
+RATING_DATE_CHOICES = ("last", "all")  # a list of dates: the CLI's --set rating_dates=...
+
+
 def setting(where, name: str, default, model_key: str, **options):
     """One RunConfig setting as a widget labelled and explained in the session's language.
 
@@ -265,5 +268,8 @@ def advanced_settings(base: RunConfig, mk: str) -> dict:
         row[1], "prompt_style", base.prompt_style, mk, choices=PROMPT_STYLES
     )
     out["warmup_share"] = setting(row[2], "warmup_share", base.warmup_share, mk, step=0.05)
+    out["rating_dates"] = setting(
+        row[3], "rating_dates", base.rating_dates, mk, choices=RATING_DATE_CHOICES
+    )
     st.caption(t("tf_batch_auto_help"))
     return out

@@ -1,0 +1,242 @@
+"""The prompt row of any eligible fund at any date, from the store alone: no expert rating needed.
+
+`fund_features(con, doc, as_of, fund_ids=None, language=..., prompt_style=...)` gives one row per
+fund that methodology `doc` rates at `as_of` (its eligibility rules), rated by an expert or not:
+what a model is shown and what the written method says about the fund. A training snapshot is
+these rows joined with the experts' ratings (`engine.training.snapshot`); the rating cycle and
+the live evaluation call it for funds nobody rated.
+
+- Inputs. Indicators as of `as_of` for the windows the methodology needs, computed for the whole
+  universe; qualitative scores (with their notes) are the latest on or before `as_of`, the
+  fund's own, or its management company's for a "company" section. The prompt shows, per
+  criterion, the value the reference scorer reads (the window's, else the fallback window's)
+  and its category percentile among eligible funds, 100 = best (reversed when lower is better).
+- Reference. `reference_scores`, `reference_total` and `reference_grade` are
+  `engine.methodology.scoring.score` over the whole universe (equal to `score_funds` at the same
+  date); a fund whose missing inputs weigh too much keeps its row with `reference_grade` null.
+- `grade_rule` (cutoffs per category, from every graded fund of the universe) and
+  `top_criteria` as in docs/training-format.md section 1.
+- Funds without a row are listed in `attrs["excluded"]` as {fund_id, kind, reason}: kind
+  "unknown_fund" (asked for, not in the funds table) or "not_eligible" (the reason names the
+  rules it fails, e.g. "not eligible: track record 22 months < 36"). With `fund_ids` None every
+  ineligible fund of the universe is listed.
+
+Reading and computing are apart so that a caller can close its connection early:
+`read_inputs(con, doc, as_of)` reads, `inputs_until(inputs, earlier)` gives an earlier date's
+inputs from the same read, `features_from(inputs, ...)` computes; `fund_features` does all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from engine.data.metrics import INDICATORS, MetricInputs, compute_indicators, load_inputs
+from engine.llm.prompts import FundInput, compact_messages, criterion_name, render, rules_text
+from engine.methodology import effective_weight, iter_criteria, windows_needed
+from engine.methodology.scoring import _months, score
+from engine.training.grade_rules import grade_rules
+from engine.training.snapshot_format import SnapshotError, as_date, dumps
+from engine.training.snapshot_inputs import criterion_inputs
+from store import prices
+
+LANGUAGES = ("ko", "en")
+# full: the whole methodology and the fund's table (real models); compact: the answer template
+# and one line per criterion (~200 tokens instead of ~750), which the byte-level tiny model can read
+PROMPT_STYLES = ("full", "compact")
+TOP_CRITERIA = 3
+FEATURE_COLUMNS = [
+    "fund_id",
+    "fund_name",
+    "category",
+    "as_of",
+    "language",
+    "prompt",
+    "reference_grade",
+    "reference_scores",
+    "reference_total",
+    "facts",
+    "grade_rule",
+    "top_criteria",
+    "methodology_id",
+    "methodology_version",
+]
+
+
+@dataclass
+class FeatureInputs:
+    """What `features_from` needs from the store at one date (read by `read_inputs`)."""
+
+    doc: dict
+    as_of: date
+    funds: pd.DataFrame  # store.prices.funds_with_companies
+    qualitative: pd.DataFrame  # store.prices.qualitative_until(as_of)
+    metrics: MetricInputs | None  # NAVs and benchmarks up to as_of; None: no indicator criteria
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection, doc: dict, as_of: date | str) -> FeatureInputs:
+    """Everything `features_from` needs at `as_of`, read from the store (nothing computed yet)."""
+    when = as_date(as_of)
+    return FeatureInputs(
+        doc=doc,
+        as_of=when,
+        funds=prices.funds_with_companies(con),
+        qualitative=prices.qualitative_until(con, when),
+        metrics=load_inputs(con, when) if windows_needed(doc) else None,
+    )
+
+
+def inputs_until(inputs: FeatureInputs, when: date) -> FeatureInputs:
+    """`inputs` as `read_inputs` would read them at an earlier date `when` (rows dated after it
+    left out), so several dates need one read of the store."""
+    when = as_date(when)
+
+    def until(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        dated = pd.to_datetime(frame[column])
+        return frame[(dated <= pd.Timestamp(when)).to_numpy()].reset_index(drop=True)
+
+    metrics = inputs.metrics
+    if metrics is not None:
+        metrics = replace(
+            metrics,
+            nav=until(metrics.nav, "date"),
+            benchmarks=until(metrics.benchmarks, "date"),
+            risk_free=until(metrics.risk_free, "date"),
+        )
+    return replace(
+        inputs, as_of=when, qualitative=until(inputs.qualitative, "as_of"), metrics=metrics
+    )
+
+
+def check_choices(language: str, prompt_style: str) -> None:
+    """SnapshotError naming the allowed values when `language` or `prompt_style` is unknown."""
+    if language not in LANGUAGES:
+        raise SnapshotError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    if prompt_style not in PROMPT_STYLES:
+        raise SnapshotError(
+            f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, not {prompt_style!r}"
+        )
+
+
+def fund_features(
+    con: duckdb.DuckDBPyConnection,
+    doc: dict,
+    as_of: date | str,
+    fund_ids: Iterable[str] | None = None,
+    *,
+    language: str = "ko",
+    prompt_style: str = "full",
+) -> pd.DataFrame:
+    """The prompt rows (FEATURE_COLUMNS) of the eligible funds among `fund_ids` (None: all) at
+    `as_of` under methodology `doc` (`engine.methodology.get`); see the module doc."""
+    check_choices(language, prompt_style)
+    inputs = read_inputs(con, doc, as_of)
+    return features_from(inputs, fund_ids, language=language, prompt_style=prompt_style)
+
+
+def features_from(
+    inputs: FeatureInputs,
+    fund_ids: Iterable[str] | None = None,
+    *,
+    language: str = "ko",
+    prompt_style: str = "full",
+) -> pd.DataFrame:
+    """`fund_features` on inputs already read: rows by fund id, `attrs["excluded"]` the rest."""
+    check_choices(language, prompt_style)
+    doc, as_of = inputs.doc, inputs.as_of
+    funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
+    if inputs.metrics is not None:
+        indicators = compute_indicators(inputs.metrics, as_of, windows_needed(doc))
+    else:
+        indicators = pd.DataFrame(
+            {"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)}
+        )
+    scored = score(doc, indicators, inputs.qualitative, funds, as_of)
+    at, excluded = _positions(funds, scored, fund_ids)
+    eligible = scored["total"].notna().to_numpy()
+    shown = criterion_inputs(doc, funds, eligible, indicators, inputs.qualitative, as_of, at)
+    months = _months(funds["inception_date"], pd.Timestamp(as_of)).to_numpy(float)
+    units = {key: meta.unit for key, meta in INDICATORS.items()}
+    rules = rules_text(doc, language, units)
+    grade_rule = {c: dumps(r) for c, r in grade_rules(doc, scored).items()}
+    ranked = sorted(iter_criteria(doc), key=lambda sc: -effective_weight(*sc))  # ties: doc order
+    top = dumps([[c["id"], criterion_name(c, language)] for _, c in ranked[:TOP_CRITERIA]])
+    cids = [c["id"] for _, c in iter_criteria(doc)]
+    reference = scored[[f"score_{cid}" for cid in cids]].to_numpy(float)
+    records = []
+    for i, criteria in zip(at, shown, strict=True):
+        fund = funds.iloc[i]
+        view = FundInput(
+            name=str(fund["fund_name"]),
+            category=str(fund["category"]),
+            company=str(fund["company_name"]) if pd.notna(fund["company_name"]) else "-",
+            as_of=as_of.isoformat(),
+            inception=None
+            if pd.isna(fund["inception_date"])
+            else pd.Timestamp(fund["inception_date"]).date().isoformat(),
+            months=None if np.isnan(months[i]) else int(months[i]),
+            aum=None if pd.isna(fund["aum"]) else float(fund["aum"]),
+            currency=None if pd.isna(fund["currency"]) else str(fund["currency"]),
+            criteria=criteria,
+        )
+        messages, facts = render(doc, language, view, units, rules)
+        if prompt_style == "compact":
+            messages = compact_messages(doc, language, facts)
+        reference_grade = scored["grade"].iloc[i]
+        records.append(
+            {
+                "fund_id": str(fund["fund_id"]),
+                "fund_name": view.name,
+                "category": view.category,
+                "as_of": view.as_of,
+                "language": language,
+                "prompt": messages,
+                "reference_grade": None if pd.isna(reference_grade) else int(reference_grade),
+                "reference_scores": dumps(
+                    dict(zip(cids, map(score_value, reference[i]), strict=True))
+                ),
+                "reference_total": float(scored["total"].iloc[i]),
+                "facts": dumps(facts),
+                "grade_rule": grade_rule[view.category],
+                "top_criteria": top,
+                "methodology_id": doc["id"],
+                "methodology_version": int(doc["version"]),
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=FEATURE_COLUMNS)
+    frame = frame.astype({"reference_grade": "Int64", "methodology_version": "int64"})
+    frame.attrs["excluded"] = excluded
+    return frame
+
+
+def score_value(value: float) -> int | float:
+    """A 1-5 score as JSON shows it: 4, not 4.0; 3.5 as is."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _positions(
+    funds: pd.DataFrame, scored: pd.DataFrame, fund_ids: Iterable[str] | None
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """(positions in `funds` of the eligible funds asked for, by fund id; the others and why)."""
+    position = pd.Series(np.arange(len(funds)), index=funds["fund_id"].to_numpy())
+    wanted = position.index if fund_ids is None else pd.Index(dict.fromkeys(map(str, fund_ids)))
+    found = position.reindex(wanted)
+    excluded = [
+        {"fund_id": f, "kind": "unknown_fund", "reason": "not in the funds table"}
+        for f in wanted[found.isna().to_numpy()]
+    ]
+    at = np.sort(found.dropna().to_numpy(dtype="int64"))
+    eligible = scored["total"].notna().to_numpy()[at]
+    why = scored["excluded_by"].to_numpy(object)[at]
+    excluded += [
+        {"fund_id": str(funds["fund_id"].iloc[i]), "kind": "not_eligible",
+         "reason": f"not eligible: {w}"}
+        for i, w in zip(at[~eligible], why[~eligible], strict=True)
+    ]  # fmt: skip
+    return at[eligible], sorted(excluded, key=lambda d: d["fund_id"])
