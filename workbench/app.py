@@ -31,6 +31,7 @@ PAGES = [
     ("training", "nav_training", ":material/model_training:"),
     ("runs", "nav_runs", ":material/history:"),
     ("review", "nav_review", ":material/rate_review:"),
+    ("cycle", "nav_cycle", ":material/event_repeat:"),
     ("validation", "nav_validation", ":material/query_stats:"),
 ]
 ADMIN_PAGES = [("admin", "nav_admin", ":material/admin_panel_settings:")]

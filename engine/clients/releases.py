@@ -2,7 +2,8 @@
 
 Publishing takes the latest finished evaluation by the client's approved model (`run:<run_id>`,
 as_of on or before the date asked for) that grades the client's funds; when there is none, or it
-misses some of them (unless `allow_partial`), it refuses and says which evaluation to run. The
+misses some of them (unless `allow_partial`), it refuses and says which evaluation to run. A rating cycle publishes with `publish_cycle`:
+the cycle's final grades of the client's funds, each with its source (docs/rating-cycle.md). The
 release rows and the queries over them are `store.releases`'s, passed through here for reading.
 """
 
@@ -26,7 +27,7 @@ from store.releases import (
 
 __all__ = [
     "ReleaseError", "current_grades", "find_evaluation", "get_release", "grade_history", "latest",
-    "list_releases", "methodology_of", "publish", "release_rows",
+    "list_releases", "methodology_of", "publish", "publish_cycle", "release_rows",
 ]  # fmt: skip
 
 
@@ -78,3 +79,25 @@ def publish(
         )
     version = release_store.insert_release(con, client_id, run_id, found, funds, by=by, note=note)
     return {**get_release(con, client_id, version), "missing": missing}
+
+
+def publish_cycle(
+    con: duckdb.DuckDBPyConnection,
+    client_id: str,
+    cycle_id: str,
+    *,
+    by: str,
+    note: str | None = None,
+) -> dict:
+    """Freeze a finished cycle's final grades of the client's funds as its next release.
+
+    {"client_id", "version"} when published; "version" None and "why" when there was nothing new
+    to publish (same grades as the client's newest release from this cycle, a later cycle
+    published since, or none of its funds graded). ReleaseError for an unknown client."""
+    if get_client(con, client_id) is None:
+        raise ReleaseError(f"there is no client {client_id}")
+    funds = client_funds(con, client_id)
+    if not funds:
+        return {"client_id": client_id, "version": None, "why": "the client has no funds"}
+    outcome = release_store.insert_cycle_release(con, client_id, cycle_id, funds, by=by, note=note)
+    return {"client_id": client_id, **outcome}

@@ -199,9 +199,9 @@ def _records(frame) -> list[dict]:
 def _fund(row: dict, detail: bool = False) -> m.Fund:
     current = None
     if row.get("parse_status") is not None:
-        current = m.Grade(release_version=row["release_version"], as_of=row["as_of"],
-                          grade=row["grade"], scores=row["scores"], reasoning=row["reasoning"],
-                          parse_status=row["parse_status"])  # fmt: skip
+        keys = ("as_of", "grade", "scores", "reasoning", "parse_status", "source", "run_id",
+                "methodology_id", "methodology_version", "cycle_id")  # fmt: skip
+        current = m.Grade(release_version=row["release_version"], **{k: row[k] for k in keys})
     fields = {k: row.get(k) for k in ("fund_id", "fund_name", "category", "company")}
     if not detail:
         return m.Fund(**fields, current=current)
@@ -267,9 +267,8 @@ def _add_routes(app: FastAPI) -> None:
     def list_releases(session: Session) -> m.ReleaseList:
         """This client's releases, newest first."""
         con, client_id = session
-        return m.ReleaseList(
-            releases=[m.Release(**r) for r in _records(releases_of(con, client_id))]
-        )
+        rows = _records(releases_of(con, client_id))
+        return m.ReleaseList(releases=[m.Release(**r) for r in rows])
 
     @app.get("/v1/releases/{version}", response_model=m.ReleaseDetail, responses=_ERRORS,
              tags=["releases"])  # fmt: skip

@@ -31,7 +31,8 @@ class Health(BaseModel):
 
 
 class Grade(BaseModel):
-    """A fund's graded row in a release."""
+    """A fund's graded row in a release: the grade, its source, the model run, the methodology
+    version and the as_of date it was graded at."""
 
     release_version: int
     as_of: date
@@ -39,6 +40,13 @@ class Grade(BaseModel):
     scores: dict[str, int] | None
     reasoning: str | None
     parse_status: str
+    source: str = Field(description="where the grade comes from: analyst-reviewed (an analyst's "
+                        "grade), model-rated (the model's, not reviewed) or rules (the "
+                        "methodology's rule-based scorer)")  # fmt: skip
+    run_id: str | None = Field(description="the model run of the release (None: a rules cycle)")
+    methodology_id: str
+    methodology_version: int
+    cycle_id: str | None = Field(description="the rating cycle it was published from, if any")
 
 
 class Fund(BaseModel):
@@ -67,7 +75,7 @@ class Evaluation(BaseModel):
     release_version: int
     as_of: date
     published_at: UtcDatetime
-    run_id: str
+    run_id: str | None
     methodology_id: str
     methodology_version: int
     grade: int | None
@@ -76,6 +84,10 @@ class Evaluation(BaseModel):
     thinking: str | None
     evaluator: str
     parse_status: str
+    source: str = Field(description="where the grade comes from: analyst-reviewed (an analyst's "
+                        "grade), model-rated (the model's, not reviewed) or rules (the "
+                        "methodology's rule-based scorer)")  # fmt: skip
+    cycle_id: str | None
 
 
 class FundEvaluations(BaseModel):
@@ -85,13 +97,14 @@ class FundEvaluations(BaseModel):
 
 class Release(BaseModel):
     version: int
-    run_id: str
+    run_id: str | None = Field(description="the model run (None: a rules cycle)")
     methodology_id: str
     methodology_version: int
     as_of: date
     n_funds: int
     published_at: UtcDatetime
     note: str | None
+    cycle_id: str | None = Field(default=None, description="the rating cycle it comes from")
 
 
 class ReleaseList(BaseModel):
@@ -108,6 +121,9 @@ class ReleaseRow(BaseModel):
     thinking: str | None
     evaluator: str
     parse_status: str
+    source: str = Field(description="where the grade comes from: analyst-reviewed (an analyst's "
+                        "grade), model-rated (the model's, not reviewed) or rules (the "
+                        "methodology's rule-based scorer)")  # fmt: skip
 
 
 class ReleaseDetail(Release):

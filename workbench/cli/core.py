@@ -21,6 +21,7 @@ from store.home import Home, current_home
 from workbench.cli.errors import EXIT_BAD_INPUT, EXIT_UNEXPECTED, CliError
 from workbench.cli.parsers import (
     clients,
+    cycle,
     data,
     evaluation,
     feedback,
@@ -42,6 +43,7 @@ PARSERS = (
     reports.add_parsers,
     users.add_parsers,
     clients.add_parsers,
+    cycle.add_parsers,
 )
 
 log = logging.getLogger("workbench")
