@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.data import nav_matrix
 from engine.data.metrics import (
     COLUMNS,
     INDICATORS,
@@ -26,6 +27,8 @@ from store.home import current_home
 
 AS_OF = date(2024, 6, 30)  # a Sunday: daily funds end on Friday 2024-06-28
 RTOL = 1e-9
+# Results such as x**(ann/n) - 1 near 0 carry ~ann * 1e-16 absolute rounding in any implementation.
+ATOL = 1e-12
 PERIOD_NAME = {252: "daily", 52: "weekly", 12: "monthly"}
 
 
@@ -482,3 +485,163 @@ def test_indicators_end_to_end_on_a_temporary_home(
         expected.loc[from_store.set_index(["fund_id", "window"]).index, compared],
         rtol=1e-12,
     )
+
+
+def _ragged_universe(seed: int = 11) -> MetricInputs:
+    """Funds with different inceptions, gaps, frequencies, short and stale histories, and
+    benchmarks with a gap: every way a fund's rows can be ragged."""
+    rng = np.random.default_rng(seed)
+    business = pd.bdate_range("2016-03-01", "2024-06-28")
+    frames, fund_rows = [], []
+    for i in range(45):
+        kind = i % 9
+        if kind == 6:
+            dates = pd.date_range("2016-03-04", "2024-06-28", freq="W-FRI")
+        elif kind == 7:
+            dates = pd.date_range("2016-03-31", "2024-06-28", freq="BME")
+        else:
+            dates = _holidays(business, rng, 0.03)
+        inception = pd.Timestamp("2016-03-01") + pd.Timedelta(days=int(rng.integers(0, 2200)))
+        dates = dates[dates >= inception]
+        if kind == 1:  # a stretch without NAV inside the windows
+            gap_start = pd.Timestamp("2019-01-01") + pd.Timedelta(days=int(rng.integers(0, 1500)))
+            dates = dates[(dates < gap_start) | (dates > gap_start + pd.Timedelta(days=90))]
+        if kind == 2:  # stale: the last NAV is long before as_of
+            dates = dates[dates <= "2024-04-15"]
+        if kind == 3:  # only a few NAVs in the last year
+            dates = pd.DatetimeIndex(["2022-01-03", "2023-01-03", "2024-03-01", "2024-06-28"])
+        if kind == 4:  # too little history for any window
+            dates = dates[dates >= "2024-06-10"]
+        if len(dates):
+            frames.append(_nav(f"R{i:02d}", dates, rng, float(rng.uniform(0.002, 0.02))))
+        bench = ["BA", "BG", None, "B_MISSING"][int(rng.integers(0, 4))]
+        fund_rows.append((f"R{i:02d}", ["Equity", "Bond", None][i % 3], bench))
+    fund_rows.append(("NONE", "Equity", "BA"))  # no NAV at all
+    levels = 1000 * np.cumprod(1 + rng.normal(0.0002, 0.01, len(business)))
+    gapped = (business < "2021-03-01") | (business > "2021-05-20")
+    benchmarks = pd.concat(
+        [
+            pd.DataFrame({"benchmark_id": "BA", "date": business, "level": levels}),
+            pd.DataFrame(
+                {"benchmark_id": "BG", "date": business[gapped], "level": levels[gapped] * 0.5}
+            ),
+        ],
+        ignore_index=True,
+    )
+    risk_free = pd.DataFrame({"date": pd.date_range("2017-01-01", "2024-06-01", freq="MS")})
+    risk_free["rate"] = rng.uniform(0.5, 4.0, len(risk_free))
+    return MetricInputs(
+        funds=pd.DataFrame(fund_rows, columns=["fund_id", "category", "benchmark_id"]),
+        nav=pd.concat(frames, ignore_index=True),
+        benchmarks=benchmarks,
+        risk_free=risk_free,
+    )
+
+
+def _asof(dates: np.ndarray, values: np.ndarray, at: np.ndarray, max_age_days: int) -> np.ndarray:
+    """values at the last date on or before each `at` no older than max_age_days, else NaN."""
+    if len(dates) == 0:
+        return np.full(len(at), np.nan)
+    index = np.searchsorted(dates, at, side="right") - 1
+    found = (index >= 0) & (at - dates[np.maximum(index, 0)] <= np.timedelta64(max_age_days, "D"))
+    return np.where(found, values[np.maximum(index, 0)], np.nan)
+
+
+def _one_fund(inputs: MetricInputs, navs: dict, fund_id: str, window: str) -> dict:
+    """Window, reason and aligned series of one fund, built on its own."""
+    nav = navs[fund_id] if fund_id in navs else pd.Series(index=pd.DatetimeIndex([]))
+    nav = nav[nav.index <= pd.Timestamp(AS_OF)]
+    if nav.empty:
+        return {"reason": f"no NAV on or before {AS_OF}"}
+    if nav.index[-1] < pd.Timestamp(AS_OF) - pd.Timedelta(days=31):
+        return {"reason": f"no NAV in the 31 days before {AS_OF}"}
+    start_day = pd.Timestamp(years_before(AS_OF, int(window[:-1])))
+    if not (nav.index <= start_day).any():
+        return {"reason": f"history shorter than {window} (first NAV {nav.index[0].date()})"}
+    prices = nav[nav.index >= nav.index[nav.index <= start_day].max()]
+    out = {"reason": None, "start": prices.index[0], "n": len(prices) - 1}
+    if out["n"] < 3:
+        return {"reason": f"only {out['n']} returns in the {window} window (need at least 3)"}
+    gaps = np.diff(nav.index.to_numpy()).astype("timedelta64[D]").astype(int)
+    out["ppy"] = int(periods_per_year(np.array([np.median(gaps)]))[0])
+    dates = prices.index.to_numpy()
+    rates = inputs.risk_free.sort_values("date")
+    rf = _asof(rates["date"].to_numpy(), rates["rate"].to_numpy(), dates, 10**6)
+    out |= {"r": prices.to_numpy()[1:] / prices.to_numpy()[:-1] - 1, "b": None}
+    out["rf"] = np.nan_to_num(rf[1:], nan=0.0) / 100 / out["ppy"]
+    bench_id = inputs.funds.set_index("fund_id").loc[fund_id, "benchmark_id"]
+    levels = inputs.benchmarks[inputs.benchmarks["benchmark_id"] == bench_id].sort_values("date")
+    level = _asof(levels["date"].to_numpy(), levels["level"].to_numpy(), dates, 31)
+    if not np.isnan(level).any():
+        out["b"] = level[1:] / level[:-1] - 1
+    return out
+
+
+def _expected_indicators(s: dict, ann: int) -> dict:
+    r, rf, b = s["r"], s["rf"], s["b"]
+    expected = {
+        "cum_return": ep.cum_returns_final(r),
+        "ann_return": ep.annual_return(r, annualization=ann),
+        "volatility": ep.annual_volatility(r, annualization=ann),
+        "sharpe": ep.sharpe_ratio(r, risk_free=rf, annualization=ann),
+        "sortino": ep.sortino_ratio(r, required_return=rf, annualization=ann),
+        "max_drawdown": ep.max_drawdown(r),
+        "calmar": ep.calmar_ratio(r, annualization=ann),
+        "mrar": np.mean(((1 + r) / (1 + rf)) ** -2.0) ** (-ann / 2.0) - 1,
+    }
+    if b is not None:
+        expected |= {
+            "beta": ep.beta(r, b, risk_free=rf),
+            "alpha": ep.alpha(r, b, risk_free=rf, annualization=ann),
+            "tracking_error": ep.annual_volatility(r - b, annualization=ann),
+            "information_ratio": ep.excess_sharpe(r, b) * np.sqrt(ann),
+            "up_capture": ep.up_capture(r, b, period=PERIOD_NAME[ann]),
+            "down_capture": ep.down_capture(r, b, period=PERIOD_NAME[ann]),
+        }
+    return expected
+
+
+def test_matrix_path_matches_empyrical_fund_by_fund_on_ragged_funds(monkeypatch):
+    inputs = _ragged_universe()
+    # Rows shuffled, and blocks of a single fund: neither may change a value.
+    shuffled = MetricInputs(
+        inputs.funds,
+        inputs.nav.sample(frac=1.0, random_state=3),
+        inputs.benchmarks,
+        inputs.risk_free,
+    )
+    result = compute_indicators(shuffled, AS_OF)
+    monkeypatch.setattr(nav_matrix, "BLOCK_CELLS", 1)
+    pd.testing.assert_frame_equal(compute_indicators(inputs, AS_OF), result)
+
+    navs = {f: g.set_index("date")["nav"].sort_index() for f, g in inputs.nav.groupby("fund_id")}
+    counts = {"computed": 0, "relative": 0, "no_benchmark_level": 0, "reasons": set()}
+    for row in result.itertuples(index=False):
+        where = f"{row.fund_id} {row.window}"
+        s = _one_fund(inputs, navs, row.fund_id, row.window)
+        assert (None if pd.isna(row.reason) else row.reason) == s["reason"], where
+        if s["reason"] is not None:
+            counts["reasons"].add(s["reason"].split(" ")[0])
+            assert all(pd.isna(getattr(row, key)) for key in INDICATORS), where
+            continue
+        assert (row.start_date, row.n_returns, row.periods_per_year) == (
+            s["start"],
+            s["n"],
+            s["ppy"],
+        ), where
+        assert pd.isna(row.benchmark_note) == (s["b"] is not None), where
+        expected = _expected_indicators(s, s["ppy"])
+        for key in INDICATORS:
+            got = getattr(row, key)
+            if key not in expected or not np.isfinite(expected[key]):  # undefined: NULL
+                assert pd.isna(got), f"{where} {key}"
+            else:
+                np.testing.assert_allclose(
+                    got, expected[key], rtol=RTOL, atol=ATOL, err_msg=f"{where} {key}"
+                )
+        counts["computed"] += 1
+        counts["relative"] += s["b"] is not None
+        counts["no_benchmark_level"] += "has no level" in str(row.benchmark_note)
+    assert counts["computed"] >= 40 and counts["relative"] >= 15
+    assert counts["no_benchmark_level"] >= 5
+    assert counts["reasons"] == {"no", "history", "only"}

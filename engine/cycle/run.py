@@ -8,7 +8,7 @@ client, and for each (date, model, methodology version) either
 - refreshes a finished one: analysts' decisions made since take precedence, and a client's
   release is published only when its grades changed. Run twice, nothing changes.
 
-`execute` is the cycle itself (what the worker runs): features of every eligible fund, the
+`carry_out` is the cycle itself (what the worker runs): features of every eligible fund, the
 rule, tabular and model grades, routing, precedence, then the cycle's rows and its finished
 state in one transaction, then one release per client.
 """
@@ -176,13 +176,13 @@ def _go(home: Home, folder: CycleFolder, background: bool, note: str) -> None:
     if background:
         launch(folder, note=note, state="queued")
     else:
-        execute(home, folder)
+        carry_out(home, folder)
 
 
 # ---------------------------------------------------------------- the cycle itself
 
 
-def execute(home: Home, folder: CycleFolder) -> str:
+def carry_out(home: Home, folder: CycleFolder) -> str:
     """Run the cycle of `folder` to its end; its state (finished, failed or stopped). Any error
     marks the cycle failed (store and folder) with a one-line message, nothing half-written."""
     cycle_id = folder.cycle_id

@@ -1,6 +1,6 @@
 """The cycle process: `python -m engine.cycle.worker FOLDER` (launched by `engine.cycle.run`).
 
-It runs `engine.cycle.run.execute` on its folder: reads the store briefly, lets the model answer
+It runs `engine.cycle.run.carry_out` on its folder: reads the store briefly, lets the model answer
 through a background evaluation, writes the cycle in one transaction and publishes it. A `stop`
 file (or SIGTERM) ends it after the model's current batch; it can be resumed later.
 """
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from engine.cycle.folder import CycleFolder
-from engine.cycle.run import execute
+from engine.cycle.run import carry_out
 from store.home import Home
 
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = CycleFolder(Path(args[0]).resolve())
     home = Home(folder.root.parent.parent)
     signal.signal(signal.SIGTERM, lambda *_: folder.stop_flag.touch())
-    return 0 if execute(home, folder) == "finished" else 1
+    return 0 if carry_out(home, folder) == "finished" else 1
 
 
 if __name__ == "__main__":

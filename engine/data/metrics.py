@@ -1,9 +1,10 @@
 """Trailing-window fund indicators for the whole universe at once, matching empyrical-reloaded.
 
 One row per (fund, window). Windows, frequency detection, benchmark and risk-free matching are
-described in `engine.data.returns`. Over a window's n simple returns r_t of the fund's NAV on its own
-dates, benchmark returns b_t on that grid and per-period risk-free rf_t, with
-ann = periods_per_year and sample standard deviations (ddof 1):
+described in `engine.data.returns`; every indicator below comes from window sums taken in one
+pass over a funds x days matrix (`engine.data.nav_matrix`). Over a window's n simple returns r_t
+of the fund's NAV on its own dates, benchmark returns b_t on that grid and per-period risk-free
+rf_t, with ann = periods_per_year and sample standard deviations (ddof 1):
 
     cum_return         prod(1 + r) - 1
     ann_return         (1 + cum_return)^(ann / n) - 1
@@ -42,7 +43,20 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from engine.data.returns import GroupIndex, WindowPanel, build_panel
+from engine.data.nav_matrix import WindowSums, window_sums
+from engine.data.returns import (
+    NO_DAY,
+    STALE_AFTER_DAYS,
+    BenchmarkLevels,
+    benchmark_notes,
+    day_number,
+    fund_bounds,
+    fund_reasons,
+    sorted_nav,
+    take,
+    window_years,
+    years_before,
+)
 from store import prices
 from store.db import connect
 from store.home import Home
@@ -168,67 +182,63 @@ def indicators(
     return compute_indicators(inputs, as_of, windows)
 
 
-def _capture(
-    g: GroupIndex,
-    growth: np.ndarray,
-    bench_growth: np.ndarray,
-    periods: np.ndarray,
-    ann: np.ndarray,
-) -> np.ndarray:
-    """empyrical capture on the chosen periods: annual_return(r) / annual_return(b), both over those n periods."""
-    n = g.sum(periods)
-    fund = g.prod(np.where(periods, growth, 1.0)) ** (ann / n) - 1.0
-    bench = g.prod(np.where(periods, bench_growth, 1.0)) ** (ann / n) - 1.0
-    return np.where(n > 0, fund / bench, np.nan)
-
-
-def _dispersion(g: GroupIndex, values: np.ndarray) -> np.ndarray:
-    """Sample std per group, 0 where it is rounding noise (<= 1e-12 per period)."""
-    std = g.std(values)
+def _dispersion(std: np.ndarray) -> np.ndarray:
+    """A per-period std, 0 where it is rounding noise (<= 1e-12)."""
     return np.where(std <= NOISE_DISPERSION, 0.0, std)
 
 
-def _indicator_values(panel: WindowPanel) -> dict[str, np.ndarray]:
-    """Every indicator per window group, NaN where undefined."""
-    n_groups = len(panel.groups)
-    g = GroupIndex(panel.ret_gid, n_groups)
-    ann = panel.groups["periods_per_year"].to_numpy(float)
+def _moments(sums: dict[str, np.ndarray], x: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and second moment about it, sum((x - mean)^2), of series x in each window."""
+    n, s1 = sums["n"], sums[f"s1_{x}"]
+    return sums[f"c_{x}"] + s1 / n, np.maximum(sums[f"s2_{x}"] - s1 * s1 / n, 0.0)
+
+
+def _capture(sums: dict[str, np.ndarray], side: str, ann: np.ndarray) -> np.ndarray:
+    """empyrical capture on the chosen periods: annual_return(r) / annual_return(b), both over those n periods."""
+    n = sums[f"n_{side}"]
+    fund = sums[f"growth_{side}"] ** (ann / n) - 1.0
+    bench = sums[f"bench_growth_{side}"] ** (ann / n) - 1.0
+    return np.where(n > 0, fund / bench, np.nan)
+
+
+def _indicator_values(
+    sums: dict[str, np.ndarray], ann: np.ndarray, computed: np.ndarray, benchmark_ok: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every indicator from the window sums (shape (windows, funds)) and each fund's periods per
+    year `ann`, NaN where undefined."""
+    n = sums["n"]
     root_ann = np.sqrt(ann)
-    r, b, rf = panel.fund_return, panel.bench_return, panel.risk_free
-    growth, bench_growth = 1.0 + r, 1.0 + b
-    excess, active = r - rf, r - b
     out: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out["cum_return"] = g.prod(growth) - 1.0
-        out["ann_return"] = (1.0 + out["cum_return"]) ** (ann / g.counts) - 1.0
-        out["volatility"] = g.std(r) * root_ann
-        mean_excess = g.mean(excess)
-        out["sharpe"] = mean_excess / _dispersion(g, excess) * root_ann
-        shortfall = np.minimum(excess, 0.0)
-        out["sortino"] = mean_excess * ann / (np.sqrt(g.mean(shortfall * shortfall)) * root_ann)
-
-        peak = pd.Series(panel.nav).groupby(panel.level_gid).cummax().to_numpy()
-        out["max_drawdown"] = GroupIndex(panel.level_gid, n_groups).min(panel.nav / peak - 1.0)
+        mean_r, m2_r = _moments(sums, "r")
+        mean_e, m2_e = _moments(sums, "e")
+        mean_b, m2_b = _moments(sums, "b")
+        mean_a, m2_a = _moments(sums, "a")
+        out["cum_return"] = sums["growth"] - 1.0
+        out["ann_return"] = (1.0 + out["cum_return"]) ** (ann / n) - 1.0
+        out["volatility"] = np.sqrt(m2_r / (n - 1)) * root_ann
+        out["sharpe"] = mean_e / _dispersion(np.sqrt(m2_e / (n - 1))) * root_ann
+        out["sortino"] = mean_e * ann / (np.sqrt(sums["shortfall2"] / n) * root_ann)
+        out["max_drawdown"] = sums["max_drawdown"]
         out["calmar"] = np.where(
             out["max_drawdown"] < 0, out["ann_return"] / -out["max_drawdown"], np.nan
         )
 
         # empyrical's beta ignores risk_free: Cov(r, b) / Var(b) with population moments.
-        bench_centred = b - g.mean(b)[g.codes]
-        bench_variance = g.mean(bench_centred * bench_centred)
+        bench_variance = m2_b / n
         bench_variance[bench_variance < MIN_BENCHMARK_VARIANCE] = np.nan
-        out["beta"] = g.mean(bench_centred * r) / bench_variance
-        jensen = excess - out["beta"][g.codes] * (b - rf)
-        out["alpha"] = (1.0 + g.mean(jensen)) ** ann - 1.0
-        out["tracking_error"] = g.std(active) * root_ann
-        out["information_ratio"] = g.mean(active) * ann / (_dispersion(g, active) * root_ann)
-        out["up_capture"] = _capture(g, growth, bench_growth, b > 0, ann)
-        out["down_capture"] = _capture(g, growth, bench_growth, b < 0, ann)
+        s1_r, s1_b = sums["s1_r"], sums["s1_b"]
+        out["beta"] = (sums["s_rb"] - s1_r * s1_b / n) / n / bench_variance
+        jensen = mean_e - out["beta"] * (mean_b - sums["rf"] / n)
+        out["alpha"] = (1.0 + jensen) ** ann - 1.0
+        active_std = np.sqrt(m2_a / (n - 1))
+        out["tracking_error"] = active_std * root_ann
+        out["information_ratio"] = mean_a * ann / (_dispersion(active_std) * root_ann)
+        out["up_capture"] = _capture(sums, "up", ann)
+        out["down_capture"] = _capture(sums, "down", ann)
 
-        out["mrar"] = g.mean((growth / (1.0 + rf)) ** -MRAR_GAMMA) ** (-ann / MRAR_GAMMA) - 1.0
+        out["mrar"] = (sums["mrar"] / n) ** (-ann / MRAR_GAMMA) - 1.0
 
-    computed = panel.groups["reason"].isna().to_numpy()
-    benchmark_ok = panel.groups["benchmark_ok"].to_numpy(bool)
     for key, values in out.items():
         usable = (benchmark_ok if key in RELATIVE_INDICATORS else computed) & np.isfinite(values)
         out[key] = np.where(usable, values, np.nan)
@@ -246,15 +256,139 @@ def risk_grade(volatility: np.ndarray | pd.Series) -> pd.Series:
     return pd.Series(pd.array(np.where(np.isnan(vol), None, grade), dtype="Int64"))
 
 
+def _percentiles(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """100 * (rank - 1) / (count - 1) of each value in its group (-1: none), ties averaged;
+    NaN for a NaN value and in a group with fewer than 2 values."""
+    out = np.full(len(values), np.nan)
+    rows = np.flatnonzero((group >= 0) & ~np.isnan(values))
+    if not len(rows):
+        return out
+    rows = rows[np.lexsort((values[rows], group[rows]))]
+    group, values, n = group[rows], values[rows], len(rows)
+    new_group = np.append(True, group[1:] != group[:-1])
+    group_start = np.flatnonzero(new_group)
+    size = np.diff(np.append(group_start, n))
+    new_tie = new_group | np.append(True, values[1:] != values[:-1])
+    tie_start = np.flatnonzero(new_tie)
+    tie_middle = (tie_start + np.append(tie_start[1:], n) - 1) / 2.0  # mean position of the tie
+    rank = tie_middle[np.cumsum(new_tie) - 1] - np.repeat(group_start, size) + 1.0
+    count = np.repeat(size, size).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[rows] = np.where(count >= 2, (rank - 1.0) / (count - 1.0) * PERCENTILE_SCALE, np.nan)
+    return out
+
+
 def category_percentiles(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """`<key>_pct` = 100 * (rank - 1) / (count - 1) within (category, window), ties averaged, higher value higher; NULL with < 2 values or no category."""
-    peers = frame[frame["category"].notna()]
-    grouped = peers.groupby(["category", "window"], sort=False)[list(keys)]
-    rank, count = grouped.rank(method="average"), grouped.transform("count")
-    pct = ((rank - 1.0) / (count - 1.0) * PERCENTILE_SCALE).where(count >= 2)
-    pct = pct.reindex(index=frame.index, columns=list(keys))
-    pct.columns = [f"{key}_pct" for key in keys]
-    return pct
+    category, _ = pd.factorize(frame["category"])
+    window, windows = pd.factorize(frame["window"])
+    group = np.where((category >= 0) & (window >= 0), category * len(windows) + window, -1)
+    return pd.DataFrame(
+        {f"{key}_pct": _percentiles(group, frame[key].to_numpy(float)) for key in keys},
+        index=frame.index,
+    )
+
+
+class _FundFacts(NamedTuple):
+    """Per fund: first and last NAV day (NO_DAY without one) and whether the last is recent."""
+
+    first_day: np.ndarray
+    last_day: np.ndarray
+    fresh: np.ndarray
+
+
+def _fund_facts(code: np.ndarray, day: np.ndarray, n_funds: int, as_of_day: int) -> _FundFacts:
+    """Facts of each fund from its NAV rows sorted by (fund, day)."""
+    first_row, last_row = fund_bounds(code, n_funds)
+    last_day = take(day, last_row, NO_DAY)
+    fresh = (last_row >= 0) & (as_of_day - last_day <= STALE_AFTER_DAYS)
+    return _FundFacts(take(day, first_row, NO_DAY), last_day, fresh)
+
+
+def _window_groups(
+    funds: pd.DataFrame,
+    windows: Sequence[str],
+    as_of: date,
+    facts: _FundFacts,
+    sums: WindowSums,
+) -> dict[str, np.ndarray]:
+    """Per (window, fund) (arrays of shape (windows, funds)): dates, counts, reasons, notes."""
+    has_start = sums.start_day != NO_DAY
+    opened = facts.fresh & has_start
+    n_returns = np.where(opened, sums.sums["n"], 0).astype(np.int64)
+    reason = np.stack(
+        [
+            fund_reasons(
+                window,
+                as_of,
+                facts.last_day != NO_DAY,
+                facts.fresh,
+                has_start[w],
+                facts.first_day,
+                n_returns[w],
+            )
+            for w, window in enumerate(windows)
+        ]
+    )
+    valid = pd.isna(reason)
+    benchmark_ok = valid & (sums.gap_day == NO_DAY)
+    notes = [
+        benchmark_notes(funds["benchmark_id"], valid[w] & ~benchmark_ok[w], sums.gap_day[w])
+        for w in range(len(windows))
+    ]
+    return {
+        "start_date": np.where(opened, sums.start_day, NO_DAY),
+        "end_date": np.broadcast_to(facts.last_day, reason.shape),
+        "n_returns": np.where(opened, n_returns, -1),
+        "reason": reason,
+        "benchmark_ok": benchmark_ok,
+        "benchmark_note": np.stack(notes),
+    }
+
+
+def _counts(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Int64 counts, NA where negative."""
+    return pd.arrays.IntegerArray(values.astype(np.int64), values < 0)
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """Int64 days (NO_DAY for none) as datetime64[s], NaT for none."""
+    return days.astype("datetime64[D]").astype("datetime64[s]")
+
+
+def _frame(
+    funds: pd.DataFrame,
+    windows: list[str],
+    computed_windows: list[str],
+    facts: tuple[np.ndarray, pd.Series],
+    tables: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The result, rows by fund then requested window, from tables of shape (windows, funds);
+    `facts` are each fund's periods per year and risk grade."""
+    requested = [computed_windows.index(w) for w in windows]
+
+    def by_fund(key: str) -> np.ndarray:
+        return np.asarray(tables[key])[requested].T.ravel()
+
+    per_fund = len(windows)
+    periods, grade = facts
+    category = np.repeat(pd.factorize(funds["category"])[0], per_fund)
+    window = np.tile(np.arange(per_fund), len(funds))
+    peers = np.where(category >= 0, category * per_fund + window, -1)  # (category, window)
+    columns = {
+        "fund_id": pd.Index(funds["fund_id"]).repeat(per_fund),
+        "window": pd.array(np.tile(np.array(windows, dtype=object), len(funds)), dtype="str"),
+        "category": np.repeat(funds["category"].to_numpy(), per_fund),
+        "start_date": _dates(by_fund("start_date")),
+        "end_date": _dates(by_fund("end_date")),
+        "n_returns": _counts(by_fund("n_returns")),
+        "periods_per_year": pd.array(np.repeat(periods, per_fund), dtype="Int64"),
+    }
+    columns |= {key: by_fund(key) for key in INDICATORS}
+    columns["risk_grade"] = pd.array(np.repeat(grade.to_numpy(), per_fund), dtype="Int64")
+    columns |= {key: by_fund(key) for key in ("reason", "benchmark_note")}
+    columns |= {f"{key}_pct": _percentiles(peers, columns[key]) for key in INDICATORS}
+    return pd.DataFrame(columns, columns=COLUMNS)
 
 
 def compute_indicators(
@@ -266,22 +400,26 @@ def compute_indicators(
     computed_windows = windows + [RISK_GRADE_WINDOW] * (RISK_GRADE_WINDOW not in windows)
     funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
     n_funds = len(funds)
-    panel = build_panel(
-        funds, inputs.nav, inputs.benchmarks, inputs.risk_free, as_of, computed_windows
+    as_of_day = day_number(as_of)
+    code, day, value = sorted_nav(pd.Index(funds["fund_id"]), inputs.nav, as_of_day)
+    facts = _fund_facts(code, day, n_funds, as_of_day)
+    levels = BenchmarkLevels.of(inputs.benchmarks)
+    sums = window_sums(
+        code,
+        day,
+        value,
+        n_funds,
+        [day_number(years_before(as_of, window_years(w))) for w in computed_windows],
+        levels.ids.get_indexer(funds["benchmark_id"]),
+        levels,
+        inputs.risk_free,
+        MRAR_GAMMA,
     )
-    result = panel.groups.drop(columns="benchmark_ok")
-    for key, values in _indicator_values(panel).items():
-        result[key] = values
-
-    grade_start = computed_windows.index(RISK_GRADE_WINDOW) * n_funds
-    grade = risk_grade(result["volatility"].to_numpy()[grade_start : grade_start + n_funds])
-    result["risk_grade"] = pd.concat([grade] * len(computed_windows), ignore_index=True)
-    result["periods_per_year"] = pd.array(result["periods_per_year"], dtype="Int64")
-
-    fund_code = np.tile(np.arange(n_funds), len(computed_windows))
-    window_index = np.repeat(np.arange(len(computed_windows)), n_funds)
-    result = result.iloc[np.lexsort((window_index, fund_code))]
-    result = result[result["window"].isin(windows)].reset_index(drop=True)
-    result = pd.concat([result, category_percentiles(result, list(INDICATORS))], axis=1)
+    groups = _window_groups(funds, computed_windows, as_of, facts, sums)
+    values = _indicator_values(
+        sums.sums, sums.periods, pd.isna(groups["reason"]), groups.pop("benchmark_ok")
+    )
+    grade = risk_grade(values["volatility"][computed_windows.index(RISK_GRADE_WINDOW)])
+    result = _frame(funds, windows, computed_windows, (sums.periods, grade), groups | values)
     log.info("computed indicators for %d funds x %d windows as of %s", n_funds, len(windows), as_of)
-    return result[COLUMNS]
+    return result

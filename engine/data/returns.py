@@ -1,9 +1,7 @@
-"""Window return panels for the whole fund universe, built without a loop over funds.
+"""Return conventions, and the per-fund facts windows are built from, for the whole universe at once.
 
-Funds become integer codes and NAV rows are sorted by (fund, date). For each window, a fund's
-rows from window start to window end form one contiguous group with id
-`window_index * n_funds + fund_code`; concatenating the windows keeps rows sorted by group, so
-every statistic is a grouped reduction (`GroupIndex`).
+Funds become integer codes and NAV rows are sorted by (fund, date) (`sorted_nav`);
+`engine.data.nav_matrix` lays them out as a funds x days matrix where every window is a slice.
 
 Conventions:
 - A window of N years ends at the fund's last NAV on or before `as_of` and starts at its last
@@ -22,12 +20,13 @@ Conventions:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,10 @@ PERCENT = 100.0
 NO_DAY = np.iinfo(np.int64).min  # int64 days; viewed as datetime64 this is NaT
 _KEY_SHIFT = 32  # composite sort key (code << 32) + day + offset, valid for codes < 2**31
 _DAY_OFFSET = 1 << 31
+# A gap longer than this cannot bring a median down to WEEKLY_MAX_GAP_DAYS (gaps are >= 1 day),
+# so gaps are capped here before the per-fund median is counted.
+_GAP_CAP = 2 * WEEKLY_MAX_GAP_DAYS
+_MAX_RUN_SHARE = 0.25  # above this share of runs, fund ids are hashed instead of run-encoded
 
 
 def window_years(window: str) -> int:
@@ -73,7 +76,10 @@ def periods_per_year(median_gap_days: np.ndarray) -> np.ndarray:
 
 def to_days(values: pd.Series) -> np.ndarray:
     """Dates as int64 days since 1970-01-01."""
-    return pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype(np.int64)
+    dates = values.to_numpy()
+    if not np.issubdtype(dates.dtype, np.datetime64):
+        dates = pd.to_datetime(values).to_numpy()
+    return dates.astype("datetime64[D]").view(np.int64)
 
 
 def day_number(day: date) -> int:
@@ -101,8 +107,23 @@ def asof_index(
     return np.where(found, index, -1)
 
 
+def _run_starts(values: pd.Series) -> np.ndarray | None:
+    """Where each run of equal neighbouring strings starts, or None when runs would not pay off."""
+    if not isinstance(values.array, pd.arrays.ArrowStringArray) or len(values) < 2:
+        return None
+    strings = pa.array(values)
+    changed = pc.fill_null(pc.not_equal(strings[1:], strings[:-1]), True)
+    starts = np.flatnonzero(changed.to_numpy(zero_copy_only=False)) + 1
+    starts = np.concatenate([[0], starts])
+    return starts if len(starts) <= _MAX_RUN_SHARE * len(values) else None
+
+
 def index_codes(index: pd.Index, values: pd.Series) -> np.ndarray:
-    """Position of each value in `index`, -1 if absent; each distinct value is looked up once."""
+    """Position of each value in `index`, -1 if absent; each run (or distinct value) is looked up once."""
+    starts = _run_starts(values)
+    if starts is not None:
+        found = index.get_indexer(values.iloc[starts])
+        return np.repeat(found, np.diff(np.r_[starts, len(values)]))
     inverse, uniques = pd.factorize(values)
     return np.append(index.get_indexer(uniques), -1)[inverse]
 
@@ -115,92 +136,81 @@ def take(values: np.ndarray, index: np.ndarray, fill: float | int) -> np.ndarray
     return out
 
 
-def concat_ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Concatenation of range(start[i], stop[i]) for all i, without a Python loop."""
-    lengths = stop - start
-    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(start, lengths) + np.arange(lengths.sum()) - offsets
+def sorted_nav(
+    fund_ids: pd.Index, nav: pd.DataFrame, as_of_day: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fund code, day and NAV of the rows on or before as_of, sorted by (fund, day), one per day."""
+    code = index_codes(fund_ids, nav["fund_id"])
+    day = to_days(nav["date"])
+    value = nav["nav"].to_numpy(float)
+    if len(code) and (code.min() < 0 or day.max() > as_of_day):
+        keep = (code >= 0) & (day <= as_of_day)
+        code, day, value = code[keep], day[keep], value[keep]
+    later = (code[1:] > code[:-1]) | (day[1:] > day[:-1])
+    if not (later & (code[1:] >= code[:-1])).all():  # not sorted, or a (fund, date) repeated
+        order = np.lexsort((day, code))
+        code, day, value = code[order], day[order], value[order]
+        # on a repeated (fund, date) the last row wins
+        unique = np.append((code[1:] != code[:-1]) | (day[1:] != day[:-1]), True)
+        code, day, value = code[unique], day[unique], value[unique]
+    return code, day, value
 
 
-class GroupIndex:
-    """Rows labelled by non-decreasing group codes 0..size-1; reductions give one value per group, NaN if empty."""
+def fund_bounds(code: np.ndarray, n_funds: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row of each fund in rows sorted by fund (-1 for a fund without rows)."""
+    offset = np.searchsorted(code, np.arange(n_funds + 1))
+    has_rows = offset[1:] > offset[:-1]
+    return np.where(has_rows, offset[:-1], -1), np.where(has_rows, offset[1:] - 1, -1)
 
-    def __init__(self, codes: np.ndarray, size: int) -> None:
-        self.codes = codes
-        self.size = size
-        self.counts = np.bincount(codes, minlength=size).astype(float)
-        self._starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
-        self._present = codes[self._starts]
 
-    def sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum per group (0 for an empty group)."""
-        return self._reduce(np.add, values, empty=0.0)
+def fund_frequency(code: np.ndarray, day: np.ndarray, n_funds: int) -> np.ndarray:
+    """Periods per year of each fund from the median gap between its NAV dates (NaN with one date).
 
-    def mean(self, values: np.ndarray) -> np.ndarray:
-        """Arithmetic mean per group."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return self.sum(values) / self.counts
-
-    def std(self, values: np.ndarray, ddof: int = 1) -> np.ndarray:
-        """Standard deviation per group, two-pass, dividing by n - ddof (NaN when n <= ddof)."""
-        centred = values - self.mean(values)[self.codes]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            variance = self.sum(centred * centred) / (self.counts - ddof)
-        return np.sqrt(np.where(self.counts > ddof, variance, np.nan))
-
-    def _reduce(self, ufunc: np.ufunc, values: np.ndarray, empty: float = np.nan) -> np.ndarray:
-        out = np.full(self.size, empty)
-        if len(values):
-            out[self._present] = ufunc.reduceat(values.astype(float, copy=False), self._starts)
-        return out
-
-    def prod(self, values: np.ndarray) -> np.ndarray:
-        """Product per group, in row order."""
-        return self._reduce(np.multiply, values)
-
-    def min(self, values: np.ndarray) -> np.ndarray:
-        """Minimum per group."""
-        return self._reduce(np.minimum, values)
-
-    def max(self, values: np.ndarray) -> np.ndarray:
-        """Maximum per group."""
-        return self._reduce(np.maximum, values)
+    The median is counted from a histogram of gaps per fund; capping gaps at 20 days changes no
+    median that decides a factor (<= 4 or <= 10 days)."""
+    bins = _GAP_CAP + 1
+    key = np.minimum(np.diff(day), _GAP_CAP)
+    key += code[1:] * bins
+    key[code[1:] != code[:-1]] = n_funds * bins  # a spare bin for the step between two funds
+    counts = np.bincount(key, minlength=n_funds * bins + 1)[: n_funds * bins]
+    at_most = np.cumsum(counts.reshape(n_funds, bins), axis=1)  # gaps <= each day count
+    n = at_most[:, -1]
+    lower = (at_most < ((n + 1) // 2)[:, None]).sum(axis=1)  # the (n+1)//2-th smallest gap
+    upper = (at_most < (n // 2 + 1)[:, None]).sum(axis=1)  # the n//2+1-th smallest gap
+    return periods_per_year(np.where(n > 0, (lower + upper) / 2.0, np.nan))
 
 
 @dataclass(frozen=True)
-class WindowPanel:
-    """One group per (window, fund) in gid order, and the NAV rows and returns of the valid groups."""
+class BenchmarkLevels:
+    """Benchmark levels sorted by (benchmark code, day), looked up as of a day."""
 
-    groups: pd.DataFrame  # fund_id ... reason, benchmark_ok, benchmark_note
-    level_gid: np.ndarray  # group of each window NAV row, start NAV included
-    nav: np.ndarray
-    ret_gid: np.ndarray  # group of each return (all window rows but the start NAV)
-    fund_return: np.ndarray
-    bench_return: np.ndarray  # NaN where the benchmark has no level
-    risk_free: np.ndarray  # per period
+    ids: pd.Index
+    code: np.ndarray
+    day: np.ndarray
+    level: np.ndarray
+    key: np.ndarray  # sort_key(code, day)
 
+    @classmethod
+    def of(cls, benchmarks: pd.DataFrame) -> BenchmarkLevels:
+        """Levels from a frame with benchmark_id, date and level."""
+        ids = pd.Index(benchmarks["benchmark_id"].unique())
+        code = index_codes(ids, benchmarks["benchmark_id"])
+        day = to_days(benchmarks["date"])
+        order = np.lexsort((day, code))
+        code, day = code[order], day[order]
+        level = benchmarks["level"].to_numpy(float)[order]
+        return cls(ids, code, day, level, sort_key(code, day))
 
-def _benchmark_levels(
-    funds: pd.DataFrame, benchmarks: pd.DataFrame, code: np.ndarray, day: np.ndarray
-) -> np.ndarray:
-    """Benchmark level of each NAV row's fund, as of the row's date; NaN if none within 31 days."""
-    bench_ids = pd.Index(benchmarks["benchmark_id"].unique())
-    row_bench = bench_ids.get_indexer(funds["benchmark_id"])[code]
-    bench_code = index_codes(bench_ids, benchmarks["benchmark_id"])
-    bench_day = to_days(benchmarks["date"])
-    order = np.lexsort((bench_day, bench_code))
-    bench_code, bench_day = bench_code[order], bench_day[order]
-    bench_level = benchmarks["level"].to_numpy(float)[order]
-    matched = row_bench >= 0
-    index = np.full(len(code), -1)
-    index[matched] = asof_index(
-        row_bench[matched], day[matched], bench_code, sort_key(bench_code, bench_day)
-    )
-    fresh = (index >= 0) & (day - take(bench_day, index, NO_DAY) <= STALE_AFTER_DAYS)
-    return np.where(fresh, take(bench_level, index, np.nan), np.nan)
+    def asof(self, bench: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Level of benchmark code `bench` as of `day`: NaN for code -1, or none within 31 days."""
+        matched = bench >= 0
+        index = np.full(len(bench), -1)
+        index[matched] = asof_index(bench[matched], day[matched], self.code, self.key)
+        fresh = (index >= 0) & (day - take(self.day, index, NO_DAY) <= STALE_AFTER_DAYS)
+        return np.where(fresh, take(self.level, index, np.nan), np.nan)
 
 
-def _risk_free_rates(risk_free: pd.DataFrame, day: np.ndarray) -> np.ndarray:
+def risk_free_rates(risk_free: pd.DataFrame, day: np.ndarray) -> np.ndarray:
     """Annual % risk-free rate as of each day; 0 without a rate on or before it."""
     if risk_free.empty:
         return np.zeros(len(day))
@@ -213,167 +223,54 @@ def _risk_free_rates(risk_free: pd.DataFrame, day: np.ndarray) -> np.ndarray:
     return np.where(missing, 0.0, risk_free["rate"].to_numpy(float)[order][index])
 
 
-def _fund_reasons(
+def fund_reasons(
     window: str,
     as_of: date,
-    last_row: np.ndarray,
+    has_nav: np.ndarray,
     fresh: np.ndarray,
-    start_row: np.ndarray,
+    has_start: np.ndarray,
     first_day: np.ndarray,
     n_returns: np.ndarray,
 ) -> np.ndarray:
-    """Why each fund has no `window` (object array, None when the window is valid)."""
-    short = "history shorter than " + window + " (first NAV " + day_strings(first_day) + ")"
-    few = (
-        "only "
-        + n_returns.astype(str).astype(object)
-        + f" returns in the {window} window (need at least {MIN_RETURNS})"
-    )
+    """Why each fund has no `window` (object array, None when the window is valid); the first
+    failed rule names it."""
     rules = [
-        (last_row < 0, f"no NAV on or before {as_of}"),
-        (~fresh, f"no NAV in the {STALE_AFTER_DAYS} days before {as_of}"),
-        (start_row < 0, short),
-        (n_returns < MIN_RETURNS, few),
+        (~has_nav, lambda _: f"no NAV on or before {as_of}"),
+        (~fresh, lambda _: f"no NAV in the {STALE_AFTER_DAYS} days before {as_of}"),
+        (
+            ~has_start,
+            lambda rows: (
+                f"history shorter than {window} (first NAV " + day_strings(first_day[rows]) + ")"
+            ),
+        ),
+        (
+            n_returns < MIN_RETURNS,
+            lambda rows: (
+                "only "
+                + n_returns[rows].astype(str).astype(object)
+                + f" returns in the {window} window (need at least {MIN_RETURNS})"
+            ),
+        ),
     ]
-    reason = np.full(len(last_row), None, dtype=object)
-    for failed, message in reversed(rules):
-        reason = np.where(failed, message, reason)
+    reason = np.full(len(has_nav), None, dtype=object)
+    named = np.zeros(len(has_nav), bool)
+    for failed, message in rules:
+        rows = np.flatnonzero(failed & ~named)
+        if len(rows):
+            reason[rows] = message(rows)
+            named[rows] = True
     return reason
 
 
-def _sorted_nav(
-    fund_ids: pd.Index, nav: pd.DataFrame, as_of_day: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fund code, day and NAV of the rows on or before as_of, sorted by (fund, day), one per day."""
-    code = index_codes(fund_ids, nav["fund_id"])
-    day = to_days(nav["date"])
-    keep = (code >= 0) & (day <= as_of_day)
-    code, day, value = code[keep], day[keep], nav["nav"].to_numpy(float)[keep]
-    step_code, step_day = np.diff(code), np.diff(day)
-    if not np.all((step_code > 0) | ((step_code == 0) & (step_day >= 0))):
-        order = np.lexsort((day, code))
-        code, day, value = code[order], day[order], value[order]
-    if len(code):  # on a repeated (fund, date) the last row wins
-        unique = np.r_[(code[1:] != code[:-1]) | (day[1:] != day[:-1]), True]
-        code, day, value = code[unique], day[unique], value[unique]
-    return code, day, value
-
-
-def _fund_bounds(code: np.ndarray, n_funds: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last row of each fund in rows sorted by fund (-1 for a fund without rows)."""
-    first_row = np.full(n_funds, -1)
-    last_row = np.full(n_funds, -1)
-    if len(code):
-        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-        first_row[code[starts]] = starts
-        last_row[code[starts]] = np.r_[starts[1:] - 1, len(code) - 1]
-    return first_row, last_row
-
-
-def _fund_frequency(code: np.ndarray, day: np.ndarray, n_funds: int) -> np.ndarray:
-    """Periods per year of each fund from the median gap between its NAV dates."""
-    within = code[1:] == code[:-1]
-    gaps = pd.Series(np.diff(day)[within]).groupby(code[1:][within]).median()
-    return periods_per_year(gaps.reindex(range(n_funds)).to_numpy(float))
-
-
-def _next_true(mask: np.ndarray) -> np.ndarray:
-    """Index of the first True at or after each position (len(mask) if none)."""
-    positions = np.where(mask, np.arange(len(mask)), len(mask))
-    return np.minimum.accumulate(positions[::-1])[::-1]
-
-
-def _benchmark_notes(bench_id: pd.Series, uncovered: np.ndarray, gap_day: np.ndarray) -> np.ndarray:
+def benchmark_notes(bench_id: pd.Series, uncovered: np.ndarray, gap_day: np.ndarray) -> np.ndarray:
     """'no benchmark assigned', or the first window date without a recent benchmark level, else None."""
     ids = bench_id.astype(object).fillna("").to_numpy(object)
-    no_level = (
+    notes = np.where(ids == "", "no benchmark assigned", None).astype(object)
+    rows = np.flatnonzero(uncovered & (ids != ""))
+    notes[rows] = (
         "benchmark "
-        + ids
+        + ids[rows]
         + f" has no level within {STALE_AFTER_DAYS} days before "
-        + day_strings(gap_day)
+        + day_strings(gap_day[rows])
     )
-    return np.where(ids == "", "no benchmark assigned", np.where(uncovered, no_level, None))
-
-
-def build_panel(
-    funds: pd.DataFrame,
-    nav: pd.DataFrame,
-    benchmarks: pd.DataFrame,
-    risk_free: pd.DataFrame,
-    as_of: date,
-    windows: Sequence[str],
-) -> WindowPanel:
-    """Window groups and aligned fund, benchmark and risk-free returns for every fund and window."""
-    fund_ids = pd.Index(funds["fund_id"])
-    n_funds = len(fund_ids)
-    as_of_day = day_number(as_of)
-    code, day, value = _sorted_nav(fund_ids, nav, as_of_day)
-    first_row, last_row = _fund_bounds(code, n_funds)
-    first_day = take(day, first_row, NO_DAY)
-    last_day = take(day, last_row, NO_DAY)
-    fresh = (last_row >= 0) & (as_of_day - last_day <= STALE_AFTER_DAYS)
-    fund_ppy = _fund_frequency(code, day, n_funds)
-
-    level = _benchmark_levels(funds, benchmarks, code, day)
-    with np.errstate(invalid="ignore"):
-        # Row i's return is from row i-1; only used where both rows lie in the same window.
-        fund_return = value / np.r_[np.nan, value[:-1]] - 1.0
-        bench_return = level / np.r_[np.nan, level[:-1]] - 1.0
-        risk_free_return = _risk_free_rates(risk_free, day) / PERCENT / fund_ppy[code]
-    no_level = np.isnan(level)
-    no_level_before = np.r_[0, np.cumsum(no_level)]  # rows without a level before each row
-    next_no_level = _next_true(no_level)
-
-    frames, level_rows, level_gids, ret_rows, ret_gids = [], [], [], [], []
-    fund_codes = np.arange(n_funds)
-    nav_key = sort_key(code, day)
-    for w_index, window in enumerate(windows):
-        start_day = day_number(years_before(as_of, window_years(window)))
-        start_row = asof_index(fund_codes, np.full(n_funds, start_day), code, nav_key)
-        opened = fresh & (start_row >= 0)
-        n_returns = np.where(opened, last_row - start_row, 0)
-        reason = _fund_reasons(window, as_of, last_row, fresh, start_row, first_day, n_returns)
-        valid = pd.isna(reason)
-        levels_missing = take(no_level_before, last_row + 1, 0) - take(
-            no_level_before, start_row, 0
-        )
-        bench_ok = valid & (levels_missing == 0)
-        gap_row = np.where(valid & ~bench_ok, take(next_no_level, start_row, -1), -1)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "fund_id": fund_ids,
-                    "window": window,
-                    "category": funds["category"].to_numpy(),
-                    "start_date": np.where(opened, take(day, start_row, NO_DAY), NO_DAY),
-                    "end_date": last_day,
-                    "n_returns": pd.array(np.where(opened, n_returns, None), dtype="Int64"),
-                    "periods_per_year": fund_ppy,
-                    "reason": reason,
-                    "benchmark_ok": bench_ok,
-                    "benchmark_note": _benchmark_notes(
-                        funds["benchmark_id"], valid & ~bench_ok, take(day, gap_row, NO_DAY)
-                    ),
-                }
-            )
-        )
-        group_id = w_index * n_funds + fund_codes[valid]
-        first, last, count = start_row[valid], last_row[valid], n_returns[valid]
-        level_rows.append(concat_ranges(first, last + 1))
-        level_gids.append(np.repeat(group_id, count + 1))
-        ret_rows.append(concat_ranges(first + 1, last + 1))
-        ret_gids.append(np.repeat(group_id, count))
-
-    groups = pd.concat(frames, ignore_index=True)
-    for column in ("start_date", "end_date"):
-        groups[column] = groups[column].to_numpy().astype("datetime64[D]").astype("datetime64[s]")
-    level_row, ret_row = np.concatenate(level_rows), np.concatenate(ret_rows)
-    return WindowPanel(
-        groups=groups,
-        level_gid=np.concatenate(level_gids),
-        nav=value[level_row],
-        ret_gid=np.concatenate(ret_gids),
-        fund_return=fund_return[ret_row],
-        bench_return=bench_return[ret_row],
-        risk_free=risk_free_return[ret_row],
-    )
+    return notes
