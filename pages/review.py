@@ -51,15 +51,16 @@ def evaluation_form(runs: list[dict], expanded: bool) -> None:
             t("rev_evaluator"), specs, key="rev_new_evaluator", format_func=views.evaluator_label
         )
         run = spec.partition(":")[2]
-        scopes = ["all"] + ([f"test:{run}"] if run else [])
         scope = right.selectbox(
-            t("rev_scope"), scopes, key="rev_scope", format_func=views.scope_label
-        )
+            t("rev_scope"), views.scope_options(spec, finished), key="rev_scope",
+            format_func=lambda s: views.scope_label(s, run),
+        )  # fmt: skip
         st.button(
             t("rev_evaluate"), key="rev_evaluate", type="primary", on_click=evaluate,
             args=(spec, scope), help=t("rev_evaluate_help"),
         )  # fmt: skip
-        st.caption(t("rev_evaluate_cli", command=f"python -m workbench evaluate --model {spec}"))
+        command = f"python -m workbench evaluate --model {spec} --funds {scope}"
+        st.caption(t("rev_evaluate_cli", command=command))
 
 
 def watch_evaluation(evaluation_id: str) -> None:

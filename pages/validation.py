@@ -127,6 +127,12 @@ def monitoring_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
             px.line(long, x="as_of", y="value", color="variable", markers=True), width="stretch"
         )
         st.caption(t("val_mon_invalid_rule"))
+        in_sample = over_time.loc[over_time["training_funds"].fillna(0) > 0]
+        if not in_sample.empty:
+            ids = ", ".join(
+                f"{r.evaluation_id} ({int(r.training_funds)})" for r in in_sample.itertuples()
+            )
+            st.warning(t("val_mon_training", ids=ids), icon=":material/warning:")
         st.subheader(t("val_mon_category"))
         st.dataframe(by_category, hide_index=True, width="stretch")
         if not by_category.empty:
@@ -193,7 +199,7 @@ def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
 def report_tab(evaluations: pd.DataFrame) -> None:
     """Choose evaluations, build the comparison report, download it."""
     from engine.evaluation.report import ReportError, report_data
-    from engine.evaluation.report_html import render
+    from engine.evaluation.report_html import render, training_notes
 
     st.caption(t("val_rep_intro"))
     if evaluations.empty:
@@ -226,6 +232,8 @@ def report_tab(evaluations: pd.DataFrame) -> None:
         st.success(
             t("val_rep_done", n=report["n_funds"], best=report["verdict"].get("best") or "–")
         )
+        for line in training_notes(report, current_lang()):
+            st.warning(line, icon=":material/warning:")
         st.download_button(
             t("val_rep_download"), built[2].encode("utf-8"), "comparison-report.html",
             "text/html", key="val_rep_download", icon=":material/download:", on_click="ignore",

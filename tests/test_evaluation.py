@@ -9,6 +9,7 @@ tests/evaluation_support.py): a real tiny training run costs over a minute here.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pandas as pd
@@ -122,9 +123,83 @@ def test_tabular_baseline_is_fitted_on_the_run_training_split(eval_home) -> None
 
 
 def test_run_based_evaluators_on_all_funds_note_the_training_funds(eval_home) -> None:  # noqa: F811
-    evaluation_id = start_evaluation(eval_home, f"tabular:{RUN_ID}")
+    evaluation_id = start_evaluation(eval_home, f"tabular:{RUN_ID}", selection="all")
     settings = evaluation.get_evaluation(eval_home, evaluation_id)["settings"]
     assert settings["training_funds_in_selection"] == len(_snapshot(eval_home).frames["train"])
+    assert settings["split_run"] == RUN_ID
+
+
+@pytest.mark.parametrize(
+    ("spec", "options"),
+    [
+        (f"tabular:{RUN_ID}", {}),
+        (RUN_ID, {}),  # a bare run id: its final model (a background job)
+        ("rules", {"run_id": RUN_ID}),  # the rules, for comparison with the run
+        ("base", {"run_id": RUN_ID}),  # the model the run started from
+    ],
+)
+def test_a_run_s_evaluations_default_to_its_test_split(eval_home, spec, options) -> None:  # noqa: F811
+    evaluation_id = start_evaluation(eval_home, spec, **options)
+    row = evaluation.get_evaluation(eval_home, evaluation_id)
+    assert row["selection"] == f"test:{RUN_ID}"
+    assert row["n_funds"] == len(_snapshot(eval_home).frames["test"]) == 7
+    assert row["settings"]["training_funds_in_selection"] == 0
+    assert row["settings"]["split_run"] == RUN_ID
+    end_jobs(eval_home)
+
+
+def test_without_a_run_the_default_is_every_rated_fund(eval_home) -> None:  # noqa: F811
+    row = evaluation.get_evaluation(eval_home, start_evaluation(eval_home, "rules"))
+    assert row["selection"] == "all" and row["n_funds"] == 50
+    assert row["settings"]["training_funds_in_selection"] == 0
+    assert row["settings"]["split_run"] is None
+
+
+def test_rules_on_all_funds_for_comparison_with_a_run_count_its_training_funds(eval_home) -> None:  # noqa: F811
+    evaluation_id = start_evaluation(eval_home, "rules", selection="all", run_id=RUN_ID)
+    settings = evaluation.get_evaluation(eval_home, evaluation_id)["settings"]
+    assert settings["training_funds_in_selection"] == len(_snapshot(eval_home).frames["train"])
+    assert settings["split_run"] == RUN_ID
+
+
+def test_a_run_without_test_funds_defaults_to_all_with_a_count(eval_home) -> None:  # noqa: F811
+    from engine.training.snapshot import build_snapshot, write_snapshot
+
+    folder = write_run(eval_home, "run-0002", sft=False)
+    shutil.rmtree(folder / "snapshot")
+    write_snapshot(build_snapshot(eval_home, "house", 1, seed=0, splits=(0.8, 0.2, 0.0)),
+                   folder / "snapshot")  # fmt: skip
+    row = evaluation.get_evaluation(eval_home, start_evaluation(eval_home, "tabular:run-0002"))
+    train = load_snapshot(folder / "snapshot").frames["train"]
+    assert row["selection"] == "all"
+    assert row["settings"]["training_funds_in_selection"] == len(train) > 0
+
+
+def test_the_exported_agreement_table_says_how_many_training_funds_it_holds(eval_home) -> None:  # noqa: F811
+    from engine.evaluation.export import evaluation_tables
+
+    on_all = start_evaluation(eval_home, f"tabular:{RUN_ID}", selection="all")
+    table = evaluation_tables(eval_home, on_all, n_boot=10)["agreement"].set_index("figure")
+    assert table.loc["training_funds", "value"] == 35
+    held_out = start_evaluation(eval_home, f"tabular:{RUN_ID}")
+    table = evaluation_tables(eval_home, held_out, n_boot=10)["agreement"].set_index("figure")
+    assert table.loc["training_funds", "value"] == 0
+
+
+def test_the_review_page_offers_the_test_split_first_and_names_training_funds() -> None:
+    from workbench.web.views_review import scope_label, scope_options, training_note
+
+    assert scope_options(f"run:{RUN_ID}", ["run-0001", "run-0002"]) == [f"test:{RUN_ID}", "all"]
+    assert scope_options("rules", ["run-0001", "run-0002"]) == [
+        "test:run-0002", "test:run-0001", "all"
+    ]  # fmt: skip
+    assert scope_options("rules", []) == ["all"]
+    assert RUN_ID in scope_label("all", RUN_ID) and RUN_ID not in scope_label("all")
+    seen = {"run_id": None, "settings": json.dumps({"training_funds_in_selection": 35,
+                                                    "split_run": RUN_ID})}  # fmt: skip
+    assert "35" in training_note(seen) and RUN_ID in training_note(seen)
+    assert training_note({"run_id": RUN_ID, "settings": {"training_funds_in_selection": 0}}) is None
+    assert training_note({"run_id": RUN_ID, "settings": None}) is None
 
 
 @pytest.mark.parametrize(
@@ -328,10 +403,25 @@ def test_cli_evaluate_and_agreement(eval_home) -> None:  # noqa: F811
     assert done.returncode == 0 and "against the experts, n 5" in done.stdout
     assert "Invalid answers count as disagreements" in done.stdout
 
-    done = run_cli("agreement", "eval-0001", "eval-0002", "--json", home=eval_home.root)
+    done = run_cli("evaluate", "--model", f"tabular:{RUN_ID}", "--funds", "test", "--json",
+                   home=eval_home.root)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    done = run_cli("agreement", "eval-0001", "eval-0003", "--json", home=eval_home.root)
     board = json.loads(done.stdout)["leaderboard"]
-    assert {r["evaluation_id"] for r in board} == {"eval-0001", "eval-0002"}
+    assert {r["evaluation_id"] for r in board} == {"eval-0001", "eval-0003"}
     assert all(r["qwk_low"] <= r["qwk"] <= r["qwk_high"] for r in board)
+    assert {r["training_funds"] for r in board} == {0} and {r["note"] for r in board} == {""}
+
+    done = run_cli("agreement", "eval-0001", "eval-0002", home=eval_home.root)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "different fund sets" in done.stderr and "eval-0002: 5 funds" in done.stderr
+
+
+def test_cli_evaluate_defaults_to_the_run_test_split(eval_home) -> None:  # noqa: F811
+    done = run_cli("evaluate", "--model", f"tabular:{RUN_ID}", "--json", home=eval_home.root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["evaluation"]["selection"] == f"test:{RUN_ID}"
 
 
 @pytest.mark.parametrize(

@@ -77,3 +77,28 @@ def test_comparison_report_cannot_be_built_without_a_chosen_evaluation(review_ho
 
 def _success_texts(at) -> list[str]:
     return [str(s.value) for s in at.success]
+
+
+def test_figures_with_training_funds_in_them_say_so_on_the_page(review_home):
+    """run-0001 as a finished run folder; its tabular baseline evaluated on every rated fund
+    (35 of them its training funds): the monitoring tab and the built report both warn."""
+    from engine.evaluation.jobs import start_evaluation
+    from engine.evaluation.report_html import text
+    from tests.evaluation_support import write_run
+
+    write_run(review_home)
+    tabular = start_evaluation(review_home, "tabular:run-0001", selection="all")
+    at = _page()
+    at.selectbox(key="val_mon_evaluator").set_value("tabular:run-0001").run()
+    assert not at.exception
+    assert t("val_mon_training", ids=f"{tabular} (35)") in _warning_texts(at)
+
+    at.multiselect(key="val_rep_ids").set_value([tabular]).run()
+    at.button(key="val_rep_build").click().run()
+    assert not at.exception and not at.error
+    note = text("training_note", "ko", n=35, total=50, run="run-0001")
+    assert note in _warning_texts(at)
+
+
+def _warning_texts(at) -> list[str]:
+    return [str(w.value) for w in at.warning]

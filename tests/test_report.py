@@ -10,6 +10,7 @@ status.json with the final figures, and the snapshot manifest.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -23,6 +24,7 @@ from engine.evaluation.report import ReportError, build_report, report_data
 from engine.training.config import for_model
 from store.home import Home
 from tests import review_support
+from tests.evaluation_support import eval_template  # noqa: F401
 from workbench.cli.core import main as cli_main
 
 review_template = review_support.review_template
@@ -243,3 +245,62 @@ def test_consistency_counts_invalid_answers_as_inconsistent_and_skips_score_less
     assert consistency(invalid, rules)["share"] == 0.0
     tabular = frame.assign(scores=None)
     assert consistency(tabular, rules)["share"] is None
+
+
+# ---------------------------------------------------------------- training funds in the figures
+
+
+@pytest.fixture
+def run_home(eval_template: Home, tmp_path, monkeypatch) -> Home:  # noqa: F811
+    """The evaluation store (tests/evaluation_support.py): run-0001 with a readable split."""
+    from tests.evaluation_support import copy_home
+
+    where = copy_home(eval_template, tmp_path / "run-home")
+    monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
+    return where
+
+
+def test_figures_with_training_funds_in_them_say_so(run_home: Home, tmp_path) -> None:
+    from engine.evaluation.jobs import results, start_evaluation
+    from engine.training.snapshot import load_snapshot
+
+    tabular = start_evaluation(run_home, "tabular:run-0001", selection="all")
+    rules = start_evaluation(run_home, "rules", selection="all")
+    train = set(load_snapshot(run_home.runs / "run-0001" / "snapshot").frames["train"]["fund_id"])
+    n = len(train & set(results(run_home, tabular)["fund_id"]))
+    assert n == 35
+    data = report_data(run_home, [tabular, rules], n_boot=10)
+    by_id = {e["evaluation_id"]: e for e in data["evaluators"]}
+    assert by_id[tabular]["training_funds"] == n and by_id[tabular]["training_run"] == "run-0001"
+    assert by_id[rules]["training_funds"] == 0 and by_id[rules]["training_run"] is None
+    assert data["training_funds"] == [{"run_id": "run-0001", "n": n}]
+    page = html.unescape(
+        _text(build_report(run_home, [tabular, rules], tmp_path / "t.html", n_boot=10))
+    )
+    note = f"{n} of the 50 compared funds are in run-0001's training split"
+    assert page.count(note) == 2  # at the top and in the data section
+    assert "<th>Training funds</th>" in page and f"<td>includes {n}</td>" in page
+    if data["verdict"]["best"] == "tabular:run-0001":
+        assert f"figures include {n} of its training funds" in page
+    korean = _text(build_report(run_home, [tabular], tmp_path / "k.html", lang="ko", n_boot=10))
+    assert f"{n}개는 run-0001의 학습용 펀드" in korean and f"{n}개 포함" in korean
+
+
+def test_on_held_out_funds_the_report_has_no_training_note(run_home: Home, tmp_path) -> None:
+    from engine.evaluation.jobs import start_evaluation
+
+    tabular = start_evaluation(run_home, "tabular:run-0001", selection="test")
+    rules = start_evaluation(run_home, "rules", selection="test:run-0001")
+    data = report_data(run_home, [tabular, rules], n_boot=10)
+    assert data["training_funds"] == []
+    assert [e["training_funds"] for e in data["evaluators"]] == [0, 0]
+    page = _text(build_report(run_home, [tabular, rules], tmp_path / "h.html", n_boot=10))
+    assert "training split" not in page and "<td>0</td>" in page
+
+
+def test_a_run_whose_split_cannot_be_read_is_named_unknown(report_home: Home, tmp_path) -> None:
+    data = report_data(report_home, ["eval-0001", "eval-0003"], n_boot=10)
+    assert data["training_funds"] == [{"run_id": "run-0001", "n": None}]
+    page = html.unescape(_text(build_report(report_home, ["eval-0001", "eval-0003"],
+                                            tmp_path / "u.html", n_boot=10)))  # fmt: skip
+    assert "run-0001's training split cannot be read" in page and "<td>unknown</td>" in page

@@ -8,7 +8,9 @@ An evaluator spec names who grades:
 - `base:<preset or folder>`: an untrained language model; `sft:<run_id>`: the run's warm-up
   model; `run:<run_id>`: the run's final model (kind `model`).
 The fund set (`selection`) is `all` rated funds, `category:<name>`, the held-out `test:<run_id>`
-split of a run, or `funds:<n>` (n funds in the seed's hash order), as of a rating date. Its
+split of a run, or `funds:<n>` (n funds in the seed's hash order), as of a rating date. Left
+out, it is the held-out test split of the evaluator's run, or of the run it is evaluated for
+comparison with (`default_selection`), and `all` only without a run or a test split. Its
 prompts come from the run's frozen snapshot (test split) or from `engine.training.snapshot.snapshot_for`
 with the same prompt format (the evaluator's run's methodology and language by default, else
 the active methodology). Runs are only read here (their folder: config.json, snapshot/,
@@ -28,7 +30,7 @@ import pandas as pd
 from engine.evaluation import tabular
 from engine.evaluation.agreement import compare
 from engine.training.config import RunConfig, TrainingError, for_model
-from engine.training.snapshot import WHOLE, Snapshot, load_snapshot, snapshot_for
+from engine.training.snapshot import WHOLE, Snapshot, SnapshotError, load_snapshot, snapshot_for
 from store import evaluations as stored
 from store.evaluations import RESULT_COLUMNS
 from store.home import Home
@@ -107,6 +109,19 @@ def parse_selection(selection: str, run_id: str | None = None) -> str:
         f"unknown fund selection '{selection}': use all, test:<run_id>, category:<name> or "
         "funds:<n>"
     )
+
+
+def default_selection(home: Home, evaluator: Evaluator, run_id: str | None = None) -> str:
+    """`test:<run>` for the evaluator's run (else `run_id`, the run it is compared with) when
+    that run holds test funds; `all` otherwise."""
+    run = evaluator.run_id or run_id
+    if not run:
+        return "all"
+    try:
+        test = run_snapshot(home, run).frames["test"]
+    except SnapshotError as exc:
+        raise EvaluationError(f"{run}'s snapshot cannot be read: {exc}") from None
+    return "all" if test.empty else f"test:{run}"
 
 
 # ---------------------------------------------------------------- runs (read only)

@@ -2,7 +2,9 @@
 model folder with its model card.
 
 - `evaluation_tables(home, id)`: results (one row per fund), agreement (one row per figure, then
-  one row per category) and confusion (expert grade x model grade + invalid).
+  one row per category; `training_funds`: how many of the funds the evaluator's run, or the run
+  it was compared with, trained on, when recorded) and confusion (expert grade x model grade +
+  invalid).
 - `export_evaluation`: the same tables as a file (CSV in utf-8-sig so Excel reads the Korean
   text, or an Excel workbook with one sheet per table), made by `engine.files.tables` (no
   formulas from fund names) and written by `engine.files.safe_write` (no overwrite without
@@ -23,7 +25,8 @@ from typing import Any
 import pandas as pd
 
 from engine.evaluation.agreement import evaluation_agreement
-from engine.evaluation.jobs import EvaluationError, list_evaluations, results
+from engine.evaluation.fund_sets import stored_training_funds
+from engine.evaluation.jobs import EvaluationError, get_evaluation, list_evaluations, results
 from engine.files import tables as tables_out
 from engine.files.safe_write import (
     OutputError,
@@ -89,13 +92,18 @@ def evaluation_tables(
     try:
         rows = results(home, evaluation_id)
         figures = evaluation_agreement(home, evaluation_id, n_boot=n_boot)
+        seen = stored_training_funds(get_evaluation(home, evaluation_id))
     except EvaluationError as exc:
         raise ExportError(str(exc)) from None
     rows = rows[[c for c in RESULT_COLUMNS if c in rows.columns]].copy()
     rows["as_of"] = pd.to_datetime(rows["as_of"]).dt.date
+    agreement = agreement_table(figures)
+    if seen is not None:
+        line = pd.DataFrame([{"scope": "all", "figure": "training_funds", "value": seen}])
+        agreement = pd.concat([agreement, line], ignore_index=True)
     return {
         "results": rows,
-        "agreement": agreement_table(figures),
+        "agreement": agreement,
         "confusion": confusion_table(figures),
     }
 

@@ -25,12 +25,12 @@ import pandas as pd
 from engine.evaluation.evaluators import (
     EvaluationError,
     Evaluator,
+    default_selection,
     parse_evaluator,
     parse_selection,
     rules_results,
     run_config,
     run_dir,
-    run_snapshot,
     summary_of,
     tabular_results,
     target_rows,
@@ -42,6 +42,7 @@ from engine.evaluation.folder import (
     EvaluationFolder,
     evaluations_dir,
 )
+from engine.evaluation.fund_sets import split_run, training_ids
 from engine.jobs import ids, liveness
 from engine.jobs.jsonfiles import parse_time
 from engine.jobs.launch import launch
@@ -160,7 +161,7 @@ def start_evaluation(
     home: Home,
     evaluator: str,
     *,
-    selection: str = "all",
+    selection: str | None = None,
     as_of: Any = None,
     methodology: tuple[str, int | None] | None = None,
     samples: int = 1,
@@ -178,21 +179,26 @@ def start_evaluation(
     Rules and tabular evaluators finish before this returns; language models start a
     background job (follow it with `status` / `wait`, end it early with `stop`). `run_id` fills
     a bare `test` selection or run-based spec (a bare `base`: the model the run started from);
-    `samples` > 1 adds sampled answers at
+    without a `selection`, the held-out test funds of the evaluator's run, or of `run_id` (the
+    run a rules, tabular or untrained evaluation is compared with), else all rated funds
+    (`default_selection`); the training funds of that run in the selection are counted in the
+    settings (`training_funds_in_selection`, `split_run`). `samples` > 1 adds sampled answers at
     `temperature` for self-consistency (language models only); `max_new_tokens` defaults to the
     run's (or the preset's) answer length.
     """
     if (evaluator or "").strip() == "base" and run_id:  # the model the run started from
         evaluator = f"base:{run_config(home, run_id)['model']}"
     spec = parse_evaluator(evaluator, run_id)
-    selection = parse_selection(selection, run_id or spec.run_id)
     _check_numbers(samples, batch_size, temperature, max_new_tokens)
     if samples > 1 and not spec.is_model:
         raise EvaluationError(f"{spec.spec} is deterministic: several samples need a model")
     if device not in ("auto", "cpu", "cuda"):
         raise EvaluationError(f"device must be auto, cpu or cuda, got '{device}'")
-    if spec.run_id:
-        run_dir(home, spec.run_id)
+    for run in dict.fromkeys(r for r in (spec.run_id, run_id) if r):
+        run_dir(home, run)
+    if not (selection or "").strip():
+        selection = default_selection(home, spec, run_id)
+    selection = parse_selection(selection, run_id or spec.run_id)
     rows = target_rows(
         home, spec, selection, as_of=as_of, methodology=methodology, language=language, seed=seed
     )
@@ -209,12 +215,13 @@ def start_evaluation(
         "created_by": created_by,
         "n_funds": len(rows),
     }
-    seen = _seen_in_training(home, spec, rows)
+    split = split_run(spec, selection, run_id)
+    seen = {"split_run": split, "training_funds_in_selection": _seen_in_training(home, split, rows)}
     if not spec.is_model:
         return _run_inline(home, spec, rows, row, seed, seen)
     folder, thinking, length = _model_for(home, spec)
     settings = {
-        "training_funds_in_selection": seen,
+        **seen,
         "model_folder": str(folder),
         "batch_size": batch_size,
         "samples": samples,
@@ -250,24 +257,30 @@ def start_evaluation(
     return evaluation_id
 
 
-def _seen_in_training(home: Home, spec: Evaluator, rows: pd.DataFrame) -> int:
-    """How many of the funds the evaluator's run trained on (their figures are in-sample)."""
-    if not spec.run_id:
+def _seen_in_training(home: Home, run_id: str | None, rows: pd.DataFrame) -> int:
+    """How many of the funds `run_id` trained on (0 without a run): figures on them are
+    in-sample for that run's models and its tabular baseline."""
+    if not run_id:
         return 0
-    train = run_snapshot(home, spec.run_id).frames["train"]["fund_id"]
-    return int(rows["fund_id"].isin(set(train)).sum())
+    train = training_ids(home, run_id)
+    if train is None:
+        raise EvaluationError(f"{run_id}'s training split cannot be read (its snapshot)")
+    return int(rows["fund_id"].astype(str).isin(train).sum())
 
 
 def _run_inline(
-    home: Home, spec: Evaluator, rows: pd.DataFrame, row: dict, seed: int, seen: int
+    home: Home, spec: Evaluator, rows: pd.DataFrame, row: dict, seed: int, seen: dict
 ) -> str:
     began = time.perf_counter()
     if spec.kind == "rules":
         frame = rules_results(rows)
-        settings = {"scorer": "engine.methodology.scoring (reference grade of the snapshot)"}
+        settings = {
+            "scorer": "engine.methodology.scoring (reference grade of the snapshot)",
+            **seen,
+        }
     else:
         frame, settings = tabular_results(home, spec.run_id, rows, seed)
-        settings = {"training_funds_in_selection": seen, **settings}
+        settings = {**seen, **settings}
     frame["latency_ms"] = (time.perf_counter() - began) * 1000.0 / max(1, len(frame))
     with connect(home) as con:
         summary = summary_of(con, row["as_of"], frame)

@@ -3,7 +3,9 @@
 - `agreement_over_time(home, evaluator)`: one row per finished evaluation of that evaluator spec
   (e.g. `run:run-0003`), oldest as_of first, with `engine.evaluation.agreement.compare` against the
   experts' grades at its as_of (no bootstrap) and the share of invalid outputs among all its
-  greedy answers (including funds without an expert grade).
+  greedy answers (including funds without an expert grade), and `training_funds`: how many of
+  its funds the run it comes from (or was compared with) trained on, as counted when it started
+  (None when not recorded): figures with training funds in them are in-sample.
 - `agreement_by_category(home, evaluator)`: the same figures per (as_of, category).
 - `indicator_drift(home, date_a, date_b)`: per indicator and window, the population stability
   index (PSI) of its values at `date_b` against `date_a`, plus scipy's two-sample
@@ -15,6 +17,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from typing import Any
@@ -25,6 +28,7 @@ import pandas as pd
 from engine.data.metrics import INDICATORS, indicators
 from engine.evaluation.agreement import compare
 from engine.evaluation.backtest import rating_dates
+from engine.evaluation.fund_sets import stored_training_funds
 from engine.evaluation.jobs import list_evaluations, results
 from store.home import Home
 
@@ -54,9 +58,15 @@ def _paired(home: Home, evaluation_id: str) -> tuple[pd.DataFrame, float | None]
     return rows[rows["expert_grade"].notna()], invalid
 
 
+def _settings(meta: dict) -> dict:
+    text = meta.get("settings")
+    return json.loads(text) if isinstance(text, str) and text else {}
+
+
 def agreement_over_time(home: Home, evaluator: str | None = None) -> pd.DataFrame:
     """One row per finished evaluation: evaluation_id, evaluator, as_of, n_answers,
-    invalid_output_share (all greedy answers) and the FIGURES against the experts."""
+    invalid_output_share (all greedy answers), the FIGURES against the experts and
+    training_funds (its run's training funds among its funds; None when not recorded)."""
     rows = []
     for meta in evaluations_of(home, evaluator).to_dict("records"):
         paired, invalid = _paired(home, meta["evaluation_id"])
@@ -71,12 +81,14 @@ def agreement_over_time(home: Home, evaluator: str | None = None) -> pd.DataFram
                 "n_answers": int(meta["n_funds"]) if pd.notna(meta["n_funds"]) else None,
                 "invalid_output_share": invalid,
                 **{k: figures[k] for k in FIGURES},
+                "training_funds": stored_training_funds({"settings": _settings(meta)}),
             }
         )
     return pd.DataFrame(
         rows,
         columns=["evaluation_id", "evaluator", "as_of", "n_answers", "invalid_output_share"]
-        + list(FIGURES),
+        + list(FIGURES)
+        + ["training_funds"],
     )
 
 

@@ -8,7 +8,10 @@ answers whose grade is the grade the methodology gives its own sub-scores, `rewa
 with each fund's `grade_rule`), invalid-output rate, self-consistency (k samples only) and
 predicted-grade distribution; for evaluators that come from a training run, that run's settings
 and cost (wall time, seconds per RL step, peak memory, steps; from the run folder) and its data
-snapshot hash. `build_report(..., out, lang)` renders it (`engine.evaluation.report_html`) to a
+snapshot hash. Each evaluator says how many of the compared funds its run (or the run it was
+evaluated for comparison with) trained on (`training_funds`; None when that run's split cannot
+be read), and `training_funds` of the data lists every such run with training funds among the
+compared ones: figures on them are in-sample, and the report says so. `build_report(..., out, lang)` renders it (`engine.evaluation.report_html`) to a
 self-contained HTML file (plotly.js inlined once, so it opens offline) and returns its path.
 
 PPO is not in the comparison: TRL 1.16 no longer ships a PPO trainer, and PPO needs a learned
@@ -28,6 +31,7 @@ import pandas as pd
 
 from engine.evaluation.agreement import INVALID_RULE, compare
 from engine.evaluation.evaluators import EvaluationError
+from engine.evaluation.fund_sets import stored_training_funds, training_funds, training_run_of
 from engine.evaluation.jobs import get_evaluation, results
 from engine.evaluation.report_html import render
 from engine.llm.rewards import rule_grade
@@ -242,6 +246,7 @@ def report_data(
         )
         sc = frame["self_consistency"].dropna()
         latency = frame["latency_ms"].dropna()
+        training_run = training_run_of(meta)
         evaluators.append(
             {
                 "evaluation_id": meta["evaluation_id"],
@@ -259,8 +264,14 @@ def report_data(
                 "grade_counts": grade_counts(frame["grade"]),
                 "latency_ms": float(latency.mean()) if len(latency) else None,
                 "run": run,
+                "training_run": training_run,
+                "training_funds": _training_funds(home, meta, training_run, funds),
             }
         )
+    seen: dict[str, int | None] = {}
+    for e in evaluators:
+        if e["training_run"] and e["training_run"] not in seen:
+            seen[e["training_run"]] = e["training_funds"]
     expert = first.assign(as_of=first["as_of"].astype(str))
     return {
         "evaluation_ids": [m["evaluation_id"] for m in metas],
@@ -269,12 +280,24 @@ def report_data(
         "expert_counts": grade_counts(expert["expert_grade"].astype("Int64")),
         "synthetic": _synthetic(home),
         "notes": notes,
+        "training_funds": [
+            {"run_id": run, "n": n} for run, n in seen.items() if n is None or n > 0
+        ],
         "invalid_rule": INVALID_RULE,
         "evaluators": evaluators,
         "verdict": verdict(evaluators),
         "n_boot": n_boot,
         "seed": seed,
     }
+
+
+def _training_funds(home: Home, meta: dict, run_id: str | None, funds: list[str]) -> int | None:
+    """How many of the compared `funds` `run_id` trained on: from its split, else the count
+    stored with the evaluation when it covers exactly these funds; None when unknown."""
+    counted = training_funds(home, run_id, funds)
+    if counted is None and int(meta.get("n_funds") or 0) == len(funds):
+        return stored_training_funds(meta)
+    return counted
 
 
 def verdict(evaluators: list[dict]) -> dict[str, Any]:
@@ -299,6 +322,7 @@ def verdict(evaluators: list[dict]) -> dict[str, Any]:
         "beats": beats,
         "ties": ties,
         "mostly_invalid": [e["label"] for e in evaluators if e["figures"]["invalid_share"] > 0.5],
+        "best_training_funds": best.get("training_funds"),
     }
 
 

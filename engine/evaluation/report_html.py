@@ -31,6 +31,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "주의: 평가마다 방법론 버전이 다릅니다.",
         "Note: the evaluations use different methodology versions.",
     ),
+    "training_note": (
+        "비교한 펀드 {total}개 중 {n}개는 {run}의 학습용 펀드입니다. 이 펀드에서 {run}에서 나온 평가자의 "
+        "수치는 학습한 데이터로 잰(in-sample) 수치입니다. 공정한 비교는 시험용(held-out) 펀드로 하십시오.",
+        "{n} of the {total} compared funds are in {run}'s training split: on them, the figures of "
+        "evaluators from {run} are in-sample (measured on funds they learned from). Compare on "
+        "held-out test funds for a fair figure.",
+    ),
+    "training_unknown": (
+        "{run}의 학습 분할을 읽을 수 없어, 비교한 펀드 중 학습용 펀드가 몇 개인지 알 수 없습니다.",
+        "{run}'s training split cannot be read: how many of the compared funds it trained on is "
+        "unknown.",
+    ),
     "verdict": ("요약", "Verdict"),
     "verdict_best": (
         "{n}개 펀드(모든 평가자가 같은 펀드)에서 전문가 등급과 가장 잘 맞는 평가자는 {best}입니다 "
@@ -51,6 +63,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "More than half of the answers cannot be read for: {names}.",
     ),
     "verdict_none": ("비교할 수 있는 QWK가 없습니다.", "No evaluator has a defined QWK."),
+    "verdict_training": (
+        "주의: {best}의 수치에는 학습용 펀드 {n}개가 들어 있습니다.",
+        "Note: {best}'s figures include {n} of its training funds.",
+    ),
     "agreement": ("전문가 등급과의 일치", "Agreement with the experts"),
     "col_evaluator": LABELS["evaluator"],
     "col_kind": ("종류", "Kind"),
@@ -64,6 +80,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_consistency": LABELS["consistency"],
     "col_self": ("자기 일관성", "Self-consistency"),
     "col_latency": ("답당 ms", "ms per answer"),
+    "col_training": ("학습용 펀드", "Training funds"),
+    "training_cell": ("{n}개 포함", "includes {n}"),
+    "training_cell_unknown": ("알 수 없음", "unknown"),
     "consistency_help": (
         "일관성: 답의 등급이 그 답의 세부 점수에 방법론 규칙을 적용한 등급과 같은 비율 (읽을 수 없거나 "
         "세부 점수가 없는 답은 불일치). 자기 일관성: 펀드마다 k개 답 중 가장 많은 등급의 비율 (k>1일 때만).",
@@ -155,6 +174,29 @@ def _ci(figures: dict, key: str, as_pct: bool) -> str:
     return point if low is None else f"{point} [{show(low)}, {show(high)}]"
 
 
+def _training_cell(evaluator: dict, lang: str) -> str:
+    """'includes 43' (its run trained on 43 of the funds), '0', 'unknown' or '–' (no run)."""
+    n = evaluator.get("training_funds")
+    if not evaluator.get("training_run"):
+        return "–"
+    if n is None:
+        return text("training_cell_unknown", lang)
+    return text("training_cell", lang, n=n) if n else "0"
+
+
+def training_notes(data: dict, lang: str) -> list[str]:
+    """One line per run with training funds among the compared funds (or an unreadable split)."""
+    lines = []
+    for item in data.get("training_funds", []):
+        if item["n"] is None:
+            lines.append(text("training_unknown", lang, run=item["run_id"]))
+        else:
+            lines.append(
+                text("training_note", lang, n=item["n"], total=data["n_funds"], run=item["run_id"])
+            )
+    return lines
+
+
 def _table(header: list[str], rows: list[list[Any]], cls: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join(
@@ -189,7 +231,7 @@ def _agreement_section(data: dict, lang: str, figs: _Figures) -> str:
         for k in (
             "col_evaluator", "col_kind", "col_n", "col_exact", "col_within", "col_mae",
             "col_qwk", "col_spearman", "col_invalid", "col_consistency", "col_self",
-            "col_latency",
+            "col_latency", "col_training",
         )
     ]  # fmt: skip
     rows = []
@@ -201,7 +243,7 @@ def _agreement_section(data: dict, lang: str, figs: _Figures) -> str:
                 e["label"], e["kind"], f["n"], _ci(f, "exact", True), _ci(f, "within_one", True),
                 num(f["mae"]), _ci(f, "qwk", False), num(f["spearman"]), pct(f["invalid_share"]),
                 pct(e["consistency"]["share"]), pct(e["self_consistency"]),
-                "–" if latency is None else f"{latency:.1f}",
+                "–" if latency is None else f"{latency:.1f}", _training_cell(e, lang),
             ]
         )  # fmt: skip
     labels = [e["label"] for e in ev]
@@ -350,6 +392,8 @@ def _verdict_section(data: dict, lang: str) -> str:
             lines.append(text("verdict_beats", lang, names=", ".join(v["beats"])))
         if v["ties"]:
             lines.append(text("verdict_ties", lang, names=", ".join(v["ties"])))
+        if v.get("best_training_funds"):
+            lines.append(text("verdict_training", lang, best=v["best"], n=v["best_training_funds"]))
     if v.get("mostly_invalid"):
         lines.append(text("verdict_invalid", lang, names=", ".join(v["mostly_invalid"])))
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
@@ -360,6 +404,7 @@ def _data_section(data: dict, lang: str) -> str:
     lines = [
         text("data_funds", lang, n=data["n_funds"]),
         text("data_hash", lang, sha=data["data_sha256"]),
+        *training_notes(data, lang),
     ]
     seen = set()
     for e in data["evaluators"]:
@@ -395,6 +440,8 @@ def render(data: dict, lang: str) -> str:
         parts.append(f"<p class='banner synthetic'>{html.escape(text('synthetic', lang))}</p>")
     for note in data["notes"]:
         parts.append(f"<p class='note'>{html.escape(text(note, lang))}</p>")
+    for line in training_notes(data, lang):
+        parts.append(f"<p class='note training'>{html.escape(line)}</p>")
     parts += [
         _verdict_section(data, lang),
         _agreement_section(data, lang, figs),

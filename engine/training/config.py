@@ -150,6 +150,11 @@ class RunConfig:
     samples_every: int = _help("Record a few sample answers with their rewards every N steps.", 10)
     # --- hardware
     device: str = _help("Where to train: auto (a GPU if there is one), cpu or cuda.", "auto")
+    processes: int = _help(
+        "Training processes on a CPU, run by accelerate with gloo (on GPUs: one per GPU). Each "
+        "takes per_device_train_batch_size answers per step.",
+        1,
+    )
     bf16: str = _help("bfloat16 arithmetic: auto (on GPUs that support it), on or off.", "auto")
     use_vllm: str = _help(
         "Generate with vLLM: auto (when installed and on a GPU), on or off.", "auto"
@@ -222,6 +227,7 @@ class RunConfig:
             "eval_max_funds": self.eval_max_funds,
             "save_every": self.save_every,
             "samples_every": self.samples_every,
+            "processes": self.processes,
             "lora_r": self.lora_r,
         }
         for name, value in positive.items():

@@ -32,7 +32,7 @@ from engine.training.config import RunConfig, TrainingError
 from engine.training.folder import RunFolder, is_complete
 from engine.training.hardware import CHECKPOINTING_FROM_PARAMS, use_vllm
 from engine.training.lora import peft_config, save_merged
-from engine.training.ranks import is_main_process
+from engine.training.ranks import is_main_process, world_size
 from engine.training.run_data import dataset, load_data
 from engine.training.samples import RewardRecorder
 from engine.training.validation import Validation
@@ -125,7 +125,7 @@ class RunTrainer:
             folder.write_status(phase="prepare", message="preparing the model and the data")
         base = resolve(Home(folder.root.parent.parent), config.model)
         data = load_data(folder)
-        self.validation.rows = data.get("validation", [])[: config.eval_max_funds]
+        self.validation.choose(data.get("validation", []))
         if not data.get("train"):
             raise TrainingError("the snapshot has no training funds")
         share = config.warmup_share if config.sft_steps > 0 else 1.0
@@ -186,7 +186,8 @@ class RunTrainer:
             "max_steps": config.max_steps,
             "learning_rate": config.learning_rate,
             **self._batches(config.per_device_train_batch_size),
-            "generation_batch_size": config.effective_generation_batch,
+            # the run's batches are per process; TRL's generation batch counts every rank's
+            "generation_batch_size": config.effective_generation_batch * world_size(),
             "num_generations": config.num_generations,
             "max_completion_length": config.max_completion_length,
             "temperature": config.temperature,

@@ -1,7 +1,7 @@
 """Which process of a training run this is, and agreement between ranks.
 
-Under `accelerate launch --multi_gpu` every GPU has its own process (rank); only rank 0 writes
-the run folder's status and events.
+Under `accelerate launch` every GPU (or CPU process) has its own process (rank); only rank 0
+writes the run folder's status and events.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ import os
 def is_main_process() -> bool:
     """Whether this is rank 0 (a single-process run always is)."""
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def world_size() -> int:
+    """How many ranks train together (1 outside `accelerate launch`)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def agree_any(flag: bool) -> bool:

@@ -1,4 +1,8 @@
-"""Validation agreement during a run, written as `eval` events."""
+"""Validation agreement during a run, written as `eval` events.
+
+The funds measured are a grade-stratified sample of the validation split
+(`engine.training.stratified`), chosen once per run from its seed: not the first funds by id.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from engine.llm.validation import evaluate_model
 from engine.training.config import RunConfig
 from engine.training.folder import RunFolder
 from engine.training.ranks import is_main_process
+from engine.training.stratified import grade_counts, stratified_sample
 
 log = logging.getLogger("engine.training.worker")  # the training process's log
 
@@ -23,6 +28,17 @@ class Validation:
         self.folder, self.config = folder, config
         self.rows: list[dict] = []
         self.figures: dict[str, dict] = {}
+
+    def choose(self, rows: list[dict]) -> list[dict]:
+        """Measure on a grade-stratified sample of `rows` (the validation split): at most
+        `eval_max_funds`, drawn from the run's seed; the rows chosen."""
+        self.rows = stratified_sample(rows, self.config.eval_max_funds, self.config.seed)
+        if self.rows:
+            log.info(
+                "validation on %d of %d funds, grades %s (validation split: %s)",
+                len(self.rows), len(rows), grade_counts(self.rows), grade_counts(rows),
+            )  # fmt: skip
+        return self.rows
 
     def measure(self, model, tokenizer, phase: str, step: int, stage: str) -> dict | None:
         """Validation agreement of `model` now, as an `eval` event (main process only)."""

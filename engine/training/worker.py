@@ -18,8 +18,9 @@ Steps, top to bottom:
 validation agreement every `eval_every` steps and stops gracefully (checkpoint first) when the
 `stop` file appears or on SIGTERM. `--resume` continues the phase it stopped in from its last
 checkpoint. Any error: status "failed" with a one-line message, the traceback in log.txt.
-On a machine with several GPUs the training part runs under `accelerate launch --multi_gpu`
-(ranks other than 0 write nothing); this process keeps the queue lock and the status.
+On a machine with several GPUs, or on a CPU with `processes` > 1, the training part runs under
+`accelerate launch` with one rank per GPU or per CPU process (gloo); ranks other than 0 write
+nothing, and this process keeps the queue lock and the status.
 
 This module wires the process together; the parts are in engine/training/: device_queue (1),
 phases (2-4: the `RunTrainer`), callbacks, samples, validation, lora, hardware, ranks,
@@ -67,16 +68,25 @@ def _train_here(folder: RunFolder, config: RunConfig, device: str, resume: bool)
     return RunTrainer(folder, config, device, resume).run()
 
 
-def _train_on_gpus(folder: RunFolder, device: str, gpus: int, resume: bool) -> str:
-    """The training part under `accelerate launch --multi_gpu` (one rank per GPU)."""
+def rank_count(config: RunConfig, device: str) -> int:
+    """How many training processes: one per GPU on CUDA, the run's `processes` on a CPU."""
+    return gpu_count(device) if device == "cuda" else max(1, int(config.processes))
+
+
+def _train_in_ranks(folder: RunFolder, device: str, ranks: int, resume: bool) -> str:
+    """The training part under `accelerate launch` with `ranks` processes: one per GPU (NCCL),
+    or CPU processes that talk over gloo (the trainers' `use_cpu` makes accelerate pick it)."""
     command = [
         sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
-        "--num_processes", str(gpus), "-m", "engine.training.worker", str(folder.root), "--worker",
+        "--num_processes", str(ranks), "--num_machines", "1",
+        "--dynamo_backend", "no", "-m", "engine.training.worker", str(folder.root), "--worker",
     ] + (["--resume"] if resume else [])  # fmt: skip
-    log.info("launching %s", " ".join(command))
+    log.info("launching %d ranks on %s: %s", ranks, device, " ".join(command))
     done = subprocess.run(command, cwd=REPO_ROOT, check=False)
     if done.returncode:
-        raise TrainingError(f"the GPU workers failed (exit status {done.returncode}); see log.txt")
+        raise TrainingError(
+            f"the {ranks} training processes failed (exit status {done.returncode}); see log.txt"
+        )
     return "stopped" if folder.stop_flag.exists() else "finished"
 
 
@@ -100,9 +110,10 @@ def run(folder: RunFolder, resume: bool) -> int:
                 total_steps=config.total_steps,
                 message="",
             )
-            gpus = gpu_count(device)
-            if gpus > 1:
-                outcome = _train_on_gpus(folder, device, gpus, resume)
+            ranks = rank_count(config, device)
+            folder.write_status(processes=ranks)
+            if ranks > 1:
+                outcome = _train_in_ranks(folder, device, ranks, resume)
             else:
                 outcome = _train_here(folder, config, device, resume)
         if outcome == "stopped":
@@ -111,6 +122,7 @@ def run(folder: RunFolder, resume: bool) -> int:
             **final_figures(folder),
             "algorithm": config.algorithm,
             "peak_memory_mb": peak_memory_mb(device),
+            "processes": ranks,
         }
         folder.write_status(
             state="finished", phase="grpo", finished_at=now_iso(), resumable=False,

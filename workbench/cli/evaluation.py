@@ -111,7 +111,8 @@ def cmd_evaluate(args: argparse.Namespace, home: Home) -> dict:
     )
     seen = (row["settings"] or {}).get("training_funds_in_selection")
     if seen:
-        head += f"\nnote: {seen} of these funds were in {row['run_id']}'s training split"
+        trained = row["run_id"] or (row["settings"] or {}).get("split_run")
+        head += f"\nnote: {seen} of these funds were in {trained}'s training split"
     if figures:
         text = f"{head}\nagainst the experts, {_figures_line(figures)}\n{figures['invalid_rule']}"
     elif row["state"] in evaluation.END_STATES:
@@ -144,6 +145,7 @@ def cmd_agreement(args: argparse.Namespace, home: Home) -> dict:
                 f"exact {_number(row['exact'], 'exact')}  "
                 f"within one {_number(row['within_one'], 'within_one')}  "
                 f"invalid {_number(row['invalid_share'], 'invalid_share')}"
+                + (f"  [{row['note']}]" if row.get("note") else "")
             )
         records = json.loads(board.to_json(orient="records"))
         return {"against": args.against, "leaderboard": records, "summary": "\n".join(lines)}

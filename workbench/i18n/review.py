@@ -219,6 +219,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "rev_ev_base": ("학습 전 모델 {arg}", "untrained model {arg}"),
     "rev_scope": ("대상 펀드", "Funds"),
     "rev_scope_all": ("등급이 있는 모든 펀드", "All rated funds"),
+    "rev_scope_all_training": (
+        "등급이 있는 모든 펀드 ({run}의 학습용 펀드 포함)",
+        "All rated funds (with {run}'s training funds)",
+    ),
     "rev_scope_test": ("{run}의 시험용(held-out) 펀드", "Held-out test funds of {run}"),
     "rev_evaluate": ("평가 실행", "Evaluate"),
     "rev_evaluate_help": (
@@ -226,6 +230,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "끝나면 이 페이지에 결과가 나타납니다.",
         "The rule-based scorer and the tabular baseline finish at once; language models run in "
         "the background and their results appear here when they end.",
+    ),
+    "rev_training_note": (
+        "이 수치에는 {run}이(가) 학습한 펀드 {n}개가 들어 있어 학습 데이터 안의(in-sample) 수치입니다. "
+        "공정한 비교는 시험용 펀드(test:{run})로 평가하십시오.",
+        "These figures include {n} funds {run} trained on: they are in-sample. Evaluate on its "
+        "held-out test funds (test:{run}) for a fair figure.",
     ),
     "rev_evaluate_cli": ("터미널에서는: `{command}`", "From a terminal: `{command}`"),
     "rev_eval_done": ("{id} 기록됨 ({evaluator}).", "{id} recorded ({evaluator})."),

@@ -43,6 +43,7 @@ RUN_HELP_KO: dict[str, str] = {
     "save_every": "N 단계마다 체크포인트를 저장합니다 (중지한 학습은 여기서 이어집니다).",
     "samples_every": "N 단계마다 답안 예시 몇 개를 보상과 함께 기록합니다.",
     "device": "학습 장치: auto(GPU가 있으면 GPU), cpu 또는 cuda.",
+    "processes": "CPU에서 학습할 프로세스 수(accelerate, gloo). GPU에서는 GPU마다 하나입니다. 프로세스마다 단계당 per_device_train_batch_size개의 답을 만듭니다.",
     "bf16": "bfloat16 연산: auto(지원하는 GPU에서), on 또는 off.",
     "use_vllm": "vLLM으로 생성: auto(설치되어 있고 GPU일 때), on 또는 off.",
     "gradient_checkpointing": "활성값을 저장하지 않고 다시 계산합니다 (메모리는 크게 줄고 약 1/3 느려짐): auto(파라미터 5천만 개 이상인 모델에서 켬), on 또는 off.",

@@ -60,6 +60,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "무효 출력은 불일치로 셉니다.",
         "Invalid outputs count as disagreements.",
     ),
+    "val_mon_training": (
+        "학습용 펀드가 들어 있는 평가(수치가 학습 데이터 안의 값): {ids}.",
+        "Evaluations whose figures include training funds (in-sample): {ids}.",
+    ),
     "val_exp_evaluation": ("평가", "Evaluation"),
     "val_exp_csv_results": ("결과 CSV", "Results CSV"),
     "val_exp_csv_agreement": ("일치도 CSV", "Agreement CSV"),

@@ -24,13 +24,14 @@ def ai_grade_text(grade: object, invalid: bool) -> str:
 
 
 def evaluation_label(row: dict) -> str:
-    """'eval-0003 · run:run-0002 · 2025-12-31 · 60 funds · finished'."""
+    """'eval-0003 · run:run-0002 · test:run-0002 · 2025-12-31 · 7 funds · finished'."""
     n = row.get("n_funds")
     funds = t("rev_n_funds", n=int(n)) if n is not None and not pd.isna(n) else MISSING
     return " · ".join(
         [
             str(row["evaluation_id"]),
             str(row["evaluator"]),
+            str(row.get("selection") or MISSING),
             fmt_date(row["as_of"]),
             funds,
             state_text(row.get("state")),
@@ -237,7 +238,32 @@ def evaluator_label(spec: str) -> str:
     return t(key, arg=arg) if key in TEXT else spec
 
 
-def scope_label(scope: str) -> str:
-    """'all' -> 'All rated funds', 'test:run-0003' -> 'Held-out test funds of run-0003'."""
+def scope_options(spec: str, runs: list[str]) -> list[str]:
+    """The fund sets offered for evaluator `spec`, the default first: the held-out test funds of
+    its run (for the rules, of each finished run in `runs`, the newest first), then all."""
+    run = spec.partition(":")[2]
+    tests = [run] if run else sorted(runs, reverse=True)
+    return [f"test:{r}" for r in tests] + ["all"]
+
+
+def scope_label(scope: str, run: str = "") -> str:
+    """'all' -> 'All rated funds' (with `run`: '… (with run-0003's training funds)'),
+    'test:run-0003' -> 'Held-out test funds of run-0003'."""
     kind, _, arg = scope.partition(":")
-    return t("rev_scope_test", run=arg) if kind == "test" else t("rev_scope_all")
+    if kind == "test":
+        return t("rev_scope_test", run=arg)
+    return t("rev_scope_all_training", run=run) if run else t("rev_scope_all")
+
+
+def training_note(evaluation: dict) -> str | None:
+    """The warning for an evaluation whose funds include training funds of its run (or of the
+    run it was evaluated for comparison with); None when there are none or it is not known."""
+    settings = evaluation.get("settings")
+    if isinstance(settings, str):
+        settings = json.loads(settings) if settings else {}
+    settings = settings if isinstance(settings, dict) else {}
+    n = settings.get("training_funds_in_selection")
+    run = evaluation.get("run_id") or settings.get("split_run")
+    if not n or not isinstance(run, str) or not run:
+        return None
+    return t("rev_training_note", n=int(n), run=run)

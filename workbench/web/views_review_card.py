@@ -139,6 +139,9 @@ def agreement_section(rows: pd.DataFrame, rules: pd.Series, evaluation: dict) ->
     if rated.empty:
         st.info(t("rev_no_expert"), icon=":material/info:")
         return
+    note = views.training_note(evaluation)
+    if note:
+        st.warning(note, icon=":material/warning:")
     stored = evaluation.get("summary")
     if isinstance(stored, str) and stored:  # computed when the evaluation finished: the same
         figures = json.loads(stored)  # `compare` of its greedy grades with the experts'

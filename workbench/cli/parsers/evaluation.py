@@ -22,9 +22,10 @@ def add_parsers(
     )
     p.add_argument(
         "--funds",
-        default="all",
+        default=None,
         metavar="SET",
-        help="all | test (a run's held-out split) | category:NAME | funds:N (default all)",
+        help="all | test (a run's held-out split) | category:NAME | funds:N (default: the "
+        "held-out test split of the evaluator's run or --run, else all)",
     )
     p.add_argument("--run", metavar="RUN_ID", help="the run of `test`, tabular, sft and run")
     p.add_argument("--as-of", type=date_type, help="rating date (default: the latest)")
