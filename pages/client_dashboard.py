@@ -115,7 +115,7 @@ with tab_fund:
         st.caption(t("cl_live_help"))
         results = st.session_state.setdefault("cl_live", {})
         if st.button(t("cl_reevaluate"), key="cl_reevaluate", icon=":material/bolt:"):
-            from engine.clients.live import LiveError, live_evaluation
+            from engine.clients.live import LiveError, live_evaluation  # the model stack: on demand
 
             with st.spinner(t("cl_live_running")):
                 try:

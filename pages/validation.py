@@ -9,6 +9,7 @@ export-model | report`.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,9 @@ import plotly.express as px
 import streamlit as st
 
 from engine.evaluation import backtest, export, monitoring
+from engine.evaluation.jobs import list_evaluations
+from engine.evaluation.report import ReportError, report_data
+from engine.evaluation.report_html import render, training_notes
 from engine.files.tables import csv_bytes, excel_bytes
 from store.home import Home
 from workbench.i18n import LANGS, current_lang, t
@@ -38,8 +42,6 @@ def _over_time(stamp: tuple, evaluator: str) -> tuple[pd.DataFrame, pd.DataFrame
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _drift(stamp: tuple, date_a: str, date_b: str) -> pd.DataFrame:
-    from datetime import date
-
     where = Home(Path(stamp[0]))
     return monitoring.indicator_drift(where, date.fromisoformat(date_a), date.fromisoformat(date_b))
 
@@ -50,8 +52,6 @@ def _tables(stamp: tuple, evaluation_id: str) -> dict[str, pd.DataFrame]:
 
 
 def finished_evaluations() -> pd.DataFrame:
-    from engine.evaluation.jobs import list_evaluations
-
     frame = list_evaluations(ui.home())
     return frame[frame["state"] == "finished"]
 
@@ -198,9 +198,6 @@ def export_tab(stamp: tuple, evaluations: pd.DataFrame) -> None:
 
 def report_tab(evaluations: pd.DataFrame) -> None:
     """Choose evaluations, build the comparison report, download it."""
-    from engine.evaluation.report import ReportError, report_data
-    from engine.evaluation.report_html import render, training_notes
-
     st.caption(t("val_rep_intro"))
     if evaluations.empty:
         st.info(t("val_rep_none"))

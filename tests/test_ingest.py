@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 import engine.data.ingest as ingest
+from engine.data.checks import load_checked, stage
 from engine.data.filekinds import canonical_name, infer_kind
 from engine.data.ingest import IngestError, ingest_file, preview_file
+from engine.data.reading import read_file
 from store.db import connect
 from store.home import Home
 from store.queries import table_counts, upload_log
@@ -371,3 +373,115 @@ def test_preview_shows_kind_encoding_mapping_and_parsed_rows(tmp_path: Path) -> 
     assert parsed.mapping["펀드코드"] == "fund_id" and parsed.mapping["총보수"] == "expense_ratio"
     assert list(frame["fund_id"]) == ["F1", "F2"]
     assert frame["aum"].iloc[0] == 120_000_000_000
+
+
+# ---------------------------------------------------------------- unchanged re-uploads
+
+
+NAV = "fund_id,date,nav\nF1,2024-01-02,100\nF2,2024-01-02,10\n"
+
+
+def test_unchanged_reupload_is_skipped_and_says_so(loaded: Home, tmp_path: Path) -> None:
+    path = write(tmp_path / "nav.csv", NAV)
+    first = ingest_file(loaded, path)
+    again = ingest_file(loaded, write(tmp_path / "nav-copy.csv", NAV), source="ui")
+    assert first.skipped is None
+    assert again.skipped == f"same content as upload {first.upload_id}"
+    assert (again.kind, again.format, again.rows) == ("nav", "csv", 2)
+    assert (again.inserted, again.replaced, again.unchanged) == (0, 0, 2)
+    assert again.upload_id > first.upload_id and again.sha256 == first.sha256
+    with connect(loaded) as con:
+        logged = con.execute(
+            "SELECT file_name, outcome, rows, unchanged, message FROM upload_log "
+            "WHERE upload_id = ?",
+            [again.upload_id],
+        ).fetchall()
+    assert logged == [("nav-copy.csv", "ok", 2, 2, f"skipped: {again.skipped}")]
+    assert counts(loaded)["nav"] == 2
+
+
+def test_a_later_upload_of_the_same_kind_means_the_file_is_read_again(
+    loaded: Home, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "nav.csv", NAV)
+    ingest_file(loaded, path)
+    ingest_file(loaded, write(tmp_path / "b.csv", "fund_id,date,nav\nF1,2024-01-02,101\n"))
+    ingest_file(loaded, write(tmp_path / "rf.csv", "date,rate\n2024-01-02,3.5\n"))
+    again = ingest_file(loaded, path)
+    assert again.skipped is None
+    assert (again.inserted, again.replaced, again.unchanged) == (0, 1, 1)
+    with connect(loaded) as con:
+        assert con.execute("SELECT nav FROM nav WHERE fund_id = 'F1'").fetchall() == [(100.0,)]
+
+
+def test_the_same_bytes_as_another_kind_or_sheet_are_not_skipped(
+    loaded: Home, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "nav.csv", NAV)
+    ingest_file(loaded, path)
+    assert ingest_file(loaded, path, "nav").skipped is None  # asked for by name this time
+    assert ingest_file(loaded, path, "nav").skipped is not None
+    assert ingest_file(loaded, path, "nav", sheet="x").skipped is None
+
+
+def test_qualitative_file_is_read_again_after_new_fund_master_data(
+    loaded: Home, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "q.csv", "subject_id,as_of,criterion_id,score\n한빛자산운용,2024-06-30,c,4\n"
+    )
+    ingest_file(loaded, path)
+    funds = "fund_id,fund_name\n한빛자산운용,이름이 같은 펀드\n"
+    ingest_file(loaded, write(tmp_path / "f.csv", funds))
+    again = ingest_file(loaded, path)
+    assert again.skipped is None and again.replaced == 1
+    with connect(loaded) as con:
+        assert con.execute("SELECT subject_kind FROM qualitative").fetchall() == [("fund",)]
+
+
+# ---------------------------------------------------------------- the fast path and the exact one
+
+
+AGREE = {
+    "nav": "fund_id,date,nav\n F2 ,2024-01-03,1e3\nF1,2024-1-2,+5\nF2,2024-01-02,.5\nF1,2024-01-03, 7 \n",
+    "funds": (
+        "fund_id,fund_name,category,company,inception_date,expense_ratio,aum,benchmark_id\n"
+        "F1, 한빛 펀드 ,,C1,1929-12-31,0.5,,BM\nF2,B,eq, C2 ,,0,1e6,\n"
+    ),
+    "ratings": "fund_id,as_of,grade,comment,score_risk\nF1,2024-06-28,3.0, ok ,4.5\nF2,2024-06-28,5,,\n",
+    "benchmarks": "benchmark_id,date,level,benchmark_name\nBM,2024-01-03,2.5,코스피\nBM,2024-01-02,2,\n",
+    "risk_free": "date,rate\n2024-01-03,-0.1\n2024-01-02,3.83\n",
+    "qualitative": "subject_id,as_of,criterion_id,score,note\nF1,2024-06-30,b,2,\nF1,2024-06-30,a,4.0,x\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(AGREE))
+def test_typed_read_and_text_read_stage_the_same_values(tmp_path: Path, kind: str) -> None:
+    path = write(tmp_path / f"{kind}.csv", AGREE[kind])
+    fast, parsed = load_checked(path)
+    text, exact = read_file(path)
+    stage(text, exact)
+    try:
+        assert parsed.typed and not exact.typed and parsed.kind == exact.kind == kind
+        query = "SELECT * FROM stage ORDER BY _row"
+        pd.testing.assert_frame_equal(fast.execute(query).df(), text.execute(query).df())
+    finally:
+        fast.close()
+        text.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("F1,2024-01-02,1\nF2,2024-01-02,1\nF1,2024-01-02,2\n", "row 4: duplicate fund_id/date"),
+        ("F1,2024-01-03,1\nF1,2024-01-02,1\nF1,2024-01-03,2\n", "row 4: duplicate fund_id/date"),
+        ("F1 ,2024-01-02,1\nF1,2024-01-02,2\n", "row 3: duplicate fund_id/date F1, 2024-01-02"),
+        ('F1,2024-01-02,"1,000.5"\nF1,20240102,3\n', "row 3: duplicate fund_id/date F1, 2024"),
+    ],
+)
+def test_keys_repeated_out_of_order_or_after_trimming_are_refused(
+    loaded: Home, tmp_path: Path, body: str, message: str
+) -> None:
+    with pytest.raises(IngestError, match="nothing was loaded") as caught:
+        ingest_file(loaded, write(tmp_path / "nav.csv", "fund_id,date,nav\n" + body))
+    assert message in str(caught.value)

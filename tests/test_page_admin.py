@@ -33,7 +33,7 @@ from workbench.i18n import t
 APP = str(Path(__file__).resolve().parent.parent / "workbench" / "app.py")
 TIMEOUT_S = 90
 PASSWORD = "staff password 1"
-WORKBENCH = {"home", "data", "methodology", "training", "runs", "review", "validation"}
+WORKBENCH = {"home", "data", "methodology", "training", "runs", "review", "cycle", "validation"}
 
 
 def _pages(at: AppTest) -> set[str]:

@@ -262,12 +262,13 @@ def test_fuzzed_headers_and_values_only_ever_raise_the_domain_error(
 # through store.sql_names.quote_name or from the file's column positions.
 REVIEWED_SQL_PIECES = {
     "store/cycles.py": {"selected"},  # GRADE_COLUMNS, constants
-    "engine/data/ingest.py": {"cols", "source", "table", "join", "keys", "action", "select", "name",
-                         "column"},
-    "engine/data/checks.py": {"', '.join(exprs)", "keep", "union"},
-    "engine/data/reading.py": {"found", "select", "casts", "select or 'NULL AS none'"},
+    "engine/data/checks.py": {"', '.join(exprs)", "keep", "union", "flagged", "keyed", "previous",
+                              "unordered", "distinct", "per_column", "values"},
+    "engine/data/reading.py": {"found", "picked", "casts"},
     "store/db.py": {"sql"},  # migrations read from store/sql/, and `scalar`'s own argument
     "store/queries.py": {"union"},  # the fixed table names of table_counts
+    "store/uploads.py": {"src", "dst", "cols", "match", "missing", "differs",
+                         "update", "select", "selected", "name", "column", "same"},
     "store/users.py": {"where"},  # one of two fixed clauses
 }  # fmt: skip
 SQL_CALLS = {"execute", "sql", "query", "executemany", "scalar"}

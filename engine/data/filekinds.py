@@ -10,6 +10,16 @@ import re
 from dataclasses import dataclass, field
 
 SCORE_PREFIX = "score_"
+ISO_DATE = "%Y-%m-%d"
+# The DuckDB type a CSV column of each value type is read as on the fast path
+# (`engine.data.checks`); ids and text are read as text.
+READ_TYPES = {
+    "date": "DATE",
+    "number": "DOUBLE",
+    "positive": "DOUBLE",
+    "nonneg": "DOUBLE",
+    "grade": "DOUBLE",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,13 @@ class FileKind:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def value_type(self, name: str) -> str:
+        """The value type of a canonical column; criterion scores are numbers."""
+        return "number" if name.startswith(SCORE_PREFIX) else self.column(name).type
+
+    def is_required(self, name: str) -> bool:
+        return not name.startswith(SCORE_PREFIX) and self.column(name).required
 
 
 KINDS: dict[str, FileKind] = {

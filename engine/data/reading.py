@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,7 +25,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.data.filekinds import KINDS, SCORE_PREFIX, describe_kinds, infer_kind, map_headers
+from engine.data.filekinds import (
+    ISO_DATE,
+    KINDS,
+    READ_TYPES,
+    SCORE_PREFIX,
+    FileKind,
+    describe_kinds,
+    infer_kind,
+    map_headers,
+)
 from store.db import scalar
 from store.sql_names import quote_name
 
@@ -45,7 +55,8 @@ class ReadLimits:
 
 
 class IngestError(ValueError):
-    """A file was refused; nothing was written. `problems` lists (row, column, message)."""
+    """A file was refused; nothing was written. `problems` lists (row, column, message);
+    `parsed` is what the file turned out to be, once it was read."""
 
     def __init__(
         self,
@@ -58,6 +69,7 @@ class IngestError(ValueError):
         self.summary = summary
         self.problems = problems or []
         self.invalid_rows = invalid_rows
+        self.parsed: ParsedFile | None = None
         super().__init__(self._one_line())
 
     def _one_line(self) -> str:
@@ -81,6 +93,7 @@ class ParsedFile:
     mapping: dict[str, str]
     ignored_columns: list[str]
     score_criteria: list[str] = field(default_factory=list)
+    typed: bool = False  # `raw` holds DuckDB's typed values (CSV read fast), else text
 
 
 def sha256_of(path: Path) -> str:
@@ -103,8 +116,10 @@ def _sniff_format(head: bytes, name: str) -> str:
     return "csv"
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
-    """(encoding, text): utf-8 (with or without BOM) or cp949, by decoding the whole file."""
+def _decode(data: bytes, name: str) -> tuple[str, str | None]:
+    """(encoding, text): utf-8 (with or without BOM) or cp949, by decoding the whole file.
+
+    The text is kept only where DuckDB cannot read the bytes themselves (cp949)."""
     nul = data.find(b"\x00")
     if nul >= 0:
         row = data.count(b"\n", 0, nul) + 1
@@ -114,13 +129,20 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             [(row, "", "NUL byte in the file")],
             1,
         )
+    if data.isascii():
+        return "utf-8", None
     if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", data[3:].decode("utf-8", errors="strict")
-    for encoding in ("utf-8", "cp949"):
-        try:
-            return encoding, data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        data[3:].decode("utf-8", errors="strict")
+        return "utf-8-sig", None
+    try:
+        data.decode("utf-8")
+        return "utf-8", None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return "cp949", data.decode("cp949")
+    except UnicodeDecodeError:
+        pass
     raise IngestError(name, "text is neither UTF-8 nor CP949/EUC-KR; save the CSV as UTF-8")
 
 
@@ -155,23 +177,67 @@ def check_headers(headers: list[str], name: str, limits: ReadLimits) -> list[str
     return cleaned
 
 
+# What to read of a file, given its headers: position -> (canonical name, DuckDB type, or None
+# to read text). Types are tried on CSV only; if any value does not fit, the file is read as text.
+Columns = dict[int, tuple[str, str | None]]
+ChooseColumns = Callable[[list[str]], Columns]
+
+
+def _select(columns: Columns) -> str:
+    """`c3 AS "fund_id", …`: position columns under their canonical names."""
+    picked = ", ".join(f"{_position(i)} AS {quote_name(c)}" for i, (c, _) in columns.items())
+    return picked or "NULL AS none"
+
+
+def _read_csv(
+    mem: duckdb.DuckDBPyConnection,
+    source: Path,
+    delimiter: str,
+    width: int,
+    columns: Columns,
+    typed: bool,
+) -> None:
+    """The table `raw` of the chosen columns, typed as chosen or all text."""
+    types = {_position(i): "VARCHAR" for i in range(width)}
+    if typed:
+        types.update({_position(i): t for i, (_, t) in columns.items() if t})
+    picked = _select(columns)
+    mem.execute(
+        f"CREATE OR REPLACE TABLE raw AS SELECT {picked} FROM read_csv(?, header = false,"
+        " delim = ?, quote = '\"', escape = '\"', auto_detect = false, columns = ?, skip = 1,"
+        " null_padding = true, dateformat = ?)",
+        [str(source), delimiter, types, ISO_DATE],
+    )
+
+
 def _load_csv(
-    mem: duckdb.DuckDBPyConnection, path: Path, name: str, limits: ReadLimits, tmp_dir: Path | None
-) -> tuple[list[str], str, str]:
+    mem: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    limits: ReadLimits,
+    tmp_dir: Path | None,
+    choose: ChooseColumns,
+) -> tuple[list[str], str, str, bool]:
+    """Read the chosen columns into `raw`, typed where every value fits; (headers, encoding,
+    delimiter, typed)."""
+    data = path.read_bytes()
     try:
-        encoding, text = _decode(path.read_bytes(), name)
+        encoding, text = _decode(data, name)
     except UnicodeDecodeError as exc:  # a BOM before bytes that are not UTF-8
         raise IngestError(name, "text after the UTF-8 BOM is not UTF-8; save it as UTF-8") from exc
-    end = text.find("\n")
-    first_line = text[: end if end >= 0 else len(text)]
+    end = data.find(b"\n")
+    head = data[: end if end >= 0 else len(data)]
+    first_line = head.decode("cp949" if encoding == "cp949" else "utf-8-sig")
     if not first_line.strip():
         raise IngestError(name, "the file is empty")
     delimiter = _detect_delimiter(first_line)
     headers = next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r")], delimiter=delimiter))
     headers = check_headers(headers, name, limits)
+    del data
+    columns = choose(headers)
     source, tmp = path, None
     try:
-        if encoding == "cp949":
+        if text is not None:
             if tmp_dir is not None:
                 tmp_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(suffix=".csv", dir=tmp_dir)
@@ -179,17 +245,17 @@ def _load_csv(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         del text
-        columns = {_position(i): "VARCHAR" for i in range(len(headers))}
+        if any(t for _, t in columns.values()):
+            try:
+                _read_csv(mem, source, delimiter, len(headers), columns, typed=True)
+                return headers, encoding, delimiter, True
+            except duckdb.Error:
+                pass  # a value that does not fit its type: the text read below says which
         try:
-            mem.execute(
-                "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = false, all_varchar = true,"
-                " delim = ?, quote = '\"', escape = '\"', auto_detect = false,"
-                " columns = ?, skip = 1, null_padding = true)",
-                [str(source), delimiter, columns],
-            )
+            _read_csv(mem, source, delimiter, len(headers), columns, typed=False)
         except duckdb.Error as exc:
             raise IngestError(name, f"could not read the CSV: {_first_line(exc)}") from exc
-        return headers, encoding, delimiter
+        return headers, encoding, delimiter, False
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -309,13 +375,14 @@ FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (.xlsx)", "parquet": "Parquet"}
 
 @dataclass
 class _Loaded:
-    """A file read into the table `raw` (columns by position), before its headers are mapped."""
+    """A file read into the table `raw`: its chosen columns under their canonical names."""
 
     mem: duckdb.DuckDBPyConnection
     headers: list[str]
     format: str
     encoding: str | None = None
     delimiter: str | None = None
+    typed: bool = False  # `raw` holds typed values (else text)
 
 
 def _load(
@@ -326,9 +393,10 @@ def _load(
     max_bytes: int,
     limits: ReadLimits,
     tmp_dir: Path | None,
+    choose: ChooseColumns,
     formats: tuple[str, ...] = FORMATS,
 ) -> _Loaded:
-    """Read `path` into an in-memory table `raw` of text columns c0, c1, … within the limits."""
+    """Read `path` into an in-memory table `raw` of the columns `choose` picks, within the limits."""
     if not path.is_file():
         raise IngestError(name, "file not found")
     size = path.stat().st_size
@@ -340,26 +408,34 @@ def _load(
             f"the file is {size / 2**20:.1f} MiB, over the {max_bytes / 2**20:.0f} MiB limit "
             "(WORKBENCH_MAX_UPLOAD_MB); split it into smaller files",
         )
-    with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
-    file_format = _sniff_format(head, name)
+    file_format = file_format_of(path, name)
     if file_format not in formats:
         wanted = " or ".join(FORMAT_NAMES[f] for f in formats)
         raise IngestError(name, f"this is a {FORMAT_NAMES[file_format]} file; upload {wanted}")
     mem = duckdb.connect()
     try:
         if file_format == "csv":
-            headers, encoding, delimiter = _load_csv(mem, path, name, limits, tmp_dir)
-            return _Loaded(mem, headers, file_format, encoding, delimiter)
+            headers, encoding, delimiter, typed = _load_csv(
+                mem, path, name, limits, tmp_dir, choose
+            )
+            return _Loaded(mem, headers, file_format, encoding, delimiter, typed)
         if file_format == "xlsx":
             headers = _load_excel(mem, path, name, sheet, limits)
         else:
             headers = _load_parquet(mem, path, name, limits)
         _refuse_nul_cells(mem, headers, name)
+        picked = _select(choose(headers))
+        mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {picked} FROM raw")
         return _Loaded(mem, headers, file_format)
     except BaseException:
         mem.close()
         raise
+
+
+def file_format_of(path: Path, name: str) -> str:
+    """csv, xlsx or parquet by the file's first bytes; refuses formats it knows are wrong."""
+    with path.open("rb") as handle:
+        return _sniff_format(handle.read(SNIFF_BYTES), name)
 
 
 def read_file(
@@ -371,31 +447,47 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: ReadLimits | None = None,
     tmp_dir: Path | None = None,
+    typed: bool = False,
+    sha256: str | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, ParsedFile]:
     """Read `path` into an in-memory DuckDB table `raw` with canonical column names.
 
     Headers are mapped to canonical columns in Python; the file's own column names never
-    reach SQL text (columns are addressed by position).
+    reach SQL text (columns are addressed by position). `raw` holds text, or with `typed` (CSV
+    only, and only where every value fits) dates and numbers as DuckDB read them:
+    `ParsedFile.typed` says which. `sha256` is the file's, when the caller has it.
     """
     path = Path(path)
     name = display_name or path.name
     if kind is not None and kind not in KINDS:
         raise IngestError(name, f"unknown kind '{kind}'; choose one of {', '.join(KINDS)}")
+
+    def choose(headers: list[str]) -> Columns:
+        spec, chosen = _choose(headers, name, kind)
+        return {
+            index: (column, READ_TYPES.get(spec.value_type(column), "VARCHAR") if typed else None)
+            for index, column in chosen.items()
+        }
+
     loaded = _load(
         path, name, sheet=sheet, max_bytes=max_bytes, limits=limits or ReadLimits(),
-        tmp_dir=tmp_dir,
+        tmp_dir=tmp_dir, choose=choose,
     )  # fmt: skip
     try:
-        parsed = _map_raw(loaded.mem, loaded.headers, name, kind)
+        spec, chosen = _choose(loaded.headers, name, kind)
+        rows = scalar(loaded.mem, "SELECT count(*) FROM raw")
+        if rows == 0:
+            raise IngestError(name, "the file has a header but no data rows")
     except BaseException:
         loaded.mem.close()
         raise
-    parsed.sha256 = sha256_of(path)
-    parsed.format, parsed.encoding, parsed.delimiter = (
-        loaded.format,
-        loaded.encoding,
-        loaded.delimiter,
-    )
+    keep = {loaded.headers[index]: column for index, column in chosen.items()}
+    ignored = [h for h in loaded.headers if h not in keep]
+    scores = sorted(c[len(SCORE_PREFIX) :] for c in keep.values() if c.startswith(SCORE_PREFIX))
+    parsed = ParsedFile(
+        name, sha256 or sha256_of(path), loaded.format, loaded.encoding, loaded.delimiter,
+        spec.name, rows, keep, ignored, scores, loaded.typed,
+    )  # fmt: skip
     return loaded.mem, parsed
 
 
@@ -414,30 +506,32 @@ def read_table(
     with the headers as written. Other columns are left out; the same limits as `read_file`."""
     path = Path(path)
     name = display_name or path.name
-    loaded = _load(
-        path, name, sheet=None, max_bytes=max_bytes, limits=limits or ReadLimits(),
-        tmp_dir=tmp_dir, formats=formats,
-    )  # fmt: skip
-    with loaded.mem as mem:
-        mapped = map_headers(loaded.headers, synonyms)
+
+    def choose(headers: list[str]) -> Columns:
+        mapped = map_headers(headers, synonyms)
         if mapped.duplicates:
             canonical, spelled = next(iter(mapped.duplicates.items()))
             raise IngestError(
                 name, f"columns {', '.join(spelled)} all mean '{canonical}'; keep only one of them"
             )
-        chosen = {
-            index: mapped.mapping[header]
-            for index, header in enumerate(loaded.headers)
+        return {
+            index: (mapped.mapping[header], None)
+            for index, header in enumerate(headers)
             if header in mapped.mapping
         }
-        select = ", ".join(f"{_position(i)} AS {quote_name(c)}" for i, c in chosen.items())
-        frame = mem.execute(f"SELECT {select or 'NULL AS none'} FROM raw ORDER BY rowid").df()
-    return frame[list(chosen.values())], loaded.headers
+
+    loaded = _load(
+        path, name, sheet=None, max_bytes=max_bytes, limits=limits or ReadLimits(),
+        tmp_dir=tmp_dir, choose=choose, formats=formats,
+    )  # fmt: skip
+    with loaded.mem as mem:
+        frame = mem.execute("SELECT * FROM raw ORDER BY rowid").df()
+    return frame[[c for c, _ in choose(loaded.headers).values()]], loaded.headers
 
 
-def _map_raw(
-    mem: duckdb.DuckDBPyConnection, headers: list[str], name: str, kind: str | None
-) -> ParsedFile:
+def _choose(headers: list[str], name: str, kind: str | None) -> tuple[FileKind, dict[int, str]]:
+    """The kind of file (asked for or inferred from the headers) and the canonical column each
+    used position holds; refuses headers that repeat a column or miss a required one."""
     headers_map = map_headers(headers)
     if headers_map.duplicates:
         canonical, spelled = next(iter(headers_map.duplicates.items()))
@@ -471,12 +565,4 @@ def _map_raw(
             or (spec.score_columns and headers_map.mapping[header].startswith(SCORE_PREFIX))
         )
     }
-    keep = {headers[index]: canonical for index, canonical in chosen.items()}
-    ignored = [h for h in headers if h not in keep]
-    select = ", ".join(f"{_position(i)} AS {quote_name(c)}" for i, c in chosen.items())
-    mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {select} FROM raw")
-    rows = scalar(mem, "SELECT count(*) FROM raw")
-    if rows == 0:
-        raise IngestError(name, "the file has a header but no data rows")
-    scores = sorted(c[len(SCORE_PREFIX) :] for c in keep.values() if c.startswith(SCORE_PREFIX))
-    return ParsedFile(name, "", "", None, None, kind, rows, keep, ignored, scores)
+    return spec, chosen

@@ -104,6 +104,7 @@ def _human(command: str, result: dict) -> None:
                 f"{f['file_name']}: {f['kind']} ({f['format']}, {f['encoding'] or '-'}), "
                 f"{f['rows']} rows — {f['inserted']} inserted, {f['replaced']} replaced, "
                 f"{f['unchanged']} unchanged"
+                + (f" — skipped: {f['skipped']}" if f.get("skipped") else "")
             )
         return
     rows = [(k, v) for k, v in result.items() if k != "table" and not isinstance(v, list | dict)]

@@ -48,6 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "적재 중 {i}/{n}: {name} (큰 파일은 시간이 걸립니다)",
         "Loading {i}/{n}: {name} (large files take a while)",
     ),
+    "load_skipped": (
+        "{name}: 이미 올린 파일과 내용이 같아 다시 읽지 않았습니다 ({why}).",
+        "{name}: the same content was loaded already, so nothing was read again ({why}).",
+    ),
     "load_ok": (
         "{name}: {kind} {rows}행 적재 — 신규 {inserted}, 변경 {replaced}, 동일 {unchanged}",
         "{name}: {rows} {kind} rows loaded — {inserted} inserted, {replaced} replaced, "

@@ -18,6 +18,7 @@ from store.db import StoreBusyError, connect
 from store.home import Home
 from workbench.i18n import LANGS, t
 from workbench.web import data, ui
+from workbench.web.views_client import show_secret
 
 SESSION_KEY = "auth_user"
 KEEP_ON_LOGOUT = ("lang",)  # session keys a log-out keeps; everything else is forgotten
@@ -112,7 +113,6 @@ def login_form() -> None:
     with st.sidebar:
         st.radio(t("lang_label"), list(LANGS), format_func=LANGS.get, key="lang", horizontal=True)
     st.title(t("app_title"))
-    from workbench.web.views_client import show_secret
 
     show_secret()  # the password of a first user just added from single-user mode
     st.subheader(t("auth_title"))

@@ -14,8 +14,23 @@ import pandas as pd
 import streamlit as st
 
 from engine.data.ingest import IngestError, ingest_file, preview_file
+from engine.demo.build import DemoConfig, build_demo
+from engine.llm.device import gpu_count, resolve_device, use_bf16
+from engine.llm.models import (
+    PRESETS,
+    ModelError,
+    is_model_folder,
+    model_folder,
+    resolve,
+    smollm2_gguf,
+)
+from engine.methodology import MethodologyError
+from engine.training import runs
+from engine.training.config import RunConfig, TrainingError
+from engine.training.snapshot import SnapshotError
 from store.db import StoreBusyError
 from store.home import REPO_ROOT, Home, current_home
+from store.users import SINGLE_USER
 from workbench.i18n import LANGS, fmt_num, t
 from workbench.web import data
 from workbench.web.views import kind_label
@@ -37,8 +52,7 @@ def home() -> Home:
 def user_name() -> str:
     """Who is working: the logged-in user; in single-user mode `st.session_state["user"]` when
     a page set it, else "single-user" (`workbench/web/auth.py`)."""
-    from store.users import SINGLE_USER
-    from workbench.web import auth
+    from workbench.web import auth  # auth imports this module: resolved when called
 
     return auth.user_name() or str(st.session_state.get("user") or SINGLE_USER)
 
@@ -46,14 +60,14 @@ def user_name() -> str:
 def author(typed: str | None = None) -> str:
     """The name a write records: always the logged-in user; in single-user mode the name typed
     in the page's "who" field, else `user_name()`."""
-    from workbench.web import auth
+    from workbench.web import auth  # auth imports this module: resolved when called
 
     return auth.user_name() or (typed or "").strip() or user_name()
 
 
 def logged_in() -> bool:
     """True when a user is logged in (the pages' "who" fields are then fixed to that user)."""
-    from workbench.web import auth
+    from workbench.web import auth  # auth imports this module: resolved when called
 
     return auth.user_name() is not None
 
@@ -61,8 +75,6 @@ def logged_in() -> bool:
 def guarded(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run a store/engine action; show StoreBusyError, IngestError or MethodologyError with
     st.error, return None."""
-    from engine.methodology import MethodologyError
-
     try:
         return action(*args, **kwargs)
     except IngestError as exc:
@@ -126,8 +138,6 @@ def next_step(state: dict) -> str:
 
 def load_demo(n_funds: int | None = None) -> str | None:
     """Build the synthetic demo into the store inside a status box; the success line or None."""
-    from engine.demo.build import DemoConfig, build_demo
-
     with st.status(t("demo_running"), expanded=False) as status:
         built = guarded(build_demo, home(), DemoConfig(n_funds=n_funds or demo_funds()))
         data.after_write()
@@ -254,11 +264,6 @@ def guarded_training(action: Callable[..., Any], *args: Any, **kwargs: Any) -> A
     """Run a training action; show a refused run (TrainingError), an unavailable model
     (ModelError), a dataset that cannot be frozen (SnapshotError), a methodology problem or a
     busy store with st.error, and return None."""
-    from engine.llm.models import ModelError
-    from engine.methodology import MethodologyError
-    from engine.training.config import TrainingError
-    from engine.training.snapshot import SnapshotError
-
     try:
         return action(*args, **kwargs)
     except (TrainingError, ModelError, SnapshotError, StoreBusyError) as exc:
@@ -271,9 +276,6 @@ def guarded_training(action: Callable[..., Any], *args: Any, **kwargs: Any) -> A
 def run_list() -> list[dict]:
     """`engine.training.runs.list_runs` (after recovering dead runs and syncing the store), newest
     first; [] with the reason shown when the store is busy."""
-    from engine.training import runs
-    from engine.training.config import TrainingError
-
     try:
         return runs.list_runs(home())
     except StoreBusyError as exc:
@@ -287,9 +289,6 @@ def run_list() -> list[dict]:
 def device_summary() -> dict:
     """Where a run with device 'auto' trains here: {'device', 'name', 'bf16', 'gpus'}
     (engine.llm.device.resolve_device / use_bf16; imports torch once per app process)."""
-    from engine.llm.device import gpu_count, resolve_device, use_bf16
-    from engine.training.config import RunConfig
-
     config = RunConfig()
     device = resolve_device(config.device)
     name = None
@@ -308,8 +307,6 @@ def device_summary() -> dict:
 def model_status(spec: str) -> tuple[str, str]:
     """Whether a model can be used: ('ready', folder), ('prepare', what first use does) or
     ('error', the plain reason from engine.llm.models.ModelError)."""
-    from engine.llm.models import PRESETS, ModelError, is_model_folder, model_folder, resolve
-
     preset = PRESETS.get(spec)
     try:
         if preset is None or preset.source == "hub":
@@ -318,8 +315,6 @@ def model_status(spec: str) -> tuple[str, str]:
         if is_model_folder(folder):
             return "ready", str(folder)
         if preset.source == "wheel":
-            from engine.llm.models import smollm2_gguf
-
             smollm2_gguf()  # ModelError when the wheel is missing
             return "prepare", t("model_prepare_smollm2")
         return "prepare", t("model_prepare_tiny")
@@ -330,8 +325,6 @@ def model_status(spec: str) -> tuple[str, str]:
 def prepare_model(spec: str) -> Path | None:
     """`engine.llm.models.resolve` with its progress in a status box (SmolLM2's first use: ~20 s);
     None (and the reason shown) when the model cannot be prepared."""
-    from engine.llm.models import resolve
-
     with st.status(t("model_preparing", model=spec), expanded=True) as box:
         bar = st.progress(0.0)
 

@@ -5,9 +5,15 @@ No Streamlit calls here, so every function can be checked without a running app.
 
 from __future__ import annotations
 
+import copy
+import json
+
 import pandas as pd
 import plotly.graph_objects as go
 
+from engine.data.filekinds import KINDS
+from engine.data.metrics import INDICATORS, RISK_GRADE_WINDOW, WINDOWS
+from engine.methodology import criteria
 from workbench.i18n import fmt_date, fmt_num, fmt_pct, fmt_ratio, pick, t
 
 CHART_FONT = "NanumGothic, sans-serif"  # fonts-nanum; Korean glyphs in chart titles and legends
@@ -15,16 +21,12 @@ CHART_FONT = "NanumGothic, sans-serif"  # fonts-nanum; Korean glyphs in chart ti
 
 def kind_label(kind: str) -> str:
     """A file kind's Korean or English label."""
-    from engine.data.filekinds import KINDS
-
     spec = KINDS.get(kind)
     return pick(spec.label_ko, spec.label_en) if spec else kind
 
 
 def kinds_table() -> pd.DataFrame:
     """What each kind of file needs: label, required and optional columns (for the empty state)."""
-    from engine.data.filekinds import KINDS
-
     return pd.DataFrame(
         {
             t("u_kind"): [kind_label(k) for k in KINDS],
@@ -40,7 +42,9 @@ def kinds_table() -> pd.DataFrame:
 
 
 def load_message(result: dict) -> str:
-    """The success line of an accepted upload."""
+    """The success line of an accepted upload (or of one skipped as already loaded)."""
+    if result.get("skipped"):
+        return t("load_skipped", name=result["file_name"], why=result["skipped"])
     return t(
         "load_ok",
         name=result["file_name"],
@@ -119,8 +123,6 @@ def _fmt_value(value: object, unit: str) -> str:
 def indicator_table(frame: pd.DataFrame, fund_id: str) -> tuple[pd.DataFrame, list[str]]:
     """One row per indicator, one column per computed window ('12.34% (p78)'), and the reasons
     of the windows that could not be computed."""
-    from engine.data.metrics import INDICATORS, WINDOWS
-
     fund = frame[frame["fund_id"] == fund_id].set_index("window")
     reasons, windows = [], []
     for window in (w for w in WINDOWS if w in fund.index):
@@ -147,8 +149,6 @@ def indicator_table(frame: pd.DataFrame, fund_id: str) -> tuple[pd.DataFrame, li
 
 def risk_grade_of(frame: pd.DataFrame, fund_id: str) -> object:
     """The fund's 투자위험등급 from the metrics table (window chosen by engine.data.metrics)."""
-    from engine.data.metrics import RISK_GRADE_WINDOW
-
     rows = frame[(frame["fund_id"] == fund_id) & (frame["window"] == RISK_GRADE_WINDOW)]
     return rows["risk_grade"].iloc[0] if len(rows) else None
 
@@ -259,9 +259,6 @@ def _nan_if_missing(value: object) -> object:
 def criteria_frame(doc: dict) -> pd.DataFrame | None:
     """`engine.methodology.criteria` of a possibly incomplete document (a draft with a missing
     weight or scoring shows an empty cell); None when its sections cannot be tabulated."""
-    import copy
-
-    from engine.methodology import criteria
 
     patched = copy.deepcopy(doc)
     sections = patched.get("sections")
@@ -315,8 +312,6 @@ def from_sections(doc: dict, frame: pd.DataFrame) -> tuple[dict, dict[str, str]]
     original sections); a new row starts with no criteria. An empty weight is left out (the
     validation then names it).
     """
-    import copy
-
     out = copy.deepcopy(doc)
     before = [s for s in doc.get("sections") or [] if isinstance(s, dict)]
     sections, renames = [], {}
@@ -350,8 +345,6 @@ def grade_frame(doc: dict) -> tuple[str, pd.DataFrame]:
 
 def from_grade_frame(doc: dict, method: str, frame: pd.DataFrame) -> dict:
     """A copy of `doc` with the grade scale of `method` and the bounds in `frame`."""
-    import copy
-
     out = copy.deepcopy(doc)
     before = doc.get("grade_scale") if isinstance(doc.get("grade_scale"), dict) else {}
     scale = {k: v for k, v in before.items() if str(k).startswith("x-")}
@@ -446,8 +439,6 @@ def draft_criteria_table(extraction) -> pd.DataFrame:
 
 def draft_fields_table(extraction) -> pd.DataFrame:
     """Every extracted value with its JSON path, page, source text and confidence."""
-    import json
-
     return pd.DataFrame(
         {
             t("meth_c_path"): ["$." + f.path for f in extraction.fields],
@@ -519,8 +510,6 @@ def versions_table(versions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _json_cell(value: object) -> str:
-    import json
-
     if value is None:
         return "–"
     if isinstance(value, str):

@@ -15,7 +15,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from engine.clients.clients import ClientError
+from engine.clients.registry import RegistryError
+from engine.clients.releases import ReleaseError
+from engine.clients.users import UserError
 from engine.files import tables as tables_out
+from engine.methodology.text import summary
 from store.db import StoreBusyError, connect
 from workbench.i18n import current_lang, t
 from workbench.web import data, ui
@@ -25,11 +30,6 @@ EXPORT_BASE = ["fund_id", "fund_name", "category", "grade"]
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
-    from engine.clients.clients import ClientError
-    from engine.clients.registry import RegistryError
-    from engine.clients.releases import ReleaseError
-    from engine.clients.users import UserError
-
     return (UserError, ClientError, RegistryError, ReleaseError, StoreBusyError)
 
 
@@ -133,7 +133,6 @@ def methodology_summary(found: dict | None) -> str | None:
     in the session's language (None when the release names none)."""
     if not found or not found.get("body"):
         return None
-    from engine.methodology.text import summary
 
     body = found["body"]
     doc = json.loads(body) if isinstance(body, str) else body

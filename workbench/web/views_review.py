@@ -11,7 +11,8 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.i18n import MISSING, fmt_date, fmt_pct, fmt_ratio, pick, t
+from engine.methodology import effective_weight, iter_criteria
+from workbench.i18n import MISSING, TEXT, fmt_date, fmt_pct, fmt_ratio, pick, t
 from workbench.web.views import CHART_FONT, grade_text
 
 AGREEMENT_FIGURES = ("exact", "within_one", "mae", "qwk", "spearman", "invalid_share")
@@ -41,7 +42,6 @@ def evaluation_label(row: dict) -> str:
 
 def state_text(state: object) -> str:
     key = f"rev_state_{state}"
-    from workbench.i18n import TEXT
 
     return t(key) if key in TEXT else str(state or MISSING)
 
@@ -60,7 +60,6 @@ def model_status_text(state: str, run_id: str | None) -> str:
         return t(f"rev_model_{state}")
     if state == "finished":
         return t("rev_model_in", run=run_id)
-    from workbench.i18n import TEXT
 
     shown = t(f"state_{state}") if f"state_{state}" in TEXT else state  # 'queued' in Korean too
     return t("rev_model_running", run=run_id, state=shown)
@@ -174,8 +173,6 @@ def _scores(text: object) -> dict:
 
 def criteria_table(doc: dict | None, ai_scores: object, rules: dict | None) -> pd.DataFrame:
     """Per criterion: its name and weight, the AI's score and the rule-based scorer's."""
-    from engine.methodology import effective_weight, iter_criteria
-
     ai = _scores(ai_scores)
     rules = rules or {}
     rows = []
@@ -233,7 +230,6 @@ def evaluator_label(spec: str) -> str:
     """'rules' -> 'Rule-based scorer (rules)', 'run:run-0003' -> 'run-0003: trained model', …"""
     kind, _, arg = spec.partition(":")
     key = f"rev_ev_{kind}"
-    from workbench.i18n import TEXT
 
     return t(key, arg=arg) if key in TEXT else spec
 

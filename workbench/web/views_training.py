@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from engine.llm.validation import grade_of
 from workbench.i18n import MISSING, fmt_num, fmt_pct, fmt_ratio, t
 from workbench.web.views import CHART_FONT
 
@@ -318,8 +319,6 @@ def sweep_pivot(results: pd.DataFrame, value: str = "qwk") -> pd.DataFrame:
 
 def samples_table(samples: list[dict], weights: dict[str, float]) -> pd.DataFrame:
     """One row per sample answer: fund, expert grade, the model's grade, each reward, total."""
-    from engine.llm.validation import grade_of
-
     rows = []
     for s in samples:
         rewards = s.get("rewards") or {}
