@@ -38,7 +38,7 @@ facts = st.columns(5)
 facts[0].metric(t("cl_as_of"), fmt_date(release["as_of"]))
 facts[1].metric(t("cl_published"), fmt_date(release["published_at"]))
 facts[2].metric(t("cl_funds"), len(rows))
-facts[3].metric(t("cl_model"), release["run_id"])
+facts[3].metric(t("cl_model"), release["run_id"] or t("cl_model_rules"))
 facts[4].metric(
     t("cl_methodology"), f"{release['methodology_id']} v{release['methodology_version']}"
 )
@@ -52,13 +52,16 @@ tab_funds, tab_fund, tab_dist, tab_method = st.tabs(
 
 with tab_funds:
     st.dataframe(
-        table,
+        table.assign(source=[vc.source_label(s) for s in table["source"]])
+        if "source" in table
+        else table,
         hide_index=True,
         column_config={
             "fund_id": t("cl_fund_id"),
             "fund_name": t("cl_fund_name"),
             "category": t("cl_category"),
             "grade": st.column_config.NumberColumn(t("cl_grade"), format="%d"),
+            "source": t("cl_source"),
             "reasoning": st.column_config.TextColumn(t("cl_reasoning"), width="large"),
             **{c: names[c] for c in vc.criteria_columns(rows) if c in names},
         },

@@ -147,6 +147,14 @@ ai_grade = f[3].selectbox(
     format_func=lambda v: t("f_all") if v == ALL else t("rev_invalid") if v == INVALID else str(v),
 )  # fmt: skip
 only_disagreements = f[4].toggle(t("rev_only_disagreements"), key="rev_only_disagreements")
+cycle_id = views.cycle_of(evaluation)  # a rating cycle's model answers: its analyst queue first
+routed = None
+if cycle_id is not None:
+    cycle_rows = data.cycle_grades(cycle_id)
+    routed = cycle_rows[cycle_rows["route"] == "analyst"].set_index("fund_id")["route_reasons"]
+    only_queue = st.toggle(
+        t("rev_only_cycle_queue", cycle=cycle_id, n=len(routed)), value=True, key="rev_only_queue"
+    )
 
 keep = pd.Series(True, index=rows.index)
 if category != ALL:
@@ -161,6 +169,8 @@ elif ai_grade != ALL:
     keep &= ~rows["invalid"] & rows["grade"].eq(ai_grade).fillna(False).astype(bool)
 if only_disagreements:
     keep &= rows["invalid"] | (rows["gap"] > 0)
+if routed is not None and only_queue:
+    keep &= rows["fund_id"].isin(routed.index)
 listed = rows[keep]
 st.caption(t("rev_count", n=fmt_num(len(listed)), total=fmt_num(len(rows))))
 if listed.empty:
@@ -196,5 +206,7 @@ rule_scores = (
     if rule_row is not None
     else {}
 )
+if routed is not None and fund_id in routed.index:
+    st.caption(t("rev_routed_for", reasons=views.route_reasons(routed[fund_id])))
 with st.container(border=True):
     fund_card(fund, evaluation, rules.loc[position], rule_scores, status[position])

@@ -224,12 +224,43 @@ def test_live_evaluation_runs_the_approved_model_and_is_labelled_live(world) -> 
         assert answer.status_code == 200, body
         assert body["live"] is True and body["run_id"] == "run-0001" and body["fund_id"] == fund
         assert body["parse_status"] in ("ok", "invalid") and body["latency_ms"] > 0
-        assert body["methodology_id"] == "house" and body["as_of"] == "2026-09-30"
+        with connect(world["home"]) as con:
+            newest = str(con.execute("SELECT max(date) FROM nav").fetchone()[0])
+        assert body["methodology_id"] == "house" and body["as_of"] == newest
         with pytest.raises(LiveError) as caught:
             live_evaluation(world["home"], world["a"]["client_id"], world["funds"][4])
         assert caught.value.code == "not_found"
         with connect(world["home"]) as con:  # nothing is written: the release stays as it was
             assert set(releases.release_rows(con, world["a"]["client_id"])["grade"]) == {2}
+    finally:
+        clear_cache()
+
+
+def test_live_evaluation_grades_a_fund_no_expert_rated_and_names_why_one_is_ineligible(
+    world,
+) -> None:
+    from engine.clients.live import LiveError, clear_cache, live_evaluation
+    from tests.evaluation_support import write_run
+
+    write_run(world["home"], "run-0001", sft=False)
+    client, fund = world["a"]["client_id"], world["funds"][0]
+    with connect(world["home"]) as con:  # no expert has ever rated this fund
+        con.execute("DELETE FROM rating_scores WHERE fund_id = ?", [fund])
+        con.execute("DELETE FROM ratings WHERE fund_id = ?", [fund])
+        # a fund of the client younger than the methodology's track-record rule
+        young = world["funds"][2]
+        con.execute(
+            "UPDATE funds SET inception_date = (SELECT max(date) FROM nav) - 30 WHERE fund_id = ?",
+            [young],
+        )
+    clear_cache()
+    try:
+        answer = live_evaluation(world["home"], client, fund, max_new_tokens=8)
+        assert answer["fund_id"] == fund and answer["parse_status"] in ("ok", "invalid")
+        with pytest.raises(LiveError) as caught:
+            live_evaluation(world["home"], client, young, max_new_tokens=8)
+        assert caught.value.code == "no_data"
+        assert "not eligible" in str(caught.value) and young in str(caught.value)
     finally:
         clear_cache()
 

@@ -73,6 +73,8 @@ def test_client_sees_only_its_own_funds_in_the_latest_release(client_store):
     assert list(table["fund_id"]) == client_store["funds"][:3]
     assert set(table["grade"]) == {2}  # release 2, not 1
     assert "crit_a" in table.columns and set(table["crit_a"]) == {3}
+    # a model's published grade says where it came from: not reviewed by an analyst
+    assert set(table["source"]) == {t("cl_source_model-rated", "ko")}
     assert not set(table["fund_id"]) & set(client_store["funds"][3:])
     assert at.selectbox(key="cl_version").options == [
         t("cl_release_label", "ko", version=2) + t("cl_latest", "ko"),

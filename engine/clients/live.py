@@ -1,8 +1,10 @@
 """Live evaluation: the client's approved model grades one fund now (docs/clients-format.md
 section 5).
 
-The fund's prompt is the one an evaluation would give it (`engine.training.snapshot.snapshot_for` at
-the latest rating date, the run's methodology version and language); generation and parsing are
+The fund's prompt is the one an evaluation or a rating cycle would give it
+(`engine.training.features.fund_features`: any eligible fund, rated by an expert or not, at the
+latest NAV date unless `as_of` is given, under the run's methodology version, language and
+prompt style); a fund the methodology does not rate is refused with the rule it fails. Generation and parsing are
 `engine.llm.generate.generate` and `engine.evaluation.answers.read_answer`, as in a background
 evaluation. Loaded models are cached per process (one per run) and generation is serialised by
 a lock, so the API and the dashboard can call this from several threads. Nothing is written to the database: a live answer
@@ -25,12 +27,14 @@ from engine.evaluation.jobs import _model_for
 from engine.llm import generate as generator
 from engine.llm.device import resolve_device, resolve_dtype
 from engine.llm.models import load
-from engine.training.config import RunConfig
-from engine.training.snapshot import WHOLE, SnapshotError, snapshot_for
+from engine.methodology import MethodologyError
+from engine.methodology import get as get_methodology
+from engine.training.features import fund_features
+from engine.training.snapshot_format import SnapshotError
 from store.clients import client_funds
 from store.db import connect
 from store.home import Home
-from store.prices import latest_rating_date
+from store.prices import latest_nav_date
 from store.registry import current_model
 from store.runs import get_run
 
@@ -69,7 +73,7 @@ def _context(home: Home, client_id: str, fund_id: str) -> dict:
         if model is None:
             raise LiveError(f"no model is approved for client {client_id}", "no_model")
         run = get_run(con, model["run_id"])
-        newest = latest_rating_date(con)
+        newest = latest_nav_date(con)
     if run is None:
         raise LiveError(f"the approved run {model['run_id']} is not in the store", "no_model")
 
@@ -85,30 +89,37 @@ def _context(home: Home, client_id: str, fund_id: str) -> dict:
             "newest": str(newest) if newest else None}  # fmt: skip
 
 
-def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
+def _features(home: Home, ctx: dict, as_of: str) -> Any:
+    """Every eligible fund's prompt row at `as_of` (built at most once a minute per setting)."""
     key = (str(home.root), ctx["methodology_id"], ctx["methodology_version"], ctx["language"],
-           ctx["prompt_style"], as_of or ctx["newest"])  # fmt: skip
+           ctx["prompt_style"], as_of)  # fmt: skip
     with _LOCK:
         cached = _PROMPTS.get(key)
     if cached is None or time.monotonic() - cached[0] > PROMPT_CACHE_S:
         try:
-            config = RunConfig(
-                methodology_id=ctx["methodology_id"], methodology_version=ctx["methodology_version"],
-                as_of=as_of, language=ctx["language"], splits=list(WHOLE),
-                prompt_style=ctx["prompt_style"],
-            )  # fmt: skip
-            snapshot = snapshot_for(home, config)
-        except (SnapshotError, ValueError) as exc:
+            with connect(home) as con:
+                doc = get_methodology(con, ctx["methodology_id"], ctx["methodology_version"])
+                rows = fund_features(
+                    con, doc, as_of, language=ctx["language"], prompt_style=ctx["prompt_style"]
+                )
+        except (SnapshotError, MethodologyError, ValueError) as exc:
             raise LiveError(f"cannot build the fund's prompt: {exc}", "no_data") from exc
-        cached = (time.monotonic(), snapshot.rows().set_index("fund_id", drop=False))
+        cached = (time.monotonic(), rows.set_index("fund_id", drop=False))
         with _LOCK:
             _PROMPTS[key] = cached
-    rows = cached[1]
+    return cached[1]
+
+
+def _prompt_row(home: Home, ctx: dict, fund_id: str, as_of: str | None) -> dict:
+    """The fund's prompt row; LiveError naming why when the methodology does not rate it."""
+    when = as_of or ctx["newest"]
+    if when is None:
+        raise LiveError("there are no NAVs in the store yet", "no_data")
+    rows = _features(home, ctx, str(when))
     if fund_id not in rows.index:
-        raise LiveError(
-            f"fund {fund_id} has no usable indicators or rating on the latest rating date",
-            "no_data",
-        )
+        reasons = [e["reason"] for e in rows.attrs.get("excluded", []) if e["fund_id"] == fund_id]
+        why = reasons[0] if reasons else "no prompt could be built for it"
+        raise LiveError(f"fund {fund_id} cannot be graded on {when}: {why}", "no_data")
     return rows.loc[fund_id].to_dict()
 
 

@@ -219,6 +219,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "rev_ev_base": ("학습 전 모델 {arg}", "untrained model {arg}"),
     "rev_scope": ("대상 펀드", "Funds"),
     "rev_scope_all": ("등급이 있는 모든 펀드", "All rated funds"),
+    "rev_scope_cycle": ("평가 주기 {cycle}의 펀드", "Funds of rating cycle {cycle}"),
+    "rev_only_cycle_queue": (
+        "평가 주기 {cycle}의 분석가 검토 대기열만 ({n}개)",
+        "Only rating cycle {cycle}'s analyst queue ({n})",
+    ),
+    "rev_routed_for": ("분석가 검토로 보낸 이유: {reasons}", "Sent to the analysts for: {reasons}"),
+    "rev_route_invalid": ("모델 답 무효", "the model's answer is invalid"),
+    "rev_route_rules_gap": ("규칙과 2등급 이상 차이", "2 grades or more from the rules"),
+    "rev_route_self_agreement": ("모델 자기 일치도 낮음", "the model disagrees with itself"),
     "rev_scope_all_training": (
         "등급이 있는 모든 펀드 ({run}의 학습용 펀드 포함)",
         "All rated funds (with {run}'s training funds)",

@@ -24,6 +24,7 @@ from engine.evaluation.agreement import compare
 from engine.methodology.scoring import score_funds
 from engine.review import feedback
 from engine.training.folder import RunFolder
+from store import cycles as cycle_store
 from store import evaluations as evaluation_store
 from store import queries
 from store.db import StoreBusyError, connect
@@ -177,6 +178,11 @@ def evaluations() -> pd.DataFrame:
 def review_table(evaluation_id: str) -> pd.DataFrame:
     """An evaluation's funds beside the experts' grades and the latest decisions."""
     return _read(feedback.review_table, evaluation_id)
+
+
+def cycle_grades(cycle_id: str) -> pd.DataFrame:
+    """A rating cycle's rows by fund: the grades side by side, its route and route reasons."""
+    return _read(cycle_store.grades, cycle_id)
 
 
 def feedback_history(fund_id: str, as_of: str) -> pd.DataFrame:

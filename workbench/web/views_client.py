@@ -26,7 +26,8 @@ from workbench.i18n import current_lang, t
 from workbench.web import data, ui
 
 SECRET_KEY = "adm_secret"  # session key of a password or API key to show once
-EXPORT_BASE = ["fund_id", "fund_name", "category", "grade"]
+SOURCES = ("analyst-reviewed", "model-rated", "rules")
+EXPORT_BASE = ["fund_id", "fund_name", "category", "grade", "source"]
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
@@ -84,6 +85,11 @@ def grade_table(rows: pd.DataFrame) -> pd.DataFrame:
         ]
     table["reasoning"] = rows.get("reasoning")
     return table
+
+
+def source_label(source: object) -> str:
+    """A published grade's source (analyst-reviewed, model-rated, rules) in the session's language."""
+    return t(f"cl_source_{source}") if source in SOURCES else str(source or "")
 
 
 def excel_bytes(table: pd.DataFrame, release: dict) -> bytes:

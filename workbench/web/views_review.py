@@ -248,7 +248,20 @@ def scope_label(scope: str, run: str = "") -> str:
     kind, _, arg = scope.partition(":")
     if kind == "test":
         return t("rev_scope_test", run=arg)
+    if kind == "cycle":
+        return t("rev_scope_cycle", cycle=arg)
     return t("rev_scope_all_training", run=run) if run else t("rev_scope_all")
+
+
+def cycle_of(evaluation: dict) -> str | None:
+    """The rating cycle an evaluation graded (its selection `cycle:<id>`), else None."""
+    kind, _, arg = str(evaluation.get("selection") or "").partition(":")
+    return arg if kind == "cycle" and arg else None
+
+
+def route_reasons(reasons: object) -> str:
+    """A cycle's route reasons in the session's language, comma-separated."""
+    return ", ".join(t(f"rev_route_{r}") for r in (list(reasons) if reasons is not None else []))
 
 
 def training_note(evaluation: dict) -> str | None:
