@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 PORT   ?= 8501
 export WORKBENCH_HOME ?= $(CURDIR)/var
 
-.PHONY: run test venv dev-venv fonts browser-deps home bench lint format clean
+.PHONY: run test check venv dev-venv fonts browser-deps home bench lint format clean
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
@@ -51,6 +51,10 @@ api: home  # the client REST API on 127.0.0.1:8000 (beside `make run`, same WORK
 
 test: lint browser-deps
 	$(PY) -m pytest -q
+
+# the fast tier: unit tests and AppTests; no training runs, no browser (those are in `make test`)
+check: lint
+	$(PY) -m pytest -q -m "not slow and not browser"
 
 bench: dev-venv
 	$(PY) bench/bench_metrics.py

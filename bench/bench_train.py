@@ -13,15 +13,21 @@ with warm-up then GRPO) and reports
         [--steps N] [--methodology house|blank] [--eval-funds 24] [--json]
 
 `--model smollm2-135m` runs the real pretrained model (slow on a CPU: minutes per few steps).
+`--write-pace` records the run's pace (s per warm-up example, s per RL answer token) in
+engine/training/reference_pace.json, which the Training page uses to say how long a run of this
+model will take before any run of it has finished on the machine (engine.training.duration).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,7 +36,9 @@ from engine.jobs.jsonfiles import parse_time  # noqa: E402
 from engine.llm.validation import agreement, evaluate_model  # noqa: E402
 from engine.training import runs  # noqa: E402
 from engine.training.config import for_model  # noqa: E402
+from engine.training.duration import REFERENCE_PACE, run_pace  # noqa: E402
 from engine.training.folder import RunFolder  # noqa: E402
+from engine.training.stratified import stratified_sample  # noqa: E402
 from store.home import Home  # noqa: E402
 
 FIGURES = ("qwk", "exact", "within_one", "invalid_share")
@@ -71,7 +79,9 @@ def baselines(home: Home, run_id: str, model_dir: Path, config) -> dict:
     from engine.training.snapshot import load_snapshot, to_hf_datasets
 
     data = to_hf_datasets(load_snapshot(RunFolder(home.runs / run_id).snapshot))
-    rows = [dict(r) for r in data["validation"]][: config.eval_max_funds]
+    rows = stratified_sample(
+        [dict(r) for r in data["validation"]], config.eval_max_funds, config.seed
+    )
     expected = [int(r["expert_grade"]) for r in rows]
     rules = agreement(expected, [r["reference_grade"] for r in rows])
     model, tokenizer = load(model_dir)
@@ -158,6 +168,18 @@ def verdict(stages: dict) -> str:
     return f"GRPO vs SFT-only: QWK {before:.3f} → {after:.3f} ({word})"
 
 
+def write_pace(model: str, device: str, pace: dict) -> None:
+    """Record `model`'s pace on `device` in the reference table (other entries kept)."""
+    try:
+        table = json.loads(REFERENCE_PACE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        table = {"paces": {}}
+    table["machine"] = f"{os.cpu_count()}-core {platform.machine()} {platform.system()}"
+    entry = {k: v for k, v in pace.items() if v is not None}
+    table["paces"].setdefault(model, {})[device] = {**entry, "measured": date.today().isoformat()}
+    REFERENCE_PACE.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="builtin-tiny")
@@ -167,10 +189,14 @@ def main() -> int:
     parser.add_argument("--steps", type=int)
     parser.add_argument("--eval-funds", type=int, default=24)
     parser.add_argument("--num-generations", type=int)
+    parser.add_argument("--sft-batch-size", type=int)
     parser.add_argument("--max-completion-length", type=int)
     parser.add_argument("--warmup-share", type=float)
     parser.add_argument("--home", help="keep the demo store here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--write-pace", action="store_true", help=f"record the pace in {REFERENCE_PACE.name}"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,6 +218,7 @@ def main() -> int:
             ("sft_steps", args.sft_steps),
             ("max_steps", args.steps),
             ("num_generations", args.num_generations),
+            ("sft_batch_size", args.sft_batch_size),
             ("max_completion_length", args.max_completion_length),
             ("warmup_share", args.warmup_share),
         ):
@@ -245,6 +272,10 @@ def main() -> int:
             },
         }
         report["verdict"] = verdict(report["agreement"])
+        sft_pace, rl_pace = run_pace(RunFolder(home.runs / run_id), config)
+        report["pace"] = {"sft_s_per_example": sft_pace, "rl_s_per_token": rl_pace}
+        if args.write_pace and report["state"] == "finished":
+            write_pace(args.model, result["status"].get("device", "cpu"), report["pace"])
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=str))
         return 0
@@ -272,6 +303,7 @@ def main() -> int:
     for name, figures in report["agreement"].items():
         print("  " + _row(name, figures))
     print(verdict(report["agreement"]))
+    print(f"pace: {report['pace']}")
     return 0 if report["state"] == "finished" else 1
 
 

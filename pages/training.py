@@ -15,7 +15,7 @@ import streamlit as st
 
 from engine.llm.output import split_thinking
 from engine.training import runs
-from engine.training.config import RunConfig
+from engine.training.config import RunConfig, for_model
 from engine.training.folder import ACTIVE_STATES
 from workbench.i18n import fmt_num, t
 from workbench.web import data, ui
@@ -53,6 +53,8 @@ def new_run_tab(blockers: list[tuple[str, str, str]]) -> None:
     spec, choice = form.model_picker()
     usable = form.show_model_status(spec, choice)
     form.show_device()
+    if spec:
+        form.show_estimate(for_model(spec))
     versions = data.methodology_versions()
     dates = data.rating_dates()
     submitted = form.settings_form(spec, choice, versions, dates, usable)

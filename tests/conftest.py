@@ -12,6 +12,16 @@ from store.home import Home
 
 DEMO_FUNDS = 30
 DEMO_YEARS = 4
+# A test that uses one of these trains a real model (minutes on two cores): it is `slow`, and
+# `make check` (the fast tier: `-m "not slow and not browser"`) leaves it to `make test`.
+TRAINING_FIXTURES = {"train_home", "cli_run", "shared_run", "studio"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that train a model as slow."""
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

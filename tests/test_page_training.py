@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,16 @@ from streamlit.testing.v1 import AppTest
 from engine.llm.models import resolve
 from engine.llm.output import split_thinking
 from engine.training import runs
-from engine.training.config import MODEL_DEFAULTS, RunConfig, help_texts
+from engine.training.config import MODEL_DEFAULTS, RunConfig, for_model, help_texts
+from engine.training.duration import estimate
 from engine.training.folder import ACTIVE_STATES, RunFolder
 from store.db import connect
 from store.home import Home
 from store.queries import rating_dates
 from tests.tiny_run_support import TINY, end_runs, finished, tiny_config, tiny_run
 from workbench.i18n import RUN_HELP_KO, t
+from workbench.web import ui
+from workbench.web import views_training as tv
 
 APP = str(Path(__file__).resolve().parent.parent / "workbench" / "app.py")
 TRAINING = "../pages/training.py"  # relative to the entry script, as st.navigation registers it
@@ -110,8 +114,43 @@ def _state(home: Home, run_id: str) -> str:
 # ---------------------------------------------------------------- the form
 
 
+def test_on_a_cpu_the_form_starts_from_the_tiny_model_and_says_how_long_a_run_takes(demo_home):
+    at = _page()
+    if ui.device_summary()["device"] != "cpu":
+        pytest.skip("the CPU default is checked on a machine without a GPU")
+    assert at.selectbox(key="train_model").value == "builtin-tiny"
+    expected = estimate(for_model("builtin-tiny"), "cpu", demo_home.runs)
+    assert expected is not None and expected.minutes < 60
+    shown = [c.value for c in at.caption if "워밍업" in c.value]
+    assert shown and tv.fmt_duration(expected.seconds) in shown[0], shown
+    assert "reference" in shown[0]
+    assert not [w for w in at.warning if "한 시간" in w.value]  # no long-run warning
+    # a finished SmolLM2 run here paced its steps: its defaults take hours on this CPU, and the
+    # page says so before anything starts
+    _finished_run_with_pace(demo_home, "smollm2-135m", sft_step_s=60.0, rl_step_s=150.0)
+    at.selectbox(key="train_model").set_value("smollm2-135m").run()
+    long_run = [w.value for w in at.warning if "한 시간" in w.value]
+    assert long_run and "1 finished run of smollm2-135m on cpu" in long_run[0], long_run
+
+
+def _finished_run_with_pace(home: Home, model: str, sft_step_s: float, rl_step_s: float) -> None:
+    """A finished run folder of `model` whose events are `sft_step_s` / `rl_step_s` apart."""
+    folder = RunFolder(home.runs / "run-0900")
+    folder.root.mkdir(parents=True)
+    folder.config.write_text(for_model(model).to_json(), encoding="utf-8")
+    folder.write_status(state="finished", device="cpu")
+    clock, lines = 0.0, []
+    for phase, gap in (("sft", sft_step_s), ("grpo", rl_step_s)):
+        for step in (1, 2, 3):
+            clock += gap
+            when = datetime(2026, 11, 30, tzinfo=UTC) + timedelta(seconds=clock)
+            lines.append({"time": when.isoformat(), "phase": phase, "step": step, "kind": "train"})
+    folder.events.write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+
+
 def test_form_shows_the_founders_defaults_with_a_help_for_every_setting(demo_home):
     at = _page()
+    at.selectbox(key="train_model").set_value("smollm2-135m").run()
 
     assert at.selectbox(key="train_model").value == "smollm2-135m"
     defaults = RunConfig()
@@ -196,6 +235,7 @@ def test_a_hub_model_not_on_this_machine_says_so_and_offers_a_local_folder(studi
 
 def test_weights_that_do_not_add_up_to_one_are_refused_and_nothing_starts(demo_home):
     at = _page()
+    at.selectbox(key="train_model").set_value("smollm2-135m").run()
     _weight(at, "evaluation_accuracy").set_value(0.6)
     _submit(at)
 
@@ -207,6 +247,7 @@ def test_weights_that_do_not_add_up_to_one_are_refused_and_nothing_starts(demo_h
 
 def test_a_generation_batch_not_divisible_by_the_group_is_refused_and_nothing_starts(demo_home):
     at = _page()
+    at.selectbox(key="train_model").set_value("smollm2-135m").run()
     _widget(at, "num_generations").set_value(3)
     _widget(at, "per_device_train_batch_size").set_value(8)
     _submit(at)
@@ -441,6 +482,7 @@ def test_ratings_without_a_methodology_point_to_the_methodology_page(home, small
 
 def test_language_switch_shows_the_form_in_english_with_runconfigs_own_help(demo_home):
     at = _page(lang="en")
+    at.selectbox(key="train_model").set_value("smollm2-135m").run()
 
     assert at.title[0].value == "GRPO training"
     assert [tab.label for tab in at.tabs] == ["New run", "Watch a run"]

@@ -125,6 +125,21 @@ class RunConfig:
         "How rewards are normalised: by the group's spread (group), the batch's (batch) or not.",
         "group",
     )
+    epsilon_high: float = _help(
+        "GRPO's upper clipping bound (DAPO's clip-higher recommends 0.28); 0: the same as the "
+        "lower bound, 0.2.",
+        0.0,
+    )
+    mask_truncated_completions: bool = _help(
+        "Leave answers cut at the length limit out of GRPO's loss (they cannot be parsed).",
+        False,
+    )
+    advantage_floor: float = _help(
+        "GRPO's baseline is at least this total reward (CoRPO's minimum quality): an answer "
+        "scoring below it never gets a positive advantage, however weak its group. 0: the "
+        "group mean, as in TRL.",
+        0.0,
+    )
     reward_weights: dict[str, float] = _help(
         "Weight of each reward (format, accuracy, reasoning, consistency), as fractions of 1.",
         factory=_default_reward_weights,
@@ -271,6 +286,14 @@ class RunConfig:
             out.append(f"temperature must be above 0 and at most 5, got {self.temperature!r}")
         if self.beta < 0:
             out.append(f"beta must be 0 or more, got {self.beta!r}")
+        if not 0 <= self.epsilon_high < 10:
+            out.append(
+                f"epsilon_high must be 0 (off) or a positive bound, got {self.epsilon_high!r}"
+            )
+        if not 0 <= self.advantage_floor <= 1:
+            out.append(f"advantage_floor must be from 0 to 1, got {self.advantage_floor!r}")
+        elif self.advantage_floor and self.algorithm == "rloo":
+            out.append("advantage_floor is GRPO's: RLOO's baseline is the group's other answers")
         if not 0 <= self.lora_dropout < 1:
             out.append(f"lora_dropout must be in [0, 1), got {self.lora_dropout!r}")
         choices = {

@@ -201,7 +201,7 @@ class RunTrainer:
 
     def _rl_trainer_classes(self):
         """(config class, trainer class, its extra settings) for the run's algorithm."""
-        trainer_class = weighted_rl_trainer(self.config.algorithm)
+        trainer_class = weighted_rl_trainer(self.config.algorithm, self.config.advantage_floor)
         if self.config.algorithm == "rloo":
             from trl import RLOOConfig
 
@@ -210,7 +210,13 @@ class RunTrainer:
             return RLOOConfig, trainer_class, {}
         from trl import GRPOConfig
 
-        settings = {"loss_type": self.config.loss_type, "scale_rewards": self.config.scale_rewards}
+        settings = {
+            "loss_type": self.config.loss_type,
+            "scale_rewards": self.config.scale_rewards,
+            "epsilon_high": self.config.epsilon_high
+            or None,  # None: TRL's default, the lower bound
+            "mask_truncated_completions": self.config.mask_truncated_completions,
+        }
         return GRPOConfig, trainer_class, settings
 
     def run_rl(self, start: Path, train_rows: list[dict]) -> str:
@@ -335,9 +341,28 @@ def weighted_sft_trainer() -> type:
 
 
 @functools.cache
-def weighted_rl_trainer(algorithm: str) -> type:
+def floored_advantages(rewards, num_generations: int, floor: float, scale: str):
+    """CoRPO's advantages: each group's baseline is max(its mean reward, `floor`), so an answer
+    below `floor` never gains from being the best of a weak group; divided by the group's or the
+    batch's spread as TRL's `scale_rewards` says ("none": not divided)."""
+    import torch
+
+    grouped = rewards.view(-1, num_generations)
+    baseline = torch.clamp(torch.nanmean(grouped, dim=1, keepdim=True), min=floor)
+    advantages = (grouped - baseline).reshape(-1)
+    if scale == "group":
+        spread = grouped.std(dim=1, keepdim=True).expand_as(grouped).reshape(-1)
+    elif scale == "batch":
+        spread = rewards.std().expand_as(rewards)
+    else:
+        return torch.nan_to_num(advantages, nan=0.0)
+    return torch.nan_to_num(advantages / (spread + 1e-4), nan=0.0)
+
+
+def weighted_rl_trainer(algorithm: str, advantage_floor: float = 0.0) -> type:
     """TRL's GRPOTrainer (or RLOOTrainer for "rloo") with each answer's advantage multiplied by
-    its fund's `sample_weight` (a dataset column TRL passes through with every prompt).
+    its fund's `sample_weight` (a dataset column TRL passes through with every prompt), and for
+    GRPO with `advantage_floor` > 0 CoRPO's baseline (`floored_advantages`).
 
     Both losses are -min(ratio * A, clip(ratio) * A) per answer, so a weight w >= 0 scales
     the answer's term by exactly w. Built on first use (TRL loads slowly).
@@ -348,11 +373,25 @@ def weighted_rl_trainer(algorithm: str) -> type:
         from trl import RLOOTrainer as Base
     else:
         from trl import GRPOTrainer as Base
+    floor = float(advantage_floor) if algorithm != "rloo" else 0.0
 
     class WeightedAdvantages(Base):
+        def _calculate_rewards(self, *args, **kwargs):
+            self._rewards_per_func = super()._calculate_rewards(*args, **kwargs)
+            return self._rewards_per_func
+
         def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             output = super()._generate_and_score_completions(inputs)
             advantages = output["advantages"]
+            if floor > 0:  # every process's rewards are here (TRL gathers them): keep ours
+                rewards = (self._rewards_per_func * self.reward_weights.to(
+                    self._rewards_per_func.device).unsqueeze(0)).nansum(dim=1)  # fmt: skip
+                everyone = floored_advantages(
+                    rewards, self.num_generations, floor, self.scale_rewards
+                )
+                start = self.accelerator.process_index * len(inputs)
+                mine = everyone[start : start + len(inputs)]
+                advantages = mine.to(advantages.dtype).to(advantages.device).view(advantages.shape)
             weights = torch.tensor(
                 [row_weight(x) for x in inputs], dtype=advantages.dtype, device=advantages.device
             )

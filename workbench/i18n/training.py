@@ -173,6 +173,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "tf_micro_batch_size": ("마이크로 배치 크기", "Micro-batch size"),
     "tf_prompt_style": ("프롬프트 형식", "Prompt form"),
     "tf_rating_dates": ("평가 기준일 범위", "Rating dates"),
+    "tf_estimate": (
+        "예상 학습 시간({device}): 약 {duration} (워밍업 {sft}, 강화학습 {rl}; 모델 적재와 검증 제외). "
+        "근거: {basis}",
+        "Expected training time on {device}: about {duration} (warm-up {sft}, RL {rl}; loading "
+        "and validation come on top). Based on {basis}",
+    ),
+    "tf_estimate_unknown": (
+        "이 모델의 {device} 학습 속도를 아직 모릅니다: 첫 실행이 끝나면 예상 시간을 보여 드립니다.",
+        "This model's pace on {device} is not known yet: the expected time shows once a run of it "
+        "has finished here.",
+    ),
+    "tf_estimate_long": (
+        "한 시간이 넘게 걸립니다. CPU에서는 내장 소형 모델이나 더 적은 단계·답 수·답 길이로 먼저 "
+        "시도해 보십시오.",
+        "That is more than an hour. On a CPU, try the built-in tiny model, or fewer steps, answers "
+        "per fund or tokens per answer first.",
+    ),
+    "tf_processes": ("CPU 프로세스 수", "CPU processes"),
+    "tf_advantage_floor": ("기준선 최솟값 (CoRPO)", "Baseline floor (CoRPO)"),
+    "tf_epsilon_high": ("클리핑 상한", "Upper clip bound"),
+    "tf_mask_truncated_completions": ("잘린 답 제외", "Mask cut answers"),
     "rw_json_format": ("형식", "Format"),
     "rw_evaluation_accuracy": ("정확도", "Accuracy"),
     "rw_reasoning_quality": ("근거", "Reasoning"),

@@ -20,12 +20,15 @@ from engine.training.config import (
     RunConfig,
     for_model,
 )
+from engine.training.duration import estimate
 from engine.training.sweep import batch_for
 from workbench.i18n import LANGS, TEXT, run_help, t
 from workbench.web import data, ui
 from workbench.web import views_training as tv
 
-DEFAULT_MODEL = "smollm2-135m"
+# on a CPU a newcomer's first run should finish in minutes: the tiny model; on a GPU, SmolLM2
+DEFAULT_MODEL = {"cpu": "builtin-tiny", "cuda": "smollm2-135m"}
+LONG_RUN_MIN = 60.0  # a run expected to take longer than this gets a warning before it starts
 LOCAL = "__local__"  # the model picker's "local model folder…" entry
 
 
@@ -36,7 +39,7 @@ def model_picker() -> tuple[str, str]:
     choice = st.selectbox(
         t("tf_model"),
         choices,
-        index=choices.index(DEFAULT_MODEL),
+        index=choices.index(DEFAULT_MODEL.get(ui.device_summary()["device"], "smollm2-135m")),
         format_func=lambda k: t("tf_model_local", lang) if k == LOCAL else PRESETS[k].label,
         help=run_help("model"),
         key="train_model",
@@ -82,6 +85,28 @@ def show_device() -> None:
     else:
         text = t("device_cpu")
     st.caption(f":material/memory: {text}")
+
+
+def show_estimate(config: RunConfig) -> None:
+    """How long `config` should take on this machine's device, and what the figure rests on; a
+    warning when it runs for more than an hour."""
+    device = ui.device_summary()["device"] if config.device == "auto" else config.device
+    found = estimate(config, device, ui.home().runs)
+    if found is None:
+        st.caption(f":material/schedule: {t('tf_estimate_unknown', device=device)}")
+        return
+    text = t(
+        "tf_estimate",
+        duration=tv.fmt_duration(found.seconds),
+        sft=tv.fmt_duration(found.sft_seconds),
+        rl=tv.fmt_duration(found.rl_seconds),
+        device=device,
+        basis=found.basis,
+    )
+    if found.minutes > LONG_RUN_MIN:
+        st.warning(f"{text}\n\n{t('tf_estimate_long')}", icon=":material/hourglass_top:")
+    else:
+        st.caption(f":material/schedule: {text}")
 
 
 def methodology_choice(versions) -> tuple[str, int]:
@@ -257,6 +282,7 @@ def advanced_settings(base: RunConfig, mk: str) -> dict:
     )
     row = st.columns(4)
     out["device"] = setting(row[0], "device", base.device, mk, choices=DEVICES)
+    out["processes"] = setting(row[0], "processes", base.processes, mk, min=1)
     out["bf16"] = setting(row[1], "bf16", base.bf16, mk, choices=AUTO_SWITCH)
     out["use_vllm"] = setting(row[2], "use_vllm", base.use_vllm, mk, choices=AUTO_SWITCH)
     out["gradient_checkpointing"] = setting(
@@ -270,6 +296,14 @@ def advanced_settings(base: RunConfig, mk: str) -> dict:
     out["warmup_share"] = setting(row[2], "warmup_share", base.warmup_share, mk, step=0.05)
     out["rating_dates"] = setting(
         row[3], "rating_dates", base.rating_dates, mk, choices=RATING_DATE_CHOICES
+    )
+    row = st.columns(4)
+    out["advantage_floor"] = setting(
+        row[0], "advantage_floor", base.advantage_floor, mk, step=0.05, format="%.2f"
+    )
+    out["epsilon_high"] = setting(row[1], "epsilon_high", base.epsilon_high, mk, step=0.01)
+    out["mask_truncated_completions"] = setting(
+        row[2], "mask_truncated_completions", base.mask_truncated_completions, mk
     )
     st.caption(t("tf_batch_auto_help"))
     return out
