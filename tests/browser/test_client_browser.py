@@ -119,7 +119,9 @@ def test_admin_logs_in_and_the_admin_page_renders_cleanly(app, browser):
     assert_healthy(page)
     page.get_by_role("tab", name=t("adm_tab_releases", "ko")).click()
     settled(page)
-    assert page.get_by_role("button", name=t("adm_publish", "ko")).count() == 1
+    publish = page.get_by_role("button", name=t("adm_publish", "ko"))
+    publish.wait_for(timeout=30_000)  # the tab's content renders after the click, not with it
+    assert publish.count() == 1
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1  # the published releases
     assert_healthy(page)
     screenshot(page, SHOTS / "admin-releases.png")
