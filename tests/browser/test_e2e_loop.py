@@ -367,11 +367,13 @@ def choose_nth(page, label: str, n: int) -> str:
     return text
 
 
-def evaluate(page, kind: str, run_id: str) -> None:
-    """Evaluate the run's held-out funds with its `kind` model ('run', 'tabular'); wait for it."""
+def evaluate(page, kind: str, run_id: str, scope: str = "test") -> None:
+    """Evaluate the run's held-out funds (or, with scope "all", every rated fund, its training
+    funds named so) with its `kind` model ('run', 'tabular'); wait for it."""
     spec = f"{kind}:{run_id}"
     choose(page, ko("rev_evaluator"), ko(f"rev_ev_{kind}", arg=run_id))
-    choose(page, ko("rev_scope"), ko("rev_scope_test", run=run_id))
+    label = "rev_scope_test" if scope == "test" else "rev_scope_all_training"
+    choose(page, ko("rev_scope"), ko(label, run=run_id))
     page.get_by_role("button", name=ko("rev_evaluate"), exact=True).click()
     settled(page)
     chosen = page.locator('[data-testid="stSelectbox"]').filter(
@@ -391,12 +393,14 @@ def evaluate(page, kind: str, run_id: str) -> None:
 
 
 def step_review(page, url: str, run_id: str) -> None:
-    """4. Evaluate the run's held-out funds; correct two grades; accept a filtered set."""
+    """4. Evaluate the run's held-out funds; then review every rated fund (only corrections of
+    training funds retrain: held-out labels stay the experts'): correct two grades, accept a
+    filtered set."""
     go(page, url, "nav_review")
     evaluate(page, "run", run_id)
     expander(page, "rev_new_eval").click()  # the form folds away once there are results
     settled(page)
-    evaluate(page, REVIEWED, run_id)
+    evaluate(page, REVIEWED, run_id, scope="all")
     assert_healthy(page)
     for n, grade in ((0, "1"), (1, "5")):
         fund = choose_nth(page, ko("rev_open_fund"), n).split(" · ")[0]
