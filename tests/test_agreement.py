@@ -151,8 +151,8 @@ def test_training_agreement_keeps_its_meaning() -> None:
 
 
 def test_leaderboard_ranks_evaluators_against_experts_and_each_other(eval_home) -> None:  # noqa: F811
-    from engine.evaluation.agreement import evaluation_agreement, leaderboard
     from engine.evaluation.jobs import results, start_evaluation
+    from engine.evaluation.leaderboard import evaluation_agreement, leaderboard
 
     rules = start_evaluation(eval_home, "rules", selection="test:run-0001")
     tabular = start_evaluation(eval_home, "tabular:run-0001", selection="test")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.evaluation.agreement import FundSetError, leaderboard
 from engine.evaluation.backtest import rating_dates
 from engine.evaluation.jobs import results, start_evaluation
+from engine.evaluation.leaderboard import FundSetError, leaderboard
 from engine.training.snapshot import load_snapshot
 from store.home import Home
 from tests.evaluation_support import (  # noqa: F401

@@ -327,6 +327,22 @@ def _grade_date(
     return out
 
 
+def habit_aware_grades(grading: pd.DataFrame) -> pd.Series:
+    """The noise-free, habit-aware grade of each rating in `grading` (`grade_funds`' detail).
+
+    The written methodology plus the hidden habits, without the analyst's leniency and noise:
+    the best any model of the house can do on the demo (its ceiling). Only the synthetic demo
+    knows it.
+    """
+    doc = house_methodology()
+    out = []
+    for _, day in grading.groupby("as_of", sort=False):
+        clean = day.drop(columns=["adj_analyst", "adj_noise"])
+        _final_grade(clean, doc)
+        out.append(clean["grade"].astype(np.int64))
+    return pd.concat(out).reindex(grading.index) if out else pd.Series(dtype=np.int64)
+
+
 def grade_funds(
     config: DemoSettings,
     universe: Universe,

@@ -24,9 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from engine.evaluation.agreement import evaluation_agreement
 from engine.evaluation.fund_sets import stored_training_funds
 from engine.evaluation.jobs import EvaluationError, get_evaluation, list_evaluations, results
+from engine.evaluation.leaderboard import evaluation_agreement
 from engine.files import tables as tables_out
 from engine.files.safe_write import (
     OutputError,

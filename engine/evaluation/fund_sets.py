@@ -5,7 +5,7 @@
   evaluated for comparison with, else the run of a `test:<run_id>` selection).
 - `training_funds(home, run_id, fund_ids)`: how many of the funds that run trained on.
 - `fund_set_id(as_of, fund_ids)`: a short name of a fund set at a rating date; two evaluations
-  rank side by side only when theirs are equal (`engine.evaluation.agreement.leaderboard`).
+  rank side by side only when theirs are equal (`engine.evaluation.leaderboard.leaderboard`).
 - `training_note(n, run_id)` / `shared_note(counts)`: the one-line notes the leaderboard shows.
 """
 

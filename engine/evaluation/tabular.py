@@ -10,7 +10,9 @@ section 1), i.e. exactly the numbers the model reads in its prompt:
 - each indicator criterion's value as shown (`sharpe_3y`, `max_drawdown_3y`, …) and its
   category percentile (`<criterion>_pct`, 100 = best);
 - each qualitative criterion's analyst score 1-5 (fund and management company, ESG);
-- the track record in months (`track_record_months`) and the fund's size (`aum`).
+- the track record in months (`track_record_months`) and the fund's size (`aum`);
+- the written method's grade (`rule_grade`, the snapshot's `reference_grade`), and with an
+  anchored prompt its total and the context facts (`rule_total`, `ret_1y_pct`, manager changes).
 Numbers quoted from the analysts' free-text notes (`<criterion>_note_<n>`) are left out: their
 meaning changes from note to note. A fact a fund lacks is NaN, which the classifier handles
 natively (it learns which side of each split missing values go). The feature list is the
@@ -79,6 +81,8 @@ def features(rows: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
                 record[key] = float(value)
         records.append(record)
     frame = pd.DataFrame.from_records(records, index=rows.index)
+    if "reference_grade" in rows:  # the written method's grade: the baseline sees it too
+        frame["rule_grade"] = pd.to_numeric(rows["reference_grade"], errors="coerce")
     if columns is None:
         columns = sorted(frame.columns)
     return frame.reindex(columns=columns).astype(float)

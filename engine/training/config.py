@@ -22,10 +22,8 @@ SCALE_REWARDS = ("group", "batch", "none")
 DEVICES = ("auto", "cpu", "cuda")
 AUTO_SWITCH = ("auto", "on", "off")
 LANGUAGES = ("ko", "en")
-PROMPT_STYLES = (
-    "full",
-    "compact",
-)  # engine.training.snapshot.PROMPT_STYLES, without importing pandas
+# full / compact: the fund's facts; *anchored: with the rules' proposal (engine.llm.anchor)
+PROMPT_STYLES = ("full", "compact", "anchored", "compact_anchored")
 ALGORITHMS = ("grpo", "rloo")
 RATING_HISTORY = ("last", "all")  # or a list of rating dates
 WEIGHT_TOLERANCE = 1e-6
@@ -68,7 +66,10 @@ class RunConfig:
     language: str = _help("Language of the prompts and of the model's reasoning (ko or en).", "ko")
     prompt_style: str = _help(
         "Prompt form: full (the methodology and the fund's table; real models) or compact (one "
-        "line per criterion; the built-in tiny model cannot read the full one).",
+        "line per criterion; the built-in tiny model cannot read the full one); anchored and "
+        "compact_anchored add the rules' proposal (criterion scores, total, the category's grade "
+        "cutoffs) and the facts the house's habits act on (track record, AUM, 1y return "
+        "percentile, manager changes).",
         "full",
     )
     seed: int = _help("Random seed: the same seed and data give the same split and run.", 0)

@@ -38,9 +38,11 @@ import numpy as np
 import pandas as pd
 
 from engine.data.metrics import INDICATORS, MetricInputs, compute_indicators, load_inputs
+from engine.llm.anchor import Context, Proposal, anchor_compact, anchor_full
 from engine.llm.prompts import FundInput, compact_messages, criterion_name, render, rules_text
 from engine.methodology import effective_weight, iter_criteria, windows_needed
 from engine.methodology.scoring import _months, score
+from engine.training.config import PROMPT_STYLES
 from engine.training.grade_rules import grade_rules
 from engine.training.snapshot_format import SnapshotError, as_date, dumps
 from engine.training.snapshot_inputs import criterion_inputs
@@ -48,8 +50,10 @@ from store import prices
 
 LANGUAGES = ("ko", "en")
 # full: the whole methodology and the fund's table (real models); compact: the answer template
-# and one line per criterion (~200 tokens instead of ~750), which the byte-level tiny model can read
-PROMPT_STYLES = ("full", "compact")
+# and one line per criterion (~200 tokens instead of ~750), which the byte-level tiny model can read;
+# *anchored: the same with the rules' proposal and the facts the habits act on (engine.llm.anchor)
+ANCHORED_STYLES = ("anchored", "compact_anchored")
+CONTEXT_WINDOW = "1y"  # the anchored prompt shows the 1-year return's category percentile
 TOP_CRITERIA = 3
 FEATURE_COLUMNS = [
     "fund_id",
@@ -151,8 +155,12 @@ def features_from(
     check_choices(language, prompt_style)
     doc, as_of = inputs.doc, inputs.as_of
     funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
+    anchored = prompt_style in ANCHORED_STYLES
     if inputs.metrics is not None:
-        indicators = compute_indicators(inputs.metrics, as_of, windows_needed(doc))
+        windows = windows_needed(doc)
+        if anchored and CONTEXT_WINDOW not in windows:
+            windows = [*windows, CONTEXT_WINDOW]
+        indicators = compute_indicators(inputs.metrics, as_of, windows)
     else:
         indicators = pd.DataFrame(
             {"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)}
@@ -164,11 +172,13 @@ def features_from(
     months = _months(funds["inception_date"], pd.Timestamp(as_of)).to_numpy(float)
     units = {key: meta.unit for key, meta in INDICATORS.items()}
     rules = rules_text(doc, language, units)
-    grade_rule = {c: dumps(r) for c, r in grade_rules(doc, scored).items()}
+    grade_rules_of = grade_rules(doc, scored)
+    grade_rule = {c: dumps(r) for c, r in grade_rules_of.items()}
     ranked = sorted(iter_criteria(doc), key=lambda sc: -effective_weight(*sc))  # ties: doc order
     top = dumps([[c["id"], criterion_name(c, language)] for _, c in ranked[:TOP_CRITERIA]])
     cids = [c["id"] for _, c in iter_criteria(doc)]
     reference = scored[[f"score_{cid}" for cid in cids]].to_numpy(float)
+    context = _context_facts(inputs, indicators, funds) if anchored else None
     records = []
     for i, criteria in zip(at, shown, strict=True):
         fund = funds.iloc[i]
@@ -186,9 +196,20 @@ def features_from(
             criteria=criteria,
         )
         messages, facts = render(doc, language, view, units, rules)
-        if prompt_style == "compact":
+        if prompt_style.startswith("compact"):
             messages = compact_messages(doc, language, facts)
         reference_grade = scored["grade"].iloc[i]
+        if anchored:
+            proposal = Proposal(
+                scores={
+                    c: None if np.isnan(v) else v for c, v in zip(cids, reference[i], strict=True)
+                },
+                total=None if pd.isna(scored["total"].iloc[i]) else float(scored["total"].iloc[i]),
+                grade=None if pd.isna(reference_grade) else int(reference_grade),
+                cutoffs=grade_rules_of[view.category]["cutoffs"],
+            )
+            anchor = anchor_compact if prompt_style == "compact_anchored" else anchor_full
+            messages = anchor(messages, language, proposal, context.at(i, view, facts), facts)
         records.append(
             {
                 "fund_id": str(fund["fund_id"]),
@@ -240,3 +261,44 @@ def _positions(
         for i, w in zip(at[~eligible], why[~eligible], strict=True)
     ]  # fmt: skip
     return at[eligible], sorted(excluded, key=lambda d: d["fund_id"])
+
+
+@dataclass
+class ContextFacts:
+    """Per fund position: the anchored prompt's context (1y return percentile, manager changes)."""
+
+    ret_1y_pct: np.ndarray
+    changes_1y: np.ndarray
+    changes_3y: np.ndarray
+
+    def at(self, i: int, view: FundInput, facts: dict[str, dict]) -> Context:
+        """The context of the fund at position `i`, with the AUM as its fund line shows it."""
+
+        def whole(values: np.ndarray) -> int | None:
+            return None if np.isnan(values[i]) else int(values[i])
+
+        aum = facts.get("aum")
+        return Context(
+            months=view.months,
+            aum_text=aum["text"] if aum else None,
+            ret_1y_pct=None if np.isnan(self.ret_1y_pct[i]) else float(self.ret_1y_pct[i]),
+            changes_1y=whole(self.changes_1y),
+            changes_3y=whole(self.changes_3y),
+        )
+
+
+def _context_facts(
+    inputs: FeatureInputs, indicators: pd.DataFrame, funds: pd.DataFrame
+) -> ContextFacts:
+    """The 1y return's category percentile (as the indicator table ranks it) and the manager
+    changes of every fund in `funds`; NaN where unknown."""
+    ids = funds["fund_id"]
+    ret = np.full(len(funds), np.nan)
+    year = indicators[indicators["window"] == CONTEXT_WINDOW]
+    if "cum_return_pct" in year.columns:
+        ret = (
+            year.drop_duplicates("fund_id").set_index("fund_id")["cum_return_pct"]
+            .reindex(ids).to_numpy(float)
+        )  # fmt: skip
+    changes = np.full((2, len(funds)), np.nan)
+    return ContextFacts(ret_1y_pct=ret, changes_1y=changes[0], changes_3y=changes[1])

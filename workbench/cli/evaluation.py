@@ -1,6 +1,6 @@
 """`python -m workbench evaluate …`, `agreement …` and `evaluations list|show|stop …`.
 
-Thin layers over `engine.evaluation.jobs` and `engine.evaluation.agreement`: `evaluate` grades a fund selection
+Thin layers over `engine.evaluation.jobs` and `engine.evaluation.leaderboard`: `evaluate` grades a fund selection
 with one evaluator (rules and tabular at once; a language model in the background, followed to
 the end with `--wait`); `agreement` compares one evaluation with the experts or with another
 evaluation, or ranks several side by side (a leaderboard).
@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from engine.evaluation import agreement
+from engine.evaluation import agreement, leaderboard
 from engine.evaluation import jobs as evaluation
 from store.home import Home
 
@@ -133,7 +133,7 @@ def cmd_agreement(args: argparse.Namespace, home: Home) -> dict:
     """Agreement of an evaluation with the experts or another evaluation; several: a leaderboard."""
     evaluation.sync(home)
     if len(args.evaluation_ids) > 1:
-        board = agreement.leaderboard(
+        board = leaderboard.leaderboard(
             home, args.evaluation_ids, args.against, n_boot=args.boot, seed=args.seed
         )
         lines = [f"against {args.against} (best QWK first); {agreement.INVALID_RULE}"]
@@ -149,7 +149,7 @@ def cmd_agreement(args: argparse.Namespace, home: Home) -> dict:
             )
         records = json.loads(board.to_json(orient="records"))
         return {"against": args.against, "leaderboard": records, "summary": "\n".join(lines)}
-    figures = agreement.evaluation_agreement(
+    figures = leaderboard.evaluation_agreement(
         home, args.evaluation_ids[0], args.against, n_boot=args.boot, seed=args.seed
     )
     lines = [
