@@ -1,5 +1,6 @@
 """Reads of the market data the engine computes from: funds, NAVs, benchmark levels,
-risk-free rates and expert ratings. Parameterised SQL only; one function per query."""
+risk-free rates, manager history and expert ratings. Parameterised SQL only; one function per
+query."""
 
 from __future__ import annotations
 
@@ -106,3 +107,15 @@ def rating_scores_on(con: duckdb.DuckDBPyConnection, dates: list[date]) -> pd.Da
         " WHERE list_contains(?, as_of) ORDER BY fund_id, as_of, criterion_id",
         [list(dates)],
     ).df()
+
+
+MANAGER_HISTORY_UNTIL = (
+    "SELECT fund_id, manager, start_date FROM manager_history WHERE start_date <= ?"
+    " ORDER BY fund_id, start_date"
+)
+
+
+def manager_history_until(con: duckdb.DuckDBPyConnection, until: date) -> pd.DataFrame:
+    """fund_id, manager, start_date of every manager who started on or before `until`, by fund
+    and start date."""
+    return con.execute(MANAGER_HISTORY_UNTIL, [until]).df()

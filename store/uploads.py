@@ -29,7 +29,7 @@ REFERENCE_CHECKS = {
         "(SELECT 1 FROM companies c WHERE c.company_id = i.subject_id)"
     ],
 }
-REFERENCE_CHECKS["ratings"] = REFERENCE_CHECKS["nav"]
+REFERENCE_CHECKS["ratings"] = REFERENCE_CHECKS["managers"] = REFERENCE_CHECKS["nav"]
 
 
 def upsert(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
 
+from engine.data.managers import manager_facts
 from engine.demo.build import DemoConfig, build_demo
 from engine.evaluation import tabular
 from engine.llm.anchor import Context, Proposal, anchor_compact, context_line, proposal_line
 from engine.llm.rewards import reasoning_quality
 from engine.methodology import get, iter_criteria
 from engine.training.config import RunConfig
-from engine.training.features import fund_features
+from engine.training.features import features_from, fund_features, read_inputs
 from store.db import connect
 from store.home import Home
 
@@ -137,3 +139,20 @@ def test_the_tabular_baseline_sees_the_rule_grade_and_the_anchored_context(store
     assert x["rule_grade"].tolist() == rows["reference_grade"].astype(float).tolist()
     assert {"rule_total", "ret_1y_pct", "track_record_years"} <= set(x.columns)
     assert not any(c.endswith(tuple(f"_note_{k}" for k in range(1, 9))) for c in x.columns)
+
+
+def test_anchored_prompts_show_the_stored_manager_changes_and_unknown_without_history(store):
+    rows = _features(store, "anchored", "en")
+    with connect(store) as con:
+        truth = manager_facts(con, LATEST, fund_ids=rows["fund_id"]).set_index("fund_id")
+    shown = {r.fund_id: json.loads(r.facts) for r in rows.itertuples()}
+    assert truth["changes_3y"].max() >= 1  # the demo has funds whose manager changed
+    for fund_id, facts in shown.items():
+        assert facts["manager_changes_1y"]["value"] == truth.at[fund_id, "changes_1y"]
+        assert facts["manager_changes_3y"]["value"] == truth.at[fund_id, "changes_3y"]
+    with connect(store) as con:
+        inputs = read_inputs(con, get(con, "house", 1), LATEST)
+    inputs = replace(inputs, managers=inputs.managers.iloc[0:0])
+    bare = features_from(inputs, language="en", prompt_style="anchored")
+    assert all("manager changes unknown" in p[-1]["content"] for p in bare["prompt"])
+    assert not any("manager_changes_1y" in json.loads(f) for f in bare["facts"])

@@ -1,4 +1,4 @@
-"""The six kinds of file analysts upload: canonical columns, header synonyms, kind inference.
+"""The seven kinds of file analysts upload: canonical columns, header synonyms, kind inference.
 
 Analysts' feedback files (`engine.review.feedback`) are read by the same reader with their own
 header synonyms, `FEEDBACK_SYNONYMS`.
@@ -142,6 +142,18 @@ KINDS: dict[str, FileKind] = {
             "Qualitative assessments",
             "정성평가",
         ),
+        FileKind(
+            "managers",
+            (
+                Column("fund_id", "id", True),
+                Column("manager", "text", True),
+                Column("start_date", "date", True),
+            ),
+            ("fund_id", "start_date"),
+            "manager_history",
+            "Manager history",
+            "운용역 변경 이력",
+        ),
     )
 }
 
@@ -170,6 +182,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "criterion_id": ("criterionid", "criterion", "평가항목", "항목코드", "항목"),
     "score": ("score", "점수", "평가점수"),
     "note": ("note", "비고", "메모", "평가내용"),
+    "start_date": ("startdate", "start", "since", "취임일", "취임일자", "시작일", "운용개시일"),
 }
 
 # Header spellings of a feedback file's columns (docs/review-format.md section 3).

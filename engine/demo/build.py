@@ -3,9 +3,10 @@
 Everything here is generated from one seed: a factor-model market with regime changes, ~300
 funds with persistent skill, fees and manager changes, yearly qualitative reviews, and expert
 grades made by a house methodology (`house_methodology()`) plus undocumented analyst habits
-(`HIDDEN_HABITS`) and analyst-to-analyst noise. The files are written in the mixed formats
-analysts really have (CP949 CSV, Parquet, CSV with BOM, Excel) and ingested with
-`engine.data.ingest.ingest_file`, so the demo also exercises the upload path.
+(`HIDDEN_HABITS`) and analyst-to-analyst noise. The files (the manager history among them,
+without the managers' hidden skill) are written in the mixed formats analysts really have (CP949
+CSV, Parquet, CSV with BOM, Excel) and ingested with `engine.data.ingest.ingest_file`, so the
+demo also exercises the upload path.
 
 The parts live in `engine.demo.market` (calendar, categories, market, benchmarks, risk-free),
 `engine.demo.universe` (companies, funds, managers), `engine.demo.reviews` (qualitative
@@ -86,15 +87,17 @@ log = logging.getLogger(__name__)
 
 DEMO_LABEL = "Synthetic demo data (generated)"
 DEMO_FOLDER = "demo"
-INGEST_ORDER = ("funds", "benchmarks", "risk_free", "nav", "qualitative", "ratings")
+INGEST_ORDER = ("funds", "managers", "benchmarks", "risk_free", "nav", "qualitative", "ratings")
 FILE_NAMES = {
     "funds": "demo_funds.csv",
+    "managers": "demo_managers.csv",
     "benchmarks": "demo_benchmarks.parquet",
     "risk_free": "demo_cd91.csv",
     "nav": "demo_nav.parquet",
     "qualitative": "demo_qualitative.csv",
     "ratings": "demo_ratings.xlsx",
 }
+MANAGER_FILE_COLUMNS = ["fund_id", "manager", "start_date"]  # no segment, no alpha
 KRW_START_NAV = 1000.0
 USD_START_NAV = 10.0
 MIN_DEMO_YEARS = 3.5
@@ -201,7 +204,10 @@ def simulate_nav(config: DemoConfig, universe: Universe, market: Market) -> pd.D
 
 @dataclass(frozen=True)
 class DemoData:
-    """Everything the demo generates: the six upload frames and the hidden truth behind them."""
+    """Everything the demo generates: the seven upload frames and the hidden truth behind them.
+
+    `managers` holds each segment's hidden alpha too; its upload is `manager_history`.
+    """
 
     funds: pd.DataFrame
     nav: pd.DataFrame
@@ -215,9 +221,15 @@ class DemoData:
     grading: pd.DataFrame  # per rating: documented score/grade, habit and analyst adjustments
     rating_dates: list[date] = field(default_factory=list)
 
+    @property
+    def manager_history(self) -> pd.DataFrame:
+        """The managers file in canonical columns: who ran each fund since when."""
+        return self.managers[MANAGER_FILE_COLUMNS]
+
     def uploads(self) -> dict[str, pd.DataFrame]:
         """The frames that become upload files, by ingest kind."""
-        return {kind: getattr(self, kind) for kind in INGEST_ORDER}
+        frame = {"managers": "manager_history"}
+        return {kind: getattr(self, frame.get(kind, kind)) for kind in INGEST_ORDER}
 
 
 def generate_demo(config: DemoConfig = DemoConfig()) -> DemoData:
@@ -262,7 +274,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
 
 
 def write_demo_files(data: DemoData, folder: Path) -> dict[str, Path]:
-    """Write the six upload files in the formats analysts have them; returns their paths by kind."""
+    """Write the seven upload files in the formats analysts have them; returns their paths by kind."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {kind: folder / name for kind, name in FILE_NAMES.items()}
 
@@ -281,6 +293,14 @@ def write_demo_files(data: DemoData, folder: Path) -> dict[str, Path]:
         }
     )
     funds.to_csv(paths["funds"], index=False, encoding="cp949", lineterminator="\r\n")
+    managers = pd.DataFrame(
+        {
+            "펀드코드": data.manager_history["fund_id"],
+            "책임운용역": data.manager_history["manager"],
+            "취임일": _date_text(data.manager_history["start_date"], "%Y-%m-%d"),
+        }
+    )
+    managers.to_csv(paths["managers"], index=False, encoding="utf-8")
     _write_parquet(data.nav, paths["nav"])
     _write_parquet(data.benchmarks, paths["benchmarks"])
     risk_free = pd.DataFrame(

@@ -192,7 +192,8 @@ HIDDEN_HABITS: dict[str, dict] = {
 
 They stand for the house's tacit knowledge: a model that learns only `house_methodology()` will
 miss them, one that learns from the expert grades can pick them up. Every habit acts on facts
-a model can see (manager history in the org_stability review, inception date, AUM, 1y return).
+a model can see (the manager history file and the org_stability review, inception date, AUM,
+1y return).
 """
 
 

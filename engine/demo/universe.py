@@ -146,6 +146,10 @@ def _manager_history(
     raw = low[:, None] + np.floor(rng.random((n, MAX_MANAGER_CHANGES)) * span)
     raw[np.arange(MAX_MANAGER_CHANGES)[None, :] >= n_changes[:, None]] = n_days
     change_idx = np.sort(raw, axis=1).astype(np.int64)
+    for k in range(1, MAX_MANAGER_CHANGES):  # two changes never fall on one day
+        same_day = (change_idx[:, k] <= change_idx[:, k - 1]) & (change_idx[:, k] < n_days)
+        change_idx[same_day, k] = np.minimum(change_idx[same_day, k - 1] + 1, n_days)
+    n_changes = (change_idx < n_days).sum(axis=1)
 
     local = np.floor(rng.random((n, segments)) * pool[comp][:, None]).astype(np.int64)
     for k in range(1, segments):  # a change always brings a different manager

@@ -37,6 +37,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from engine.data.managers import manager_facts
 from engine.data.metrics import INDICATORS, MetricInputs, compute_indicators, load_inputs
 from engine.llm.anchor import Context, Proposal, anchor_compact, anchor_full
 from engine.llm.prompts import FundInput, compact_messages, criterion_name, render, rules_text
@@ -82,6 +83,7 @@ class FeatureInputs:
     funds: pd.DataFrame  # store.prices.funds_with_companies
     qualitative: pd.DataFrame  # store.prices.qualitative_until(as_of)
     metrics: MetricInputs | None  # NAVs and benchmarks up to as_of; None: no indicator criteria
+    managers: pd.DataFrame  # store.prices.manager_history_until(as_of)
 
 
 def read_inputs(con: duckdb.DuckDBPyConnection, doc: dict, as_of: date | str) -> FeatureInputs:
@@ -93,6 +95,7 @@ def read_inputs(con: duckdb.DuckDBPyConnection, doc: dict, as_of: date | str) ->
         funds=prices.funds_with_companies(con),
         qualitative=prices.qualitative_until(con, when),
         metrics=load_inputs(con, when) if windows_needed(doc) else None,
+        managers=prices.manager_history_until(con, when),
     )
 
 
@@ -114,7 +117,11 @@ def inputs_until(inputs: FeatureInputs, when: date) -> FeatureInputs:
             risk_free=until(metrics.risk_free, "date"),
         )
     return replace(
-        inputs, as_of=when, qualitative=until(inputs.qualitative, "as_of"), metrics=metrics
+        inputs,
+        as_of=when,
+        qualitative=until(inputs.qualitative, "as_of"),
+        metrics=metrics,
+        managers=until(inputs.managers, "start_date"),
     )
 
 
@@ -291,7 +298,8 @@ def _context_facts(
     inputs: FeatureInputs, indicators: pd.DataFrame, funds: pd.DataFrame
 ) -> ContextFacts:
     """The 1y return's category percentile (as the indicator table ranks it) and the manager
-    changes of every fund in `funds`; NaN where unknown."""
+    changes in the last 1 and 3 years (`engine.data.managers`) of every fund in `funds`; NaN
+    where unknown."""
     ids = funds["fund_id"]
     ret = np.full(len(funds), np.nan)
     year = indicators[indicators["window"] == CONTEXT_WINDOW]
@@ -300,5 +308,9 @@ def _context_facts(
             year.drop_duplicates("fund_id").set_index("fund_id")["cum_return_pct"]
             .reindex(ids).to_numpy(float)
         )  # fmt: skip
-    changes = np.full((2, len(funds)), np.nan)
-    return ContextFacts(ret_1y_pct=ret, changes_1y=changes[0], changes_3y=changes[1])
+    changes = manager_facts(inputs.managers, inputs.as_of, fund_ids=ids)
+    return ContextFacts(
+        ret_1y_pct=ret,
+        changes_1y=changes["changes_1y"].to_numpy(float),
+        changes_3y=changes["changes_3y"].to_numpy(float),
+    )

@@ -36,7 +36,8 @@ def add_parsers(
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument(
-        "--kind", choices=["funds", "nav", "benchmarks", "risk_free", "ratings", "qualitative"]
+        "--kind",
+        choices=["funds", "nav", "benchmarks", "risk_free", "ratings", "qualitative", "managers"],
     )
     p.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     p.set_defaults(func="data:cmd_ingest")
