@@ -1,6 +1,8 @@
 """Runs: the history of training runs with their settings, final figures and lineage; curves of
-several runs overlaid; and the hyper-parameter sweep (num_generations × reward weights) with its
-results table — the sensitivity study the founders asked for (engine/training/sweep.py).
+several runs overlaid, with a warning in words for each run that has collapsed to one grade or
+whose groups give GRPO nothing to learn from; and the hyper-parameter sweep (num_generations ×
+reward weights) with its results table — the sensitivity study the founders asked for
+(engine/training/sweep.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import streamlit as st
 
 from engine.llm.models import PRESETS
 from engine.training import sweep
+from engine.training.collapse import findings
 from engine.training.config import for_model
 from workbench.i18n import t
 from workbench.web import data, ui
@@ -59,6 +62,12 @@ def overlay(listed: list[dict]) -> None:
     if not chosen:
         return
     events = {run_id: data.run_events(run_id) for run_id in chosen}
+    for run_id, found in events.items():
+        for finding in findings(found):
+            st.warning(
+                t("runs_warning", run=run_id, text=tv.finding_text(finding)),
+                icon=":material/warning:",
+            )
     left, right = st.columns(2)
     left.plotly_chart(
         tv.overlay_chart({r: tv.series(e, metric) for r, e in events.items()}, metric),

@@ -1,5 +1,7 @@
 """Training: set up a GRPO run (every setting with a default and a one-line help), start it as a
-background process, and watch it live — status, curves, sample answers — with Stop and Resume.
+background process, and watch it live — status, curves, the grades of each validation pass beside
+the experts', warnings when the run collapses, sample answers and recorded GRPO groups — with
+Stop and Resume.
 
 Leaving the page never stops a run; on every visit `engine.training.runs.list_runs` marks runs whose
 process died as failed (resumable when a checkpoint exists). The live part is an
@@ -15,8 +17,11 @@ import streamlit as st
 
 from engine.llm.output import split_thinking
 from engine.training import runs
+from engine.training.collapse import findings
 from engine.training.config import RunConfig, for_model
 from engine.training.folder import ACTIVE_STATES
+from engine.training.grade_histograms import expert_counts, passes
+from engine.training.groups import group_events
 from workbench.i18n import fmt_num, t
 from workbench.web import data, ui
 from workbench.web import views_training as tv
@@ -142,6 +147,12 @@ def control_buttons(run_id: str, status: dict) -> None:
             right.caption(t("live_not_resumable"))
 
 
+def warnings(events: list[dict]) -> None:
+    """What `engine.training.collapse` finds in the run now, in words."""
+    for finding in findings(events):
+        st.warning(tv.finding_text(finding), icon=":material/warning:")
+
+
 def curves(events: list[dict], config: RunConfig) -> None:
     train = tv.train_frame(events)
     grpo = tv.train_frame(events, "grpo")
@@ -156,12 +167,18 @@ def curves(events: list[dict], config: RunConfig) -> None:
         left.plotly_chart(tv.reward_chart(grpo), key="train_chart_reward")
     if not evals.empty:
         right.plotly_chart(tv.agreement_chart(evals), key="train_chart_agreement")
+    graded = passes(events)
+    if graded:
+        st.plotly_chart(tv.grade_chart(graded, expert_counts(events)), key="train_chart_grades")
     left, right = st.columns(2)
     left.plotly_chart(tv.loss_chart(train, config.sft_steps), key="train_chart_loss")
     if not grpo.empty:
         right.plotly_chart(
             tv.length_chart(grpo, config.max_completion_length), key="train_chart_length"
         )
+        left, right = st.columns(2)
+        left.plotly_chart(tv.zero_std_chart(grpo), key="train_chart_zero_std")
+        right.plotly_chart(tv.entropy_chart(grpo), key="train_chart_entropy")
         if config.beta > 0:
             left, _ = st.columns(2)
             left.plotly_chart(tv.kl_chart(grpo), key="train_chart_kl")
@@ -180,6 +197,42 @@ def samples(events: list[dict], config: RunConfig) -> None:
         if thinking:
             with st.expander(t("live_thinking")):
                 st.text(thinking)
+
+
+def groups(events: list[dict]) -> None:
+    """The recorded GRPO groups: one fund's answers, each with its rewards and advantage."""
+    recorded = {e["step"]: e for e in group_events(events)}
+    if not recorded:
+        return
+    with st.expander(t("live_groups", n=len(recorded))):
+        step = st.selectbox(
+            t("live_group_pick"), list(recorded), index=len(recorded) - 1, key="train_group_step"
+        )
+        group = recorded[step]
+        settings = group.get("settings") or {}
+        st.caption(
+            t(
+                "live_group_caption", fund=group.get("fund_id") or "–",
+                expert=group.get("expert_grade") or "–", mean=fmt_num(group.get("mean_reward"), 3),
+                std=fmt_num(group.get("reward_std"), 3),
+                algorithm=str(settings.get("algorithm", "–")).upper(),
+                scale=settings.get("scale_rewards", "–"),
+                floor=fmt_num(settings.get("advantage_floor"), 2),
+            )
+        )  # fmt: skip
+        if not group.get("exact", True):
+            st.caption(t("live_group_inexact"))
+        st.dataframe(tv.group_table(group), hide_index=True)
+        for i, answer in enumerate(group.get("answers") or [], start=1):
+            st.caption(
+                t(
+                    "live_group_answer", n=i, grade=answer.get("grade") or "–",
+                    reward=fmt_num(answer.get("reward"), 3),
+                    advantage=fmt_num(answer.get("advantage"), 3),
+                )
+            )  # fmt: skip
+            text = answer.get("completion") or t("live_empty_answer")
+            st.code(text, language=None, wrap_lines=True)
 
 
 def log_tail(run_id: str) -> None:
@@ -212,8 +265,10 @@ def live(run_id: str, listed_state: str) -> None:
         )
     )  # fmt: skip
     events = events_of(run_id, status)
+    warnings(events)
     curves(events, config)
     samples(events, config)
+    groups(events)
     if status.get("state") in ("failed", "stopped", "finished"):
         log_tail(run_id)
 

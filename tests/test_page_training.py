@@ -22,9 +22,12 @@ from streamlit.testing.v1 import AppTest
 from engine.llm.models import resolve
 from engine.llm.output import split_thinking
 from engine.training import runs
+from engine.training.collapse import findings
 from engine.training.config import MODEL_DEFAULTS, RunConfig, for_model, help_texts
 from engine.training.duration import estimate
 from engine.training.folder import ACTIVE_STATES, RunFolder
+from engine.training.grade_histograms import expert_counts, passes
+from engine.training.groups import group_events
 from store.db import connect
 from store.home import Home
 from store.queries import rating_dates
@@ -382,6 +385,52 @@ def test_live_view_draws_the_curves_and_samples_of_a_finished_run(studio):
     assert at.code[0].value == answer
     # events are read incrementally: the session remembers the line it read up to
     assert at.session_state["train_events"]["line"] == lines
+
+
+def test_a_real_run_records_its_grade_histograms_and_groups_and_the_page_draws_them(studio):
+    home, run_id = studio
+    status = finished(home, run_id)
+    events, _ = runs.read_events(home, run_id)
+
+    # the experts' grades of the validation sample, once; the model's at every pass
+    [sample] = [e for e in events if e["kind"] == "validation_sample"]
+    graded = passes(events)
+    assert [p.step for p in graded] == [0, 2, 3]
+    assert all(p.n == sum(sample["expert_counts"].values()) == TINY["eval_max_funds"]
+               for p in graded)  # fmt: skip
+    assert expert_counts(events) == sample["expert_counts"]
+    # one group of the batch's first fund at step 1, the validation step and the last step
+    groups = group_events(events)
+    assert [g["step"] for g in groups] == [1, 2, 3]
+    weights = RunConfig.from_json((home.runs / run_id / "config.json").read_text()).reward_weights
+    for group in groups:
+        answers = group["answers"]
+        assert len(answers) == TINY["num_generations"] and group["exact"]
+        for answer in answers:
+            total = sum(weights[n] * (answer["rewards"][n] or 0) for n in weights)
+            assert answer["reward"] == pytest.approx(total)
+        # two answers: (r₀ − mean) / (sample std + 1e-4), times the fund's weight
+        spread = answers[0]["reward"] - answers[1]["reward"]
+        expected = (spread / 2) / (abs(spread) / 2**0.5 + 1e-4) * group["sample_weight"]
+        assert answers[0]["advantage"] == pytest.approx(expected, abs=1e-9)
+    # TRL's reward spread and entropy are kept per step and in the final figures
+    grpo = [e for e in events if e["kind"] == "train" and e["phase"] == "grpo"]
+    assert all("frac_reward_zero_std" in e and "entropy" in e for e in grpo)
+    final = status["final"]
+    assert final["frac_reward_zero_std"] == pytest.approx(
+        sum(e["frac_reward_zero_std"] for e in grpo) / len(grpo)
+    )
+    assert final["warnings"] == [f.text for f in findings(events)]
+
+    at = _page(train_run_next=run_id)
+    bars = _charts(at)[t("hc_title")]["data"]
+    assert [d["name"] for d in bars] == [t("hc_experts"), t("hc_before"), t("hc_step", step=2),
+                                         t("hc_step", step=3)]  # fmt: skip
+    assert bars[-1]["y"] == [graded[-1].counts[b] for b in graded[-1].counts]
+    assert t("tc_zero_std_title") in _charts(at) and t("tc_entropy_title") in _charts(at)
+    assert at.selectbox(key="train_group_step").value == 3
+    shown = "\n".join(str(w.value) for w in at.warning if w.icon == ":material/warning:")
+    assert shown == "\n".join(tv.finding_text(f) for f in findings(events))
 
 
 def test_live_view_adds_new_event_lines_to_the_curves(studio, demo_home):

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.data.filekinds import KINDS
 from store.db import connect
 from store.queries import table_counts
 from workbench.i18n import TEXT, fmt_date, fmt_num, fmt_pct, fmt_ratio, risk_grade_label, t
@@ -279,7 +280,7 @@ def test_data_page_on_an_empty_store_says_what_to_do_in_each_tab(home):
 
     infos = _texts(at.info)
     assert t("upload_empty", "ko") in infos
-    assert len(_frame_with(at, t("k_required", "ko"))) == 6  # one row per file kind
+    assert len(_frame_with(at, t("k_required", "ko"))) == len(KINDS)  # one row per file kind
     assert t("history_empty", "ko") in infos
     assert t("explorer_empty", "ko") in infos
 

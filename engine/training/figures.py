@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from engine.jobs.jsonfiles import parse_time
+from engine.training.collapse import findings
 from engine.training.folder import RunFolder
 
 
@@ -30,7 +31,9 @@ def step_pace(train_events: list[dict]) -> float | None:
 
 
 def final_figures(folder: RunFolder) -> dict[str, Any]:
-    """What a finished run reports: rewards at the end, agreement after warm-up and at the end."""
+    """What a finished run reports: rewards, the share of groups with no reward spread and the
+    policy's entropy at the end (means of the last 10 steps), agreement after warm-up and at
+    the end, and the warnings of `engine.training.collapse` in words."""
     events, _ = folder.read_events()
     train = [e for e in events if e["kind"] == "train" and e["phase"] == "grpo"]
     tail = train[-10:]
@@ -50,6 +53,8 @@ def final_figures(folder: RunFolder) -> dict[str, Any]:
         "grpo_steps": train[-1]["step"] if train else 0,
         "reward": mean("reward"),
         "rewards": {k.split("/")[1]: mean(k) for k in reward_keys},
+        "frac_reward_zero_std": mean("frac_reward_zero_std"),
+        "entropy": mean("entropy"),
         "sec_per_grpo_step": step_pace(train) or mean("step_time"),
         "agreement_before_grpo": {
             k: v
@@ -58,6 +63,7 @@ def final_figures(folder: RunFolder) -> dict[str, Any]:
         },
         "agreement_final": {k: v for k, v in evals.get("final", {}).items() if k not in strip},
         "wall_s": round(time.time() - started, 1) if started else None,
+        "warnings": [f.text for f in findings(events)],
     }
 
 

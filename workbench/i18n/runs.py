@@ -18,6 +18,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "runs_overlay_pick": ("비교할 실행", "Runs to compare"),
     "runs_overlay_metric": ("지표", "Figure"),
     "runs_overlay_title": ("{metric}: 실행 비교", "{metric}: runs compared"),
+    "runs_warning": ("{run}: {text}", "{run}: {text}"),
     "rc_run": LABELS["run"],
     "rc_state": LABELS["state"],
     "rc_model": ("모델", "Model"),

@@ -309,4 +309,73 @@ TEXT: dict[str, tuple[str, str]] = {
     "sc_model": ("모델 등급", "Model grade"),
     "sc_total": ("가중 보상", "Weighted reward"),
     "tf_algorithm": ("강화학습 방법", "RL method"),
+    # watching a run learn: grade histograms, reward spread, entropy, warnings, GRPO groups
+    "hc_title": (
+        "검증 답안의 등급 분포 (전문가 표본과 비교)",
+        "Grades of the validation answers (beside the experts')",
+    ),
+    "hc_grade": ("등급", "Grade"),
+    "hc_funds": ("펀드 수", "Funds"),
+    "hc_experts": ("전문가 (같은 펀드)", "Experts (same funds)"),
+    "hc_step": ("{step}단계", "step {step}"),
+    "hc_before": ("GRPO 전", "before GRPO"),
+    "hc_invalid": ("무효", "invalid"),
+    "tc_zero_std": ("보상 차이가 없는 그룹 비율", "Groups with no reward spread"),
+    "tc_zero_std_title": (
+        "보상 차이가 없는 그룹 (frac_reward_zero_std)",
+        "Groups whose answers all earned the same reward (frac_reward_zero_std)",
+    ),
+    "tc_zero_std_limit": ("경고 기준", "warning level"),
+    "tc_entropy": ("엔트로피", "Entropy"),
+    "tc_entropy_title": (
+        "정책의 엔트로피 (0에 가까우면 늘 같은 답)",
+        "Policy entropy (near 0: always the same answer)",
+    ),
+    "watch_one_grade": (
+        "학습이 한 등급으로 무너졌습니다: {step}단계에서 모델이 등급을 매긴 검증 펀드의 {share}"
+        "({valid}개 중 {count}개)에 {grade}등급을 주었고 ({since}단계부터), 전문가는 같은 펀드에 "
+        "{expert_grades}등급을 주었습니다 ({grade}등급은 {expert_share}).",
+        "The run has collapsed to one grade: at step {step} the model gave grade {grade} to "
+        "{share} of the validation funds it graded ({count} of {valid}), since step {since}, "
+        "while the experts gave grades {expert_grades} to the same funds ({expert_share} grade "
+        "{grade}).",
+    ),
+    "watch_mostly_invalid": (
+        "{step}단계에서 검증 답안의 {share}({n}개 중 {count}개)에 유효한 등급이 없습니다: 모델이 "
+        "답안 형식을 따르지 않습니다.",
+        "At step {step}, {share} of the validation answers ({count} of {n}) had no valid grade: "
+        "the model does not answer in the expected format.",
+    ),
+    "watch_no_spread": (
+        "최근 {steps}개 GRPO 단계({step}단계까지)에서 그룹의 {share}는 모든 답안이 같은 보상을 "
+        "받았습니다: GRPO가 배울 것이 없습니다 (온도나 펀드당 답안 수를 높이거나 보상을 점검하십시오).",
+        "In the last {steps} GRPO steps (to step {step}), {share} of the groups had answers that "
+        "all earned the same reward: GRPO has nothing to learn from (raise the temperature or "
+        "the answers per fund, or check the rewards).",
+    ),
+    "live_groups": (
+        "GRPO 그룹 보기: 한 펀드에 대한 답안들과 그 보상·어드밴티지 ({n}개 단계 기록)",
+        "GRPO groups: one fund's answers with their rewards and advantages ({n} steps recorded)",
+    ),
+    "live_group_pick": ("GRPO 단계", "GRPO step"),
+    "live_group_caption": (
+        "펀드 {fund} · 전문가 등급 {expert} · 그룹 평균 보상 {mean} · 표준편차 {std} · 방법 "
+        "{algorithm}, 보상 정규화 {scale}, 기준선 하한 {floor}. 어드밴티지가 양수인 답안은 더 "
+        "자주, 음수인 답안은 덜 자주 나오도록 학습됩니다.",
+        "Fund {fund} · expert grade {expert} · group mean reward {mean} · spread {std} · "
+        "method {algorithm}, reward scaling {scale}, baseline floor {floor}. Answers with a "
+        "positive advantage are made more likely, those with a negative one less likely.",
+    ),
+    "live_group_inexact": (
+        "이 설정(RLOO의 KL 벌점 또는 여러 프로세스의 배치 정규화)에서는 기록된 어드밴티지가 "
+        "학습기의 값과 조금 다를 수 있습니다.",
+        "With these settings (RLOO's KL penalty, or batch scaling over several processes) the "
+        "recorded advantages may differ slightly from the trainer's.",
+    ),
+    "live_group_answer": (
+        "답안 {n} · 등급 {grade} · 보상 {reward} · 어드밴티지 {advantage}",
+        "Answer {n} · grade {grade} · reward {reward} · advantage {advantage}",
+    ),
+    "gc_answer": ("답안", "Answer"),
+    "gc_advantage": ("어드밴티지", "Advantage"),
 }

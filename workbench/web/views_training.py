@@ -2,8 +2,10 @@
 
 The Training and Runs pages draw with these; no Streamlit calls here, so every function can be
 checked without a running app. Events are the lines of a run's events.jsonl
-(docs/training-format.md section 4): "train" (every TRL log key), "eval" (validation agreement)
-and "samples" (completions with their per-reward scores).
+(docs/training-format.md section 4): "train" (every TRL log key), "eval" (validation agreement
+and predicted-grade counts), "validation_sample" (the experts' grades of the validation funds),
+"samples" (completions with their per-reward scores) and "group" (one prompt's answers with
+rewards and advantages).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine.llm.validation import grade_of
+from engine.training.collapse import NO_SPREAD_SHARE, Finding
+from engine.training.grade_histograms import BINS, INVALID, GradePass
 from workbench.i18n import MISSING, fmt_num, fmt_pct, fmt_ratio, t
 from workbench.web.views import CHART_FONT
 
@@ -31,7 +35,12 @@ COLORS = {
     "qwk": "#1f3b73",
     "exact": "#27ae60",
     "invalid_share": "#c0392b",
+    "experts": "#95a5a6",
+    "frac_reward_zero_std": "#d35400",
+    "entropy": "#16a085",
 }
+PASS_BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+MAX_PASSES = len(PASS_BLUES)  # validation passes drawn in the grade chart
 # Metrics the Runs page can overlay: key -> (kind of event, i18n label key).
 OVERLAY_METRICS = {
     "reward": ("train", "tc_reward"),
@@ -42,6 +51,8 @@ OVERLAY_METRICS = {
     "loss": ("train", "tc_loss"),
     "kl": ("train", "tc_kl"),
     "completions/mean_length": ("train", "tc_length"),
+    "frac_reward_zero_std": ("train", "tc_zero_std"),
+    "entropy": ("train", "tc_entropy"),
     "qwk": ("eval", "tc_qwk"),
     "exact": ("eval", "tc_exact"),
     "invalid_share": ("eval", "tc_invalid"),
@@ -163,6 +174,67 @@ def agreement_chart(evals: pd.DataFrame) -> go.Figure:
             dash = "dot" if key == "invalid_share" else None
             _line(fig, evals["step"], evals[key], t(labels[key]), COLORS[key], dash=dash)
     return _layout(fig, t("tc_agreement_title"), t("tc_grpo_step"), {"range": [-0.05, 1.05]})
+
+
+def shown_passes(passes: list[GradePass], limit: int = MAX_PASSES) -> list[GradePass]:
+    """At most `limit` passes: the first, the last and evenly spaced ones between."""
+    if len(passes) <= limit:
+        return list(passes)
+    picks = sorted({round(i * (len(passes) - 1) / (limit - 1)) for i in range(limit)})
+    return [passes[i] for i in picks]
+
+
+def pass_label(grade_pass: GradePass, lang: str | None = None) -> str:
+    """'step 4', or what the step-0 pass measured ('before GRPO')."""
+    if grade_pass.step == 0:
+        return t("hc_before", lang)
+    return t("hc_step", lang, step=grade_pass.step)
+
+
+def grade_chart(passes: list[GradePass], expert: dict[str, int] | None) -> go.Figure:
+    """The model's grades at each validation pass (bars darkening with the step) beside the
+    experts' grades of the same funds (grey): grade on x, number of funds on y."""
+    fig = go.Figure()
+    labels = [t("hc_invalid") if b == INVALID else b for b in BINS]
+    if expert is not None:
+        fig.add_bar(
+            x=labels, y=[expert.get(b, 0) for b in BINS], name=t("hc_experts"),
+            marker={"color": COLORS["experts"]},
+        )  # fmt: skip
+    shown = shown_passes(passes)
+    for i, grade_pass in enumerate(shown):
+        shade = PASS_BLUES[round(i * (len(PASS_BLUES) - 1) / max(1, len(shown) - 1))]
+        fig.add_bar(
+            x=labels, y=[grade_pass.counts.get(b, 0) for b in BINS], name=pass_label(grade_pass),
+            marker={"color": shade},
+        )  # fmt: skip
+    _layout(fig, t("hc_title"), t("hc_grade"), {"title": t("hc_funds")})
+    fig.update_layout(barmode="group", hovermode="closest")
+    return fig
+
+
+def zero_std_chart(train: pd.DataFrame) -> go.Figure:
+    """Share of groups whose answers all earned the same reward, over GRPO steps, with the
+    share from which the run is warned (dashed)."""
+    fig = go.Figure()
+    if "frac_reward_zero_std" in train:
+        _line(
+            fig, train["step"], train["frac_reward_zero_std"], t("tc_zero_std"),
+            COLORS["frac_reward_zero_std"],
+        )  # fmt: skip
+    fig.add_hline(
+        y=NO_SPREAD_SHARE, line={"dash": "dash", "color": "#c0392b"},
+        annotation_text=t("tc_zero_std_limit"), annotation_position="bottom right",
+    )  # fmt: skip
+    return _layout(fig, t("tc_zero_std_title"), t("tc_grpo_step"), {"range": [-0.05, 1.05]})
+
+
+def entropy_chart(train: pd.DataFrame) -> go.Figure:
+    """The policy's mean token entropy over GRPO steps (near 0: it always says the same)."""
+    fig = go.Figure()
+    if "entropy" in train:
+        _line(fig, train["step"], train["entropy"], t("tc_entropy"), COLORS["entropy"])
+    return _layout(fig, t("tc_entropy_title"), t("tc_grpo_step"))
 
 
 def overlay_chart(lines: dict[str, pd.DataFrame], metric: str) -> go.Figure:
@@ -315,6 +387,33 @@ def sweep_pivot(results: pd.DataFrame, value: str = "qwk") -> pd.DataFrame:
     pivot.index = [f"G = {g}" for g in pivot.index]
     pivot.columns.name = None
     return pivot.map(fmt_ratio)
+
+
+def finding_text(finding: Finding, lang: str | None = None) -> str:
+    """A warning of `engine.training.collapse` in the session's language (or `lang`)."""
+    values = {
+        k: fmt_pct(v, 0) if k in ("share", "expert_share") else v for k, v in finding.values.items()
+    }
+    return t(f"watch_{finding.code}", lang, **values)
+
+
+def group_table(group: dict) -> pd.DataFrame:
+    """One row per answer of a recorded GRPO group: its grade, each reward, the weighted total
+    and the advantage the trainer paid it, in the order the answers were sampled."""
+    rows = []
+    for i, answer in enumerate(group.get("answers") or [], start=1):
+        rewards = answer.get("rewards") or {}
+        grade = answer.get("grade")
+        row = {
+            t("gc_answer"): i,
+            t("sc_model"): str(grade) if grade is not None else MISSING,
+        }
+        for name in REWARD_NAMES:
+            row[t(f"rw_{name}")] = fmt_num(rewards.get(name), 2)
+        row[t("sc_total")] = fmt_num(answer.get("reward"), 3)
+        row[t("gc_advantage")] = fmt_num(answer.get("advantage"), 3)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def samples_table(samples: list[dict], weights: dict[str, float]) -> pd.DataFrame:
