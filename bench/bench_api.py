@@ -6,17 +6,21 @@ as `python -m workbench api` in a subprocess (uvicorn, one process, rate limit l
 
 - api: `GET /v1/funds/{id}/evaluations` for random funds of the client, from C threads with
   one keep-alive httpx2 client each, `--requests` calls in all (after a warm-up): requests/s,
-  p50 and p99 latency, and the share of non-200 answers (must be 0);
+  p50 and p99 latency, and the share of non-200 answers (must be 0). The API answers from the
+  release files (docs/api-release-files.md), not from the database;
+- api_during_ingest: the same calls, from the same threads, for as long as a `--ingest-rows`
+  NAV file is ingested (`python -m workbench ingest`) by another process, which holds the
+  database for its write: p50, p99, max and the non-200 answers (must be 0);
 - duckdb (baseline, same run): `store.releases.grade_history` for the same funds, one thread,
-  (a) opening, querying and closing the file per call — what the API does per request so that
-  the Streamlit app can use the file between requests — and (b) on one open connection;
+  (a) opening, querying and closing the file per call, and (b) on one open connection (the
+  floor: the ratio api / held connection is the figure to keep at 0.8 or more);
 - live: `engine.clients.live.live_evaluation` of one fund in process: first call (model load) and the
   median of --live-repeat warm calls, for builtin-tiny (untrained, answers of --live-tokens
   tokens) and for smollm2-135m when a prepared model folder is found (--smollm2 FOLDER,
   $WORKBENCH_HOME/models/smollm2-135m or var/models/smollm2-135m), else skipped with a message.
 
     nice -n 10 .venv/bin/python bench/bench_api.py [--funds 100] [--releases 5]
-        [--requests 2000] [--concurrency 8] [--json]
+        [--requests 2000] [--concurrency 8] [--ingest-rows 1000000] [--no-live] [--json]
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,8 +90,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def load(port: int, key: str, funds: list[str], total: int, threads: int) -> dict:
-    """`total` GETs of /v1/funds/{id}/evaluations from `threads` threads; figures."""
+def load(
+    port: int,
+    key: str,
+    funds: list[str],
+    total: int,
+    threads: int,
+    until: threading.Event | None = None,
+) -> dict:
+    """`total` GETs of /v1/funds/{id}/evaluations from `threads` threads (or, with `until`, as
+    many as they make until it is set); figures."""
     import httpx2
 
     latencies: list[float] = []
@@ -99,12 +113,17 @@ def load(port: int, key: str, funds: list[str], total: int, threads: int) -> dic
         mine, bad = [], 0
         with httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers=headers,
                            timeout=60) as client:  # fmt: skip
-            for _ in range(per_thread):
+            done = 0
+            while (not until.is_set()) if until is not None else done < per_thread:
                 fund = rng.choice(funds)
                 began = time.perf_counter()
-                answer = client.get(f"/v1/funds/{fund}/evaluations")
+                try:
+                    answer = client.get(f"/v1/funds/{fund}/evaluations")
+                    bad += answer.status_code != 200
+                except httpx2.TransportError:
+                    bad += 1
                 mine.append(time.perf_counter() - began)
-                bad += answer.status_code != 200
+                done += 1
         with lock:
             latencies.extend(mine)
             failures[0] += bad
@@ -120,7 +139,58 @@ def load(port: int, key: str, funds: list[str], total: int, threads: int) -> dic
             "requests_per_s": round(len(latencies) / wall, 1),
             "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
             "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+            "max_ms": round(max(latencies) * 1000, 2),
             "non_200": failures[0]}  # fmt: skip
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process `pid` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def nav_file(home: Home, folder: Path, rows: int) -> Path:
+    """A NAV CSV of about `rows` new rows (the store's funds x business days from 1970, before
+    the demo's history): what the ingest during the load writes."""
+    with connect(home) as con:
+        ids = [r[0] for r in con.execute("SELECT fund_id FROM funds ORDER BY 1").fetchall()]
+    days = pd.bdate_range("1970-01-02", periods=-(-rows // len(ids)))
+    rng = np.random.default_rng(2)
+    nav = 1000 * np.cumprod(1 + rng.normal(0.0003, 0.01, size=(len(days), len(ids))), axis=0)
+    frame = pd.DataFrame({"fund_id": np.tile(ids, len(days)),
+                          "date": np.repeat(days.strftime("%Y-%m-%d"), len(ids)),
+                          "nav": nav.ravel().round(2)}).head(rows)  # fmt: skip
+    path = folder / "nav-ingest.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def during_ingest(
+    port: int, key: str, funds: list[str], home: Home, path: Path, threads: int
+) -> dict:
+    """The API's figures for as long as another process ingests `path` into the store."""
+    until = threading.Event()
+    env = {**os.environ, "WORKBENCH_HOME": str(home.root)}
+    began = time.perf_counter()
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "ingest", str(path), "--kind", "nav"], env=env,
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def watch() -> None:
+        ingest.wait()
+        until.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    figures = load(port, key, funds, 0, threads, until=until)
+    watcher.join()
+    out, err = ingest.communicate()
+    figures["ingest_s"] = round(time.perf_counter() - began, 1)
+    figures["ingest_exit"] = ingest.returncode
+    if ingest.returncode != 0:
+        figures["ingest_error"] = (err or out)[-500:]
+    return figures
 
 
 def direct(home: Home, client_id: str, funds: list[str], total: int) -> dict:
@@ -141,12 +211,13 @@ def direct(home: Home, client_id: str, funds: list[str], total: int) -> dict:
     con = open_connection(home.db_path)
     held = []
     try:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         for fund in picks:
             t0 = time.perf_counter()
             releases.grade_history(con, client_id, fund)
             held.append(time.perf_counter() - t0)
         wall_held = time.perf_counter() - began
+        cpu_held = time.process_time() - cpu
     finally:
         con.close()
     return {"calls": total,
@@ -154,7 +225,9 @@ def direct(home: Home, client_id: str, funds: list[str], total: int) -> dict:
             "open_per_call_p50_ms": round(percentile(times, 0.5) * 1000, 2),
             "open_per_call_p99_ms": round(percentile(times, 0.99) * 1000, 2),
             "held_connection_per_s": round(total / wall_held, 1),
-            "held_connection_p50_ms": round(percentile(held, 0.5) * 1000, 2)}  # fmt: skip
+            "held_connection_p50_ms": round(percentile(held, 0.5) * 1000, 2),
+            "held_connection_p99_ms": round(percentile(held, 0.99) * 1000, 2),
+            "held_connection_cpu_ms_per_call": round(cpu_held * 1000 / total, 3)}  # fmt: skip
 
 
 def _smollm2_folder(given: str | None) -> Path | None:
@@ -198,17 +271,27 @@ def live(home: Home, client_id: str, fund: str, model: str, folder: Path, repeat
 
 
 def load_part(out: dict, home: Home, key: str, client_id: str, funds: list[str], args) -> None:
-    """The API under load and the same query from DuckDB, with their ratios, into `out`."""
+    """The API under load, quiet and during an ingest, and the same query from DuckDB, with
+    their ratios, into `out`."""
     port = free_port()
+    nav = nav_file(home, home.tmp, args.ingest_rows) if args.ingest_rows else None
     # no rate limit: the load is bounded by the client threads, not by the buckets
     server = start_api(
         home, port, timeout_s=120, WORKBENCH_API_RATE="1e9", WORKBENCH_API_BURST="1e9",
         WORKBENCH_API_ADDRESS_RATE="1e9", WORKBENCH_API_ADDRESS_BURST="1e9",
     )  # fmt: skip
     try:
-        load(port, key, funds, 100, 4)  # warm-up: imports, first connections
+        load(port, key, funds, 100, 4)  # warm-up: imports, the client's files into memory
+        used = cpu_s(server.pid)
         out["api"] = load(port, key, funds, args.requests, args.concurrency)
+        out["api"]["server_cpu_ms_per_request"] = round(
+            (cpu_s(server.pid) - used) * 1000 / out["api"]["requests"], 3
+        )
         print(f"api: {out['api']}", file=sys.stderr, flush=True)
+        if nav is not None:
+            out["api_during_ingest"] = {"ingest_rows": args.ingest_rows, **during_ingest(
+                port, key, funds, home, nav, args.concurrency)}  # fmt: skip
+            print(f"api_during_ingest: {out['api_during_ingest']}", file=sys.stderr, flush=True)
     finally:
         stop_api(server)
     out["duckdb"] = direct(home, client_id, funds, min(args.requests, 1000))
@@ -233,6 +316,9 @@ def main() -> int:
     parser.add_argument("--smollm2", metavar="FOLDER", help="a prepared smollm2-135m folder")
     parser.add_argument("--live-threads", type=int, help="torch CPU threads for live generation")
     parser.add_argument("--only-live", action="store_true", help="skip the API/DuckDB load part")
+    parser.add_argument("--no-live", action="store_true", help="skip the live-evaluation part")
+    parser.add_argument("--ingest-rows", type=int, default=1_000_000,
+                        help="rows of the NAV file ingested during the second load (0: none)")  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -247,6 +333,8 @@ def main() -> int:
         client_id = "c-0001"
         if not args.only_live:
             load_part(out, home, key, client_id, funds, args)
+        if args.no_live:
+            return _report(out, args)
 
         from engine.llm.models import resolve
 
@@ -266,6 +354,10 @@ def main() -> int:
                                     args.live_repeat, args.live_tokens))  # fmt: skip
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    return _report(out, args)
+
+
+def _report(out: dict, args) -> int:
     if args.json:
         print(json.dumps(out, indent=1))
     else:

@@ -109,7 +109,22 @@ def key_record(con: duckdb.DuckDBPyConnection, key_id: str) -> dict | None:
     return dict(zip(("key_id", "client_id", "salt", "key_hash", "active"), rows[0], strict=True))
 
 
+def active_key_records(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """(key_id, client_id, salt, key_hash) of every key that verifies: not revoked, of an
+    enabled client; by key id (what `store.key_file` writes for the API)."""
+    return con.execute(
+        "SELECT k.key_id, k.client_id, k.salt, k.key_hash FROM api_keys k"
+        " JOIN clients c USING (client_id) WHERE k.revoked_at IS NULL AND NOT c.disabled"
+        " ORDER BY k.key_id"
+    ).fetchall()
+
+
 # ---------------------------------------------------------------- clients and their funds
+
+
+def all_client_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every client id, sorted."""
+    return [r[0] for r in con.execute("SELECT client_id FROM clients ORDER BY 1").fetchall()]
 
 
 def client_exists(con: duckdb.DuckDBPyConnection, client_id: str) -> bool:

@@ -1,6 +1,10 @@
 """Client institutions (위탁사): making them, their funds and their keys, with the rules for
 each (docs/clients-format.md sections 1-2). The rows are `store.clients`'s; the reads the
-pages and the CLI show are that module's queries, passed through here."""
+pages and the CLI show are that module's queries, passed through here.
+
+Every change of keys or clients goes through `store.key_file.changing`, and every change of a
+client's funds through `store.release_files.changing`, so that the files the API answers from
+follow the store at once (docs/api-release-files.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import duckdb
 
 from engine.clients.keys import make_key
 from store import clients as client_store
+from store import key_file, release_files
 from store.clients import (
     audit_log,
     client_funds,
@@ -69,9 +74,11 @@ def create_client(
     if client_store.client_name_taken(con, name):
         raise ClientError(f"a client named '{name}' exists already")
     key = make_key()
-    client_id = client_store.insert_client(
-        con, name, funds, key_id=key.key_id, salt=key.salt, key_hash=key.key_hash, by=by
-    )
+    with key_file.changing(con):
+        client_id = client_store.insert_client(
+            con, name, funds, key_id=key.key_id, salt=key.salt, key_hash=key.key_hash, by=by
+        )
+    release_files.refresh(con, [client_id])  # its funds, no release yet
     return {"client_id": client_id, "name": name, "key_id": key.key_id, "key": key.key,
             "n_funds": len(funds)}  # fmt: skip
 
@@ -81,7 +88,8 @@ def set_disabled(
 ) -> None:
     """Disable (its keys stop working) or enable a client. `by` is accepted for the record."""
     require_client(con, client_id)
-    client_store.update_disabled(con, client_id, disabled)
+    with key_file.changing(con):
+        client_store.update_disabled(con, client_id, disabled)
 
 
 def set_client_funds(
@@ -90,7 +98,8 @@ def set_client_funds(
     """Replace the client's funds; how many it has now."""
     require_client(con, client_id)
     funds = _checked_funds(con, fund_ids)
-    client_store.replace_client_funds(con, client_id, funds, by=by)
+    with release_files.changing(con, client_id):
+        client_store.replace_client_funds(con, client_id, funds, by=by)
     return len(funds)
 
 
@@ -98,13 +107,15 @@ def create_key(con: duckdb.DuckDBPyConnection, client_id: str, *, by: str) -> di
     """A new key for a client: {"client_id", "key_id", "key"}; the key is not kept anywhere."""
     require_client(con, client_id)
     key = make_key()
-    client_store.insert_key(con, client_id, key.key_id, key.salt, key.key_hash, by=by)
+    with key_file.changing(con):
+        client_store.insert_key(con, client_id, key.key_id, key.salt, key.key_hash, by=by)
     return {"client_id": client_id, "key_id": key.key_id, "key": key.key}
 
 
 def revoke_key(con: duckdb.DuckDBPyConnection, key_id: str, *, by: str) -> bool:
     """Revoke one key; False when it is unknown or already revoked."""
-    return client_store.mark_key_revoked(con, key_id, by=by)
+    with key_file.changing(con):
+        return client_store.mark_key_revoked(con, key_id, by=by)
 
 
 def revoke_keys_of(
@@ -124,4 +135,5 @@ def revoke_keys_of(
 def revoke_client_keys(con: duckdb.DuckDBPyConnection, client_id: str, *, by: str) -> int:
     """Revoke every active key of a client; how many were revoked."""
     require_client(con, client_id)
-    return client_store.mark_client_keys_revoked(con, client_id, by=by)
+    with key_file.changing(con):
+        return client_store.mark_client_keys_revoked(con, client_id, by=by)

@@ -5,12 +5,15 @@ as_of on or before the date asked for) that grades the client's funds; when ther
 misses some of them (unless `allow_partial`), it refuses and says which evaluation to run. A rating cycle publishes with `publish_cycle`:
 the cycle's final grades of the client's funds, each with its source (docs/rating-cycle.md). The
 release rows and the queries over them are `store.releases`'s, passed through here for reading.
+Each publication also writes the release once as files the client API serves from
+(`store.release_files`, docs/api-release-files.md).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from store import release_files
 from store import releases as release_store
 from store.clients import client_funds, get_client
 from store.registry import current_model
@@ -77,7 +80,10 @@ def publish(
             f"{len(missing)} of the {len(funds)} funds of {client_id} ({shown}): evaluate them "
             f"({command}) or publish the graded ones only (--partial)"
         )
-    version = release_store.insert_release(con, client_id, run_id, found, funds, by=by, note=note)
+    with release_files.changing(con, client_id):
+        version = release_store.insert_release(
+            con, client_id, run_id, found, funds, by=by, note=note
+        )
     return {**get_release(con, client_id, version), "missing": missing}
 
 
@@ -99,5 +105,8 @@ def publish_cycle(
     funds = client_funds(con, client_id)
     if not funds:
         return {"client_id": client_id, "version": None, "why": "the client has no funds"}
-    outcome = release_store.insert_cycle_release(con, client_id, cycle_id, funds, by=by, note=note)
+    with release_files.changing(con, client_id):
+        outcome = release_store.insert_cycle_release(
+            con, client_id, cycle_id, funds, by=by, note=note
+        )
     return {"client_id": client_id, **outcome}

@@ -25,7 +25,7 @@ from engine.data.reading import (
     read_file,
     sha256_of,
 )
-from store import uploads
+from store import release_files, uploads
 from store.db import connect, transaction
 from store.home import Home
 
@@ -114,6 +114,8 @@ def ingest_file(
                     con, parsed.kind, spec.table, list(spec.key), columns, parsed.score_criteria
                 )
                 upload_id = _log_upload(con, parsed, name, parsed.sha256, key, logged, counts)
+            if parsed.kind == "funds":  # the API serves fund facts from the clients' files
+                release_files.refresh(con)
     except IngestError as exc:
         _log_refusal(home, path, parsed or exc.parsed, name, str(exc), logged)
         raise

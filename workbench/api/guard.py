@@ -3,9 +3,10 @@
 In order: the caller's address's token bucket (429, before anything else is looked at, so a
 flood of made-up keys never reaches the database), a declared body size (413), the key's form
 (401), the key's token bucket (429), the body itself, counted as it streams in (413: chunked
-bodies too), then the key against the store (401; a 401 also takes `auth_failure_cost` tokens
-from the address). The verified connection and client id go to the handler in the request
-state; the connection is released and the call audited once the answer is sent.
+bodies too), then the key against the keys file (`workbench.api.keybook`; the store only when
+there is no readable file) (401; a 401 also takes `auth_failure_cost` tokens from the address).
+The verified client id goes to the handler in the request state; the call is audited once the
+answer is sent.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.clients.keys import check_secret, split_key
-from store.clients import key_record
+from store.atomic_files import LockTimeout
 from store.db import StoreBusyError
+from workbench.api.keybook import KeyBook, KeysUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -115,18 +117,21 @@ def bearer(headers: Headers) -> tuple[str, str] | None:
     return split_key(token) if scheme.lower() == "bearer" else None
 
 
-def open_and_verify(lease, key_id: str, secret: str) -> tuple[Any, str]:
-    """A cursor on the store and the key's client id; ApiError 401 (cursor released) if the key
-    is unknown, revoked or of a disabled client."""
-    con = lease.acquire()
+def key_record(keys: KeyBook, key_id: str) -> dict | None:
+    """The key's record from the keys file (KeysUnavailable: ask the store)."""
+    return keys.from_file(key_id)
+
+
+async def verify(keys: KeyBook, key_id: str, secret: str) -> str:
+    """The key's client id; ApiError 401 if the key is unknown, revoked or of a disabled
+    client. The store is asked (in a thread) only when there is no readable keys file."""
     try:
-        record = key_record(con, key_id)
-        if not check_secret(record, secret):
-            raise ApiError(401, "the API key is unknown or revoked")
-    except BaseException:
-        lease.release(con)
-        raise
-    return con, record["client_id"]
+        record = key_record(keys, key_id)
+    except KeysUnavailable:
+        record = await run_in_threadpool(keys.from_store, key_id)
+    if not check_secret(record, secret):
+        raise ApiError(401, "the API key is unknown or revoked")
+    return record["client_id"]
 
 
 class _Reply:
@@ -148,9 +153,9 @@ class _Reply:
 
 
 class Guard:
-    """ASGI middleware: the checks of the module doc, the connection lease and the audit row.
+    """ASGI middleware: the checks of the module doc and the audit row.
 
-    `api` is the FastAPI app, whose state holds settings, address_buckets, key_buckets, lease
+    `api` is the FastAPI app, whose state holds settings, address_buckets, key_buckets, keys
     and audit.
     """
 
@@ -165,7 +170,7 @@ class Guard:
         began = time.perf_counter()
         address = client_address(scope)
         call = scope.setdefault("state", {})
-        call.update(key_id=None, client_id=None, con=None)
+        call.update(key_id=None, client_id=None)
         reply = _Reply(send)
         try:
             body = await self._admit(scope, receive, address)
@@ -174,16 +179,11 @@ class Guard:
             await reply.error(scope, receive, exc)
         except ClientGone:
             reply.status = CLIENT_GONE
-        except StoreBusyError as exc:
+        except (StoreBusyError, LockTimeout) as exc:
             await reply.error(scope, receive, ApiError(503, str(exc), "busy", {"Retry-After": "5"}))
         except Exception:  # noqa: BLE001 - a 500 with a JSON body, the traceback in the log
             log.exception("unexpected error on %s %s", scope["method"], scope["path"])
             await reply.error(scope, receive, ApiError(500, "unexpected server error", "internal"))
-        finally:
-            con = call.get("con")
-            if con is not None:
-                call["con"] = None
-                await run_in_threadpool(state.lease.release, con)
         if reply.status == 401:
             state.address_buckets.charge(address, state.settings.auth_failure_cost)
         state.audit.add(
@@ -194,7 +194,7 @@ class Guard:
         )  # fmt: skip
 
     async def _admit(self, scope: Scope, receive: Receive, address: str) -> bytes:
-        """Run the checks; the request body. Sets key_id, con and client_id in the state."""
+        """Run the checks; the request body. Sets key_id and client_id in the state."""
         state = self.api.state
         settings = state.settings
         path = scope["path"]
@@ -217,6 +217,5 @@ class Guard:
                 raise rate_limited("this key", wait)
         body = await read_body(receive, settings.max_body_bytes)
         if key is not None:
-            con, client_id = await run_in_threadpool(open_and_verify, state.lease, *key)
-            scope["state"]["con"], scope["state"]["client_id"] = con, client_id
+            scope["state"]["client_id"] = await verify(state.keys, *key)
         return body

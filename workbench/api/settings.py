@@ -58,21 +58,19 @@ class ApiSettings:
     max_body_bytes: int = field(
         default=16_384, metadata={"help": "largest request body (WORKBENCH_API_MAX_BODY)"}
     )
-    audit_flush_s: float = field(default=1.0, metadata={"help": "seconds between audit writes"})
+    audit_flush_s: float = field(
+        default=1.0, metadata={"help": "seconds between appends to the audit journal"}
+    )
     audit_max_buffer: int = field(
-        default=100_000, metadata={"help": "audit rows kept while the store is busy"}
+        default=100_000, metadata={"help": "audit rows kept in memory while the journal fails"}
     )
     audit_max_groups: int = field(
         default=10_000, metadata={"help": "summed anonymous audit rows kept per flush"}
     )
+    audit_load_s: float = field(
+        default=10.0, metadata={"help": "seconds between loads of the audit journal into the store"}
+    )
     busy_timeout_s: float = field(default=10.0, metadata={"help": "wait for the database file (s)"})
-    linger_s: float = field(
-        default=0.05, metadata={"help": "keep the file open this long after the last request"}
-    )
-    max_hold_s: float = field(
-        default=1.0, metadata={"help": "then let it go for pause_s, however busy"}
-    )
-    pause_s: float = field(default=0.3, metadata={"help": "the window left to the app and the CLI"})  # fmt: skip
 
     @classmethod
     def from_env(cls) -> ApiSettings:
