@@ -86,7 +86,7 @@ if evaluations["state"].isin(ACTIVE).any():  # import the background jobs that e
     if ui.guarded(sync, ui.home()):
         data.after_feedback_write()
         evaluations = data.evaluations()
-runs = ui.run_list()  # recovers dead runs and syncs their states into the store
+runs = data.review_runs()  # recovers dead runs and syncs their states into the store
 if evaluations.empty:
     st.info(t("rev_empty"), icon=":material/rate_review:")
     st.code("python -m workbench evaluate --model rules", language="bash")
@@ -112,23 +112,20 @@ if evaluation["state"] != "finished":
         st.button(t("rev_refresh"), key="rev_refresh", icon=":material/refresh:")
         st.fragment(watch_evaluation, run_every=WATCH_S)(chosen)
 
-rows = data.review_table(chosen)
+cycle_id = views.cycle_of(evaluation)  # a rating cycle's model answers: its analyst queue first
+reads = data.review(evaluation, cycle_id)
+rows = reads.rows
 if rows.empty:
     st.info(t("rev_no_results"), icon=":material/hourglass_empty:")
     st.stop()
 
-scored = data.scores_at(
-    evaluation["methodology_id"], int(evaluation["methodology_version"]), str(evaluation["as_of"])
-)
-by_fund = scored.set_index("fund_id") if scored is not None else None
+by_fund = data.rule_grades(reads, evaluation)  # stored for the date, else computed
 rules = (
     by_fund["grade"].reindex(rows["fund_id"]).set_axis(rows.index)
     if by_fund is not None
     else pd.Series(pd.NA, index=rows.index)
 )
-status = feedback.model_status(
-    rows["decision_id"], rows["decision"], feedback.trained_feedback(ui.home())
-)
+status = feedback.model_status(rows["decision_id"], rows["decision"], data.trained_feedback())
 
 with st.expander(t("rev_agreement"), expanded=True):
     agreement_section(rows, rules, evaluation)
@@ -147,10 +144,9 @@ ai_grade = f[3].selectbox(
     format_func=lambda v: t("f_all") if v == ALL else t("rev_invalid") if v == INVALID else str(v),
 )  # fmt: skip
 only_disagreements = f[4].toggle(t("rev_only_disagreements"), key="rev_only_disagreements")
-cycle_id = views.cycle_of(evaluation)  # a rating cycle's model answers: its analyst queue first
 routed = None
 if cycle_id is not None:
-    cycle_rows = data.cycle_grades(cycle_id)
+    cycle_rows = reads.cycle_rows
     routed = cycle_rows[cycle_rows["route"] == "analyst"].set_index("fund_id")["route_reasons"]
     only_queue = st.toggle(
         t("rev_only_cycle_queue", cycle=cycle_id, n=len(routed)), value=True, key="rev_only_queue"
@@ -173,6 +169,12 @@ if routed is not None and only_queue:
     keep &= rows["fund_id"].isin(routed.index)
 listed = rows[keep]
 st.caption(t("rev_count", n=fmt_num(len(listed)), total=fmt_num(len(rows))))
+if by_fund is not None:
+    st.caption(
+        t("rev_rules_stored", source=reads.rules_source)
+        if reads.rules_source
+        else t("rev_rules_computed")
+    )
 if listed.empty:
     st.info(t("rev_no_match"))
     st.stop()
@@ -209,4 +211,4 @@ rule_scores = (
 if routed is not None and fund_id in routed.index:
     st.caption(t("rev_routed_for", reasons=views.route_reasons(routed[fund_id])))
 with st.container(border=True):
-    fund_card(fund, evaluation, rules.loc[position], rule_scores, status[position])
+    fund_card(fund, evaluation, reads, rules.loc[position], rule_scores, status[position])

@@ -176,3 +176,10 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ]
     union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     return {name: int(n) for name, n in con.execute(union).fetchall()}
+
+
+def upload_signature(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(highest upload id, number of uploads) of the upload log: every load of fund data adds a
+    row, so the pair changes whenever the data may have."""
+    row = con.execute("SELECT coalesce(max(upload_id), 0), count(*) FROM upload_log").fetchall()
+    return int(row[0][0]), int(row[0][1])

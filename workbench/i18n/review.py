@@ -44,6 +44,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "규칙 기반 등급을 계산하지 못했습니다",
         "Could not compute the rule-based grades",
     ),
+    "rev_rules_stored": (
+        "규칙 기반 등급은 이 기준일에 저장된 기록({source})에서 읽었습니다.",
+        "Rule-based grades read from the record stored for this date ({source}).",
+    ),
+    "rev_rules_computed": (
+        "이 기준일·방법론 버전에 저장된 규칙 기반 등급이 없어(규칙 기반 평가나 등급 산정 주기가 "
+        "없거나, 그 뒤에 데이터가 올라옴) 전체 펀드 데이터로 계산했습니다.",
+        "No rule-based grades are stored for this date and methodology version (no rules "
+        "evaluation or rating cycle, or data loaded since), so they were computed from the fund "
+        "data of the whole universe.",
+    ),
     # agreement
     "rev_agreement": ("전문가와의 일치도", "Agreement with the experts"),
     "rev_no_expert": (

@@ -67,6 +67,7 @@ def model_status_text(state: str, run_id: str | None) -> str:
 
 def fund_list(frame: pd.DataFrame, rules: pd.Series, status: list[tuple]) -> pd.DataFrame:
     """The reviewed funds (disagreements first, as given) with translated headers."""
+    in_model = {s: model_status_text(*s) for s in set(status)}  # a few distinct states
     return pd.DataFrame(
         {
             t("c_fund_id"): frame["fund_id"],
@@ -83,7 +84,7 @@ def fund_list(frame: pd.DataFrame, rules: pd.Series, status: list[tuple]) -> pd.
                 decision_text(a, g)
                 for a, g in zip(frame["decision"], frame["decided_grade"], strict=True)
             ],
-            t("rev_c_in_model"): [model_status_text(s, r) for s, r in status],
+            t("rev_c_in_model"): [in_model[s] for s in status],
         }
     )
 

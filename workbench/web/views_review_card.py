@@ -9,7 +9,6 @@ import json
 import pandas as pd
 import streamlit as st
 
-from engine.evaluation.agreement import compare
 from engine.evaluation.jobs import EvaluationError, start_evaluation
 from engine.llm.models import ModelError
 from engine.methodology import MethodologyError
@@ -170,17 +169,15 @@ def agreement_section(rows: pd.DataFrame, rules: pd.Series, evaluation: dict) ->
         known = graded.notna()
         if known.any():
             pairs.append(
-                (t("rev_cmp_rules_expert"), compare(
-                    rated.loc[known, "expert_grade"].astype(int).tolist(),
-                    graded[known].astype(int).tolist(), n_boot=0,
+                (t("rev_cmp_rules_expert"), data.point_agreement(
+                    rated.loc[known, "expert_grade"], graded[known]
                 ))
             )  # fmt: skip
             if evaluation["evaluator_kind"] != "rules":
                 valid = known & ~rated["invalid"]
                 pairs.append(
-                    (t("rev_cmp_ai_rules"), compare(
-                        graded[known].astype(int).tolist(),
-                        rated.loc[known, "grade"].where(valid[known]).tolist(), n_boot=0,
+                    (t("rev_cmp_ai_rules"), data.point_agreement(
+                        graded[known], rated.loc[known, "grade"].where(valid[known])
                     ))
                 )  # fmt: skip
         st.markdown(f"**{t('rev_comparison')}**")
@@ -223,8 +220,8 @@ def lineage_section(runs: list[dict], evaluation: dict, status: list[tuple]) -> 
     )
 
 
-def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dict,
-              status: tuple) -> None:  # fmt: skip
+def fund_card(fund: dict, evaluation: dict, reads: data.ReviewReads, rule_grade: object,
+              rule_scores: dict, status: tuple) -> None:  # fmt: skip
     st.subheader(f"{fund['fund_name'] or fund['fund_id']} ({fund['fund_id']})")
     ui.facts(
         [
@@ -255,19 +252,16 @@ def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dic
             with st.expander(t("rev_raw_output"), expanded=False):
                 st.code(fund["raw_output"], language="json")
     with right:
-        try:
-            doc = data.methodology_doc(
-                evaluation["methodology_id"], int(evaluation["methodology_version"])
-            )
-        except MethodologyError as exc:  # a version deleted since: show the scores without it
-            st.caption(exc.summary)
-            doc = None
+        if reads.doc_error:  # a version deleted since: show the scores without it
+            st.caption(reads.doc_error)
         st.markdown(f"**{t('rev_criteria')}**")
-        st.dataframe(views.criteria_table(doc, fund["scores"], rule_scores), hide_index=True)
+        st.dataframe(views.criteria_table(reads.doc, fund["scores"], rule_scores), hide_index=True)
 
-    metrics = data.indicators_at(str(evaluation["as_of"]))
-    if metrics is not None:
-        with st.expander(t("rev_indicators", as_of=str(evaluation["as_of"])[:10]), expanded=True):
+    as_of = str(evaluation["as_of"])
+    facts = data.category_facts(reads.fund_data, as_of, fund["category"])
+    if facts is not None:
+        metrics, qualitative = facts
+        with st.expander(t("rev_indicators", as_of=as_of[:10]), expanded=True):
             table, reasons = indicator_table(metrics, fund["fund_id"])
             if table.shape[1] > 1:
                 st.dataframe(table, hide_index=True)
@@ -276,10 +270,10 @@ def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dic
                 st.info(t("indicators_none"))
             for reason in reasons:
                 st.caption(reason)
-            qualitative = data.qualitative_for(fund["fund_id"])
-            if not qualitative.empty:
+            own = qualitative[qualitative["for_fund"] == fund["fund_id"]]
+            if not own.empty:
                 st.markdown(f"**{t('qual_header')}**")
-                st.dataframe(qualitative_table(qualitative), hide_index=True)
+                st.dataframe(qualitative_table(own.drop(columns="for_fund")), hide_index=True)
 
     st.markdown(f"#### {t('rev_actions')}")
     show_flash("rev_card")
@@ -305,7 +299,7 @@ def fund_card(fund: dict, evaluation: dict, rule_grade: object, rule_scores: dic
                   args=(fund, evaluation))  # fmt: skip
 
     st.markdown(f"#### {t('rev_history')}")
-    trail = data.feedback_history(fund["fund_id"], str(evaluation["as_of"]))
+    trail = reads.history[reads.history["fund_id"] == fund["fund_id"]].reset_index(drop=True)
     if trail.empty:
         st.caption(t("rev_history_empty"))
     else:
