@@ -13,7 +13,11 @@ scorer and the tabular baseline, routing, publishing. Reports
   cycle's wall time (the rest: features, rules, baseline, routing, writing, publishing);
 - peak memory: this process's and the evaluation process's peak resident set (VmHWM).
 
-    .venv/bin/python bench/bench_cycle.py [--funds 2000] [--samples 1] [--batch-size 16]
+The evaluation process is launched as the cycle starts and loads the model while the features
+are computed; the tabular baseline is fitted while the model answers. `--batch-size` left out,
+the cycle's default for the model applies (128 prompts for the tiny model).
+
+    .venv/bin/python bench/bench_cycle.py [--funds 2000] [--samples 1] [--batch-size N]
         [--max-new-tokens 64] [--json]
 """
 
@@ -98,7 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--funds", type=int, default=2000)
     parser.add_argument("--samples", type=int, default=1)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, help="default: the cycle's, by model")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -114,18 +118,21 @@ def main() -> int:
         watcher = threading.Thread(target=watch_jobs, args=(home, peaks, stop), daemon=True)
         watcher.start()
         began = time.monotonic()
+        sizes = {"batch_size": args.batch_size} if args.batch_size else {}
         result = cycles.start(
-            home, samples=args.samples, background=False, batch_size=args.batch_size,
-            max_new_tokens=args.max_new_tokens,
+            home, samples=args.samples, background=False, max_new_tokens=args.max_new_tokens,
+            **sizes,
         )  # fmt: skip
         wall = time.monotonic() - began
         stop.set()
         watcher.join()
         (cycle,) = result["cycles"]
         folder = CycleFolder(cycles_dir(home) / cycle["cycle_id"])
-        generation = 0.0
+        generation, batch_size = 0.0, None
         for evaluation_id in folder.evaluations():
-            status = EvaluationFolder(evaluations_dir(home) / evaluation_id).read_status()
+            where = EvaluationFolder(evaluations_dir(home) / evaluation_id)
+            batch_size = json.loads(where.config.read_text(encoding="utf-8"))["batch_size"]
+            status = where.read_status()
             started = parse_time(status.get("generation_started_at"))
             ended = parse_time(status.get("finished_at"))
             if started is not None and ended is not None:
@@ -136,7 +143,7 @@ def main() -> int:
             "routed_to_analysts": cycle.get("n_routed"),
             "state": cycle.get("state"),
             "samples": args.samples,
-            "batch_size": args.batch_size,
+            "batch_size": batch_size,
             "max_new_tokens": args.max_new_tokens,
             "setup_s": round(setup_s, 1),
             "cycle_wall_s": round(wall, 1),

@@ -4,14 +4,21 @@ batched generation, k samples) over the cycle's prompts, recorded in the store w
 
 The answers stay in the evaluation's folder. A resumed cycle first collects what its earlier
 evaluations answered and asks the model only about the funds still lacking their k answers.
+
+A new cycle launches its evaluation process first (`prestart`), before it computes the funds'
+features: the process loads the model meanwhile and waits for its prompts, which
+`start_answers` then writes (recording the evaluation in the store); unused, it is cancelled
+and leaves nothing behind. While the model answers, the cycle does its other work (`meanwhile`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -20,11 +27,12 @@ import pandas as pd
 from engine.cycle.folder import CycleFolder
 from engine.cycle.plan import CycleError, CyclePlan
 from engine.evaluation import jobs as evaluation_jobs
-from engine.evaluation.evaluators import parse_evaluator
+from engine.evaluation.evaluators import Evaluator, parse_evaluator
 from engine.evaluation.folder import EvaluationFolder, evaluations_dir
 from engine.evaluation.jobs import _model_for
 from engine.jobs import ids
 from engine.jobs.launch import launch
+from engine.llm.generate import default_batch_size
 from store import evaluations as stored
 from store.db import connect
 from store.evaluations import RESULT_COLUMNS
@@ -35,6 +43,7 @@ log = logging.getLogger(__name__)
 MAX_ID_TRIES = 50
 MAX_ATTEMPTS = 3  # evaluations started for one cycle run before it gives up
 TEMPERATURE = 0.7
+WAIT_POLL_S = 0.1  # how often the cycle looks at its evaluation (a status file read)
 
 
 class Stopped(RuntimeError):
@@ -55,16 +64,25 @@ def _prompts(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def start_answers(
-    home: Home, cycle_id: str, plan: CyclePlan, as_of: str, rows: pd.DataFrame, params: dict
-) -> str:
-    """Start the background evaluation of `rows` by the plan's model; its evaluation id."""
+@dataclass
+class Warm:
+    """An evaluation process launched ahead of its prompts (`prestart`), not yet in the store."""
+
+    evaluation_id: str
+    folder: EvaluationFolder
+    spec: Evaluator
+    settings: dict
+    used: bool = False
+
+
+def _settings(home: Home, cycle_id: str, plan: CyclePlan, params: dict) -> tuple[Evaluator, dict]:
+    """(the evaluator, the evaluation settings) of the plan's model answering for the cycle."""
     spec = parse_evaluator(plan.model)
     model_folder, thinking, length = _model_for(home, spec)
     samples = int(params["samples"])
-    settings = {
+    return spec, {
         "model_folder": str(model_folder),
-        "batch_size": int(params.get("batch_size", 8)),
+        "batch_size": int(params.get("batch_size") or default_batch_size(model_folder)),
         "samples": samples,
         "max_new_tokens": int(params.get("max_new_tokens") or length),
         "temperature": float(params.get("temperature", TEMPERATURE)),
@@ -76,7 +94,25 @@ def start_answers(
         "language": plan.language,
         "cycle_id": cycle_id,
     }
-    row = {
+
+
+def _write_config(where: EvaluationFolder, evaluation_id: str, spec: Evaluator, settings: dict):
+    config = {"evaluation_id": evaluation_id, "evaluator": spec.spec, **settings}
+    where.config.write_text(json.dumps(config, ensure_ascii=False, indent=1), "utf-8")
+
+
+def _write_prompts(where: EvaluationFolder, rows: pd.DataFrame) -> None:
+    """prompts.parquet, whole at once (a waiting process reads it as soon as it exists)."""
+    tmp = where.prompts.with_name(f".{where.prompts.name}.tmp")
+    _prompts(rows).to_parquet(tmp, index=False)
+    os.replace(tmp, where.prompts)
+
+
+def _row(
+    spec: Evaluator, plan: CyclePlan, as_of: str, cycle_id: str, settings: dict, params: dict,
+    n_funds: int,
+) -> dict:  # fmt: skip
+    return {
         "evaluator": spec.spec,
         "evaluator_kind": spec.kind,
         "run_id": spec.run_id,
@@ -84,21 +120,90 @@ def start_answers(
         "methodology_version": plan.methodology_version,
         "as_of": as_of,
         "selection": f"cycle:{cycle_id}",
-        "samples": samples,
+        "samples": settings["samples"],
         "created_by": params.get("created_by", "cycle"),
-        "n_funds": len(rows),
+        "n_funds": n_funds,
         "state": "queued",
         "settings": json.dumps(settings, ensure_ascii=False),
     }
+
+
+def prestart(home: Home, cycle_id: str, plan: CyclePlan, params: dict) -> Warm:
+    """Launch the evaluation process of the plan's model before the prompts exist: it loads
+    the model and waits for them (`start_answers` writes them, `cancel` calls it off)."""
+    spec, settings = _settings(home, cycle_id, plan, params)
+    with connect(home) as con:
+        recorded = stored.max_evaluation_number(con)
+    evaluation_id, path = ids.reserve(evaluations_dir(home), "eval", recorded)
+    where = EvaluationFolder(path)
+    try:
+        _write_config(where, evaluation_id, spec, settings)
+        where.write_status(state="queued", done=0, message="loading the model")
+        launch(where, note="start ahead of the prompts")
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    log.info("%s: %s loads the model ahead of the prompts", cycle_id, evaluation_id)
+    return Warm(evaluation_id, where, spec, settings)
+
+
+def cancel(warm: Warm | None) -> None:
+    """Call off an unused `prestart`: its process ends and removes its folder."""
+    if warm is not None and not warm.used:
+        warm.used = True
+        if warm.folder.root.is_dir():
+            warm.folder.stop_flag.touch()
+
+
+def _start_warm(
+    home: Home, warm: Warm, cycle_id: str, plan: CyclePlan, as_of: str, rows: pd.DataFrame,
+    params: dict,
+) -> str | None:  # fmt: skip
+    """Hand `rows` to a prestarted process and record its evaluation; None when it is gone."""
+    warm.used = True
+    if not warm.folder.config.is_file():
+        return None
+    row = _row(warm.spec, plan, as_of, cycle_id, warm.settings, params, len(rows))
+    try:
+        _write_prompts(warm.folder, rows)
+        with connect(home) as con:
+            stored.insert_evaluation(con, {**row, "evaluation_id": warm.evaluation_id})
+    except duckdb.ConstraintException:
+        warm.folder.stop_flag.touch()
+        return None
+    except BaseException:
+        warm.folder.stop_flag.touch()
+        raise
+    log.info("%s: the model answers in %s", cycle_id, warm.evaluation_id)
+    return warm.evaluation_id
+
+
+def start_answers(
+    home: Home,
+    cycle_id: str,
+    plan: CyclePlan,
+    as_of: str,
+    rows: pd.DataFrame,
+    params: dict,
+    warm: Warm | None = None,
+) -> str:
+    """Start the background evaluation of `rows` by the plan's model; its evaluation id. An
+    unused `warm` process (`prestart`) answers them when it is still there."""
+    if warm is not None and not warm.used:
+        started = _start_warm(home, warm, cycle_id, plan, as_of, rows, params)
+        if started is not None:
+            return started
+    spec, settings = _settings(home, cycle_id, plan, params)
+    row = _row(spec, plan, as_of, cycle_id, settings, params, len(rows))
+    samples = settings["samples"]
     for _ in range(MAX_ID_TRIES):
         with connect(home) as con:
             recorded = stored.max_evaluation_number(con)
         evaluation_id, path = ids.reserve(evaluations_dir(home), "eval", recorded)
         where = EvaluationFolder(path)
         try:
-            _prompts(rows).to_parquet(where.prompts, index=False)
-            config = {"evaluation_id": evaluation_id, "evaluator": spec.spec, **settings}
-            where.config.write_text(json.dumps(config, ensure_ascii=False, indent=1), "utf-8")
+            _write_prompts(where, rows)
+            _write_config(where, evaluation_id, spec, settings)
             where.write_status(state="queued", total=len(rows) * samples, done=0,
                                message="starting")  # fmt: skip
             with connect(home) as con:
@@ -144,33 +249,53 @@ def model_answers(
     rows: pd.DataFrame,
     params: dict,
     report: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    warm: Warm | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> pd.DataFrame:
     """Every fund's `samples` answers, reusing those the cycle's earlier evaluations made and
-    generating the rest; CycleError when the model keeps failing, Stopped on request."""
+    generating the rest (by `warm` when given, else cancelled); CycleError when the model keeps
+    failing, Stopped on request. `meanwhile()` runs once, while the model answers (or at once
+    when nothing is left to answer)."""
     samples = int(params["samples"])
+    pending = [meanwhile] if meanwhile is not None else []
+
+    def run_meanwhile() -> None:
+        while pending:
+            pending.pop()()
+
+    reported: list[tuple] = []
 
     def follow(status: dict[str, Any]) -> None:
         if folder.stop_requested():
             evaluation_jobs.stop(home, status["evaluation_id"])
-        if report is not None:
+        progress = tuple(status.get(k) for k in ("evaluation_id", "done", "total", "message"))
+        if report is not None and progress not in reported[-1:]:
+            reported.append(progress)
             report(status)
 
     for _ in range(MAX_ATTEMPTS + 1):
         known = folder.evaluations()
         for evaluation_id in known:
             if evaluation_jobs.status(home, evaluation_id)["state"] in ("queued", "running"):
-                evaluation_jobs.wait(home, evaluation_id, on_progress=follow)
+                run_meanwhile()
+                evaluation_jobs.wait(home, evaluation_id, poll=WAIT_POLL_S, on_progress=follow)
         answers = collect(home, known)
         missing = lacking(answers, rows["fund_id"], samples)
         if not missing.any():
+            cancel(warm)
+            run_meanwhile()
             return answers[answers["fund_id"].isin(set(rows["fund_id"]))].reset_index(drop=True)
         if folder.stop_requested():
             raise Stopped("stopped on request")
         if len(known) >= MAX_ATTEMPTS:
             break
-        evaluation_id = start_answers(home, folder.cycle_id, plan, as_of, rows[missing], params)
+        evaluation_id = start_answers(
+            home, folder.cycle_id, plan, as_of, rows[missing], params, warm
+        )
         folder.write_status(evaluations=[*known, evaluation_id], evaluation_id=evaluation_id)
-        ended = evaluation_jobs.wait(home, evaluation_id, on_progress=follow)
+        run_meanwhile()
+        ended = evaluation_jobs.wait(home, evaluation_id, poll=WAIT_POLL_S, on_progress=follow)
         if ended["state"] == "failed":
             raise CycleError(
                 f"the model's answers failed ({evaluation_id}): {ended.get('message')}"

@@ -215,9 +215,22 @@ def _fail(home: Home, folder: CycleFolder, state: str, message: str) -> None:
 
 def _execute(home: Home, folder: CycleFolder) -> dict[str, Any]:
     config = folder.read_config()
-    cycle_id, as_of = folder.cycle_id, date.fromisoformat(config["as_of"])
     plan = CyclePlan(config["model"], config["methodology_id"], int(config["methodology_version"]),
                      config["language"], config["prompt_style"], tuple(config["clients"]))  # fmt: skip
+    warm = None
+    if plan.model != RULES and not folder.evaluations():  # a new cycle: load the model meanwhile
+        warm = model_answers.prestart(home, folder.cycle_id, plan, config)
+    try:
+        return _grade(home, folder, config, plan, warm)
+    finally:
+        model_answers.cancel(warm)
+
+
+def _grade(
+    home: Home, folder: CycleFolder, config: dict, plan: CyclePlan, warm: model_answers.Warm | None
+) -> dict[str, Any]:
+    """Features, grades, routing and precedence, the cycle's rows, its releases."""
+    cycle_id, as_of = folder.cycle_id, date.fromisoformat(config["as_of"])
     rule = RoutingRule(**config["rule"])
     with connect(home) as con:
         doc = get(con, plan.methodology_id, plan.methodology_version)
@@ -234,10 +247,16 @@ def _execute(home: Home, folder: CycleFolder) -> dict[str, Any]:
     folder.write_status(
         step="tabular", message=f"{len(features)} eligible funds", n_funds=len(features)
     )
-    tabular_grade, fitted_on = tabular_grades(home, plan.run_id, inputs, features, ratings,
-                                              language=plan.language,
-                                              prompt_style=plan.prompt_style)  # fmt: skip
+    baseline: dict[str, Any] = {}
+
+    def fit_baseline() -> None:
+        baseline["grade"], baseline["fitted_on"] = tabular_grades(
+            home, plan.run_id, inputs, features, ratings, language=plan.language,
+            prompt_style=plan.prompt_style,
+        )  # fmt: skip
+
     if plan.model == RULES or features.empty:
+        fit_baseline()
         model = rules_as_model(rules)
     else:
         folder.write_status(step="model", message="the model is answering")
@@ -246,11 +265,13 @@ def _execute(home: Home, folder: CycleFolder) -> dict[str, Any]:
             folder.write_status(done=status.get("done"), total=status.get("total"),
                                 eta_s=status.get("eta_s"), message=status.get("message"))  # fmt: skip
 
-        answers = model_answers.model_answers(home, folder, plan, as_of.isoformat(), features,
-                                              config, report)  # fmt: skip
+        answers = model_answers.model_answers(
+            home, folder, plan, as_of.isoformat(), features, config, report, warm=warm,
+            meanwhile=fit_baseline,
+        )  # fmt: skip
         model = model_columns(answers)
     folder.write_status(step="routing", message="routing and writing the cycle")
-    frame = route(side_by_side(rules, model, tabular_grade), rule)
+    frame = route(side_by_side(rules, model, baseline["grade"]), rule)
     with connect(home) as con:
         experts = stored.latest_expert_grades(con, as_of)
         frame = frame.merge(experts, on="fund_id", how="left")
@@ -261,7 +282,7 @@ def _execute(home: Home, folder: CycleFolder) -> dict[str, Any]:
     released = _publish(home, cycle_id, list(plan.clients), config.get("publish", True),
                         config.get("created_by", "cycle"))  # fmt: skip
     return {"message": message, "n_funds": len(frame), "n_routed": routed,
-            "tabular_fitted_on": fitted_on, "releases": released}  # fmt: skip
+            "tabular_fitted_on": baseline["fitted_on"], "releases": released}  # fmt: skip
 
 
 def _publish(home: Home, cycle_id: str, clients: list[str], publish: bool, by: str) -> list[dict]:

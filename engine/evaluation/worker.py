@@ -8,10 +8,16 @@ done/total answers, ETA), `results.parquet` (one row per fund and sample, the co
 `evaluation_results`) and its log. It never opens the DuckDB file; `engine.evaluation.jobs.sync`
 imports the results once the state is finished, stopped or failed.
 
-Generation is batched (`engine.llm.generate`: prompts sorted by length, left-padded,
-`batch_size` at a time, each answer cut at its end-of-turn token), greedy for sample 0; samples
-1..k-1 are drawn at `temperature` (seeded per sample). Each answer is read with the one parser
-(`engine.llm.rewards.parse_output`).
+Generation is batched (`engine.llm.generate`: prompts sorted by length, their shared opening
+run once, `batch_size` at a time, each answer cut at its end-of-turn token), greedy for sample
+0; samples 1..k-1 are drawn at `temperature` (seeded per sample). Each answer is read with the
+one parser (`engine.llm.rewards.parse_output`). On the CPU torch gets one thread per core.
+
+The model is loaded before the prompts are read. A job may be launched before its prompts exist
+(a rating cycle starts it first, so that loading overlaps the cycle's own work): it then waits
+for `prompts.parquet` (written whole, by rename) and writes `generation_started_at` once it
+begins. Asked to stop before its prompts came, or orphaned by the process that launched it, it
+ends without answers and removes its folder (nothing else knows of it yet).
 A `stop` file (or SIGTERM) ends the job after the current batch: the answers so far are kept
 and the state is "stopped". Any error: "failed" with a one-line message, traceback in log.txt.
 """
@@ -22,6 +28,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -38,11 +45,18 @@ from engine.evaluation.folder import CONFIG, EvaluationFolder
 from engine.jobs import device_lock
 from engine.jobs.jsonfiles import now_iso
 from engine.llm.device import resolve_device, resolve_dtype
-from engine.llm.generate import generate
+from engine.llm.generate import generate, set_cpu_threads
 from engine.llm.models import load
 from store.evaluations import RESULT_COLUMNS  # column names only: the job never opens DuckDB
 
 log = logging.getLogger("engine.evaluation.worker")
+
+PROMPTS_POLL_S = 0.05
+PROMPTS_WAIT_S = 3600.0  # the longest a job launched ahead of its prompts waits for them
+
+
+class Abandoned(RuntimeError):
+    """The job was launched ahead of its prompts and they will not come."""
 
 
 class _Job:
@@ -55,6 +69,7 @@ class _Job:
         self.total = 0
         self.done = 0
         self.t0 = time.monotonic()
+        self.parent = os.getppid()
 
     def write_status(self, **changes: Any) -> None:
         self.folder.write_status(**changes)
@@ -74,25 +89,30 @@ class _Job:
     def run(self) -> str:
         """'finished' or 'stopped'."""
         config = self.config
-        frame = pd.read_parquet(self.folder.prompts)
-        prompts = [json.loads(p) for p in frame["prompt"]]
-        criteria = [json.loads(c) if c else None for c in frame["criterion_ids"]]
-        samples = int(config["samples"])
-        self.total = len(prompts) * samples
         device = resolve_device(config.get("device", "auto"))
         dtype = resolve_dtype(config.get("dtype", "auto"), device)
+        threads = set_cpu_threads() if device == "cpu" else None
         self.write_status(
-            state="running", device=device, dtype=dtype, total=self.total, done=0,
-            message=f"loading the model on {device}",
-        )  # fmt: skip
-        log.info(
-            "evaluating %d funds x %d samples on %s (%s)", len(prompts), samples, device, dtype
+            state="running", device=device, dtype=dtype, message=f"loading the model on {device}"
         )
+        log.info("loading the model on %s (%s, %s CPU threads)", device, dtype, threads)
         with self.device_turn(device) as acquired:
             if not acquired:
                 self.save()
                 return "stopped"
-            return self._generate(frame, prompts, criteria, device, dtype)
+            return self._generate(device, dtype)
+
+    def wait_for_prompts(self) -> pd.DataFrame:
+        """The prompts file, once it exists; Abandoned when a stop is asked for first, the
+        launching process ends, or PROMPTS_WAIT_S pass."""
+        deadline = time.monotonic() + PROMPTS_WAIT_S
+        while not self.folder.prompts.is_file():
+            if self.stop_requested():
+                raise Abandoned("stopped before the prompts were written")
+            if os.getppid() != self.parent or time.monotonic() > deadline:
+                raise Abandoned("the prompts never came")
+            time.sleep(PROMPTS_POLL_S)
+        return pd.read_parquet(self.folder.prompts)
 
     @contextlib.contextmanager
     def device_turn(self, device: str) -> Iterator[bool]:
@@ -110,13 +130,21 @@ class _Job:
         ) as acquired:
             yield acquired
 
-    def _generate(self, frame, prompts: list, criteria: list, device: str, dtype: str) -> str:
-        """Load the model and answer every prompt `samples` times; 'finished' or 'stopped'."""
+    def _generate(self, device: str, dtype: str) -> str:
+        """Load the model, then answer every prompt `samples` times; 'finished' or 'stopped'."""
         config = self.config
         samples = int(config["samples"])
-        self.write_status(message=f"loading the model on {device}")
         model, tokenizer = load(Path(config["model_folder"]), dtype=dtype, device=device)
-        self.write_status(message="generating", generation_started_at=_now())
+        if not self.folder.prompts.is_file():
+            self.write_status(message="model loaded, waiting for the prompts")
+        frame = self.wait_for_prompts()
+        prompts = [json.loads(p) for p in frame["prompt"]]
+        criteria = [json.loads(c) if c else None for c in frame["criterion_ids"]]
+        self.total = len(prompts) * samples
+        log.info("evaluating %d funds x %d samples on %s", len(prompts), samples, device)
+        self.write_status(
+            message="generating", total=self.total, done=0, generation_started_at=_now()
+        )
         self.t0 = time.monotonic()
         stopped = False
         for sample in range(samples):
@@ -171,6 +199,10 @@ def run(folder: Path) -> int:
     signal.signal(signal.SIGTERM, lambda *_: job.folder.stop_flag.touch())
     try:
         state = job.run()
+    except Abandoned as exc:
+        log.info("evaluation abandoned: %s; removing %s", exc, job.folder.root)
+        shutil.rmtree(job.folder.root, ignore_errors=True)
+        return 0
     except BaseException as exc:  # noqa: BLE001 - every failure ends as a "failed" status
         log.error("evaluation failed:\n%s", traceback.format_exc())
         if job.rows:

@@ -186,50 +186,48 @@ def features_from(
     cids = [c["id"] for _, c in iter_criteria(doc)]
     reference = scored[[f"score_{cid}" for cid in cids]].to_numpy(float)
     context = _context_facts(inputs, indicators, funds) if anchored else None
+    column = _Columns(funds, scored, months, at)
+    as_of_text = as_of.isoformat()
     records = []
-    for i, criteria in zip(at, shown, strict=True):
-        fund = funds.iloc[i]
+    for j, (i, criteria) in enumerate(zip(at, shown, strict=True)):
         view = FundInput(
-            name=str(fund["fund_name"]),
-            category=str(fund["category"]),
-            company=str(fund["company_name"]) if pd.notna(fund["company_name"]) else "-",
-            as_of=as_of.isoformat(),
-            inception=None
-            if pd.isna(fund["inception_date"])
-            else pd.Timestamp(fund["inception_date"]).date().isoformat(),
-            months=None if np.isnan(months[i]) else int(months[i]),
-            aum=None if pd.isna(fund["aum"]) else float(fund["aum"]),
-            currency=None if pd.isna(fund["currency"]) else str(fund["currency"]),
+            name=column.name[j],
+            category=column.category[j],
+            company=column.company[j],
+            as_of=as_of_text,
+            inception=column.inception[j],
+            months=column.months[j],
+            aum=column.aum[j],
+            currency=column.currency[j],
             criteria=criteria,
         )
         messages, facts = render(doc, language, view, units, rules)
         if prompt_style.startswith("compact"):
             messages = compact_messages(doc, language, facts)
-        reference_grade = scored["grade"].iloc[i]
         if anchored:
             proposal = Proposal(
                 scores={
                     c: None if np.isnan(v) else v for c, v in zip(cids, reference[i], strict=True)
                 },
-                total=None if pd.isna(scored["total"].iloc[i]) else float(scored["total"].iloc[i]),
-                grade=None if pd.isna(reference_grade) else int(reference_grade),
+                total=None if np.isnan(column.total[j]) else column.total[j],
+                grade=column.grade[j],
                 cutoffs=grade_rules_of[view.category]["cutoffs"],
             )
             anchor = anchor_compact if prompt_style == "compact_anchored" else anchor_full
             messages = anchor(messages, language, proposal, context.at(i, view, facts), facts)
         records.append(
             {
-                "fund_id": str(fund["fund_id"]),
+                "fund_id": column.fund_id[j],
                 "fund_name": view.name,
                 "category": view.category,
-                "as_of": view.as_of,
+                "as_of": as_of_text,
                 "language": language,
                 "prompt": messages,
-                "reference_grade": None if pd.isna(reference_grade) else int(reference_grade),
+                "reference_grade": column.grade[j],
                 "reference_scores": dumps(
                     dict(zip(cids, map(score_value, reference[i]), strict=True))
                 ),
-                "reference_total": float(scored["total"].iloc[i]),
+                "reference_total": column.total[j],
                 "facts": dumps(facts),
                 "grade_rule": grade_rule[view.category],
                 "top_criteria": top,
@@ -241,6 +239,35 @@ def features_from(
     frame = frame.astype({"reference_grade": "Int64", "methodology_version": "int64"})
     frame.attrs["excluded"] = excluded
     return frame
+
+
+class _Columns:
+    """Per row (position `at` in `funds` and `scored`), the plain values a fund's row shows,
+    taken from whole columns at once."""
+
+    def __init__(
+        self, funds: pd.DataFrame, scored: pd.DataFrame, months: np.ndarray, at: np.ndarray
+    ) -> None:
+        picked = funds.iloc[at]
+
+        def text(name: str, missing: str | None) -> list[str | None]:
+            values = picked[name]
+            return [str(v) if ok else missing
+                    for v, ok in zip(values, values.notna(), strict=True)]  # fmt: skip
+
+        self.fund_id = [str(v) for v in picked["fund_id"]]
+        self.name = [str(v) for v in picked["fund_name"]]
+        self.category = [str(v) for v in picked["category"]]
+        self.company = text("company_name", "-")
+        self.currency = text("currency", None)
+        aum = picked["aum"].astype(float).to_numpy()
+        self.aum = [None if np.isnan(v) else float(v) for v in aum]
+        inception = pd.to_datetime(picked["inception_date"])
+        self.inception = [None if pd.isna(d) else d.date().isoformat() for d in inception]
+        self.months = [None if np.isnan(m) else int(m) for m in months[at]]
+        grade = scored["grade"].iloc[at]
+        self.grade = [None if pd.isna(g) else int(g) for g in grade]
+        self.total = scored["total"].iloc[at].astype(float).tolist()
 
 
 def score_value(value: float) -> int | float:

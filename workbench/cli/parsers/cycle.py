@@ -30,7 +30,11 @@ def add_parsers(
         default=2 / 3,
         help="route when fewer than this share of the answers give the greedy grade",
     )
-    p.add_argument("--batch-size", type=int, default=8, help="prompts generated together")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="prompts generated together (default: 128 for a small model such as builtin-tiny, else 8)",
+    )
     p.add_argument("--max-new-tokens", type=int, help="longest answer (default: the run's)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--no-publish", action="store_true", help="grade and route, publish nothing")
