@@ -95,7 +95,7 @@ def test_the_default_is_the_latest_date_alone(store, last) -> None:
     assert last.manifest["rating_dates"] == [ISO[-1]]
     assert (last.rows()["as_of"] == ISO[-1]).all()
     assert snapshot_for(store, for_model("builtin-tiny", methodology_id="house")).sha256 == (
-        build_snapshot(store, "house", 1, prompt_style="compact").sha256
+        build_snapshot(store, "house", 1, prompt_style="compact_anchored").sha256
     )
 
 
