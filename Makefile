@@ -49,12 +49,17 @@ run: home
 api: home  # the client REST API on 127.0.0.1:8000 (beside `make run`, same WORKBENCH_HOME)
 	$(PY) -m workbench api --host 127.0.0.1 --port $(or $(API_PORT),8000)
 
+# pytest-xdist workers (PYTEST_JOBS=0: one process). A test file's tests share a worker, and the
+# browser tests all share one (tests/conftest.py groups them for --dist loadgroup).
+PYTEST_JOBS ?= 2
+PYTEST := $(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_JOBS)),-n $(PYTEST_JOBS) --dist loadgroup)
+
 test: lint browser-deps
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 # the fast tier: unit tests and AppTests; no training runs, no browser (those are in `make test`)
 check: lint
-	$(PY) -m pytest -q -m "not slow and not browser"
+	$(PYTEST) -m "not slow and not browser"
 
 bench: dev-venv
 	$(PY) bench/bench_metrics.py

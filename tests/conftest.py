@@ -1,33 +1,103 @@
-"""Shared fixtures: a fresh state folder, small valid upload files, and the demo universe."""
+"""Shared fixtures: a fresh state folder, small valid upload files, and the demo universe.
+
+State folders are built once per test run (`tests.template_support`) and copied per test. With
+pytest-xdist (`make check`, `make test`: `-n 2 --dist loadgroup`) the tests of one file run on
+one worker, the browser tests all on one worker, and each test gets its own $WORKBENCH_HOME.
+"""
 
 from __future__ import annotations
 
-import shutil
+import itertools
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from store.db import connect
 from store.home import Home
+from tests.template_support import built_once, copy_home, demo_store
 
 DEMO_FUNDS = 30
 DEMO_YEARS = 4
 # A test that uses one of these trains a real model (minutes on two cores): it is `slow`, and
 # `make check` (the fast tier: `-m "not slow and not browser"`) leaves it to `make test`.
 TRAINING_FIXTURES = {"train_home", "cli_run", "shared_run", "studio"}
+# Tests that share one worker under `--dist loadgroup`: one Chromium and app server at a time.
+BROWSER_GROUP = "browser"
+# Argon2id at RFC 9106 low-memory cost takes about half a second a hash on a busy core; tests
+# that add users and log in do dozens. Same algorithm and code path, the cheapest parameters.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_default_homes = itertools.count()
+_components: dict[str, list] = {}  # the Streamlit components installed, scanned once
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that train a model as slow."""
+    """Mark the tests that train a model as slow; group tests for xdist: by file, and every
+    browser test together (`--dist loadgroup` keeps a group on one worker)."""
     for item in items:
         if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("xdist_group") is None:
+            browser = item.get_closest_marker("browser") is not None
+            item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP if browser else item.path.stem))
+
+
+@pytest.fixture(autouse=True)
+def _own_default_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$WORKBENCH_HOME names a folder of this test alone (not made until used), so that code
+    reaching for the default home never shares the repo's var/ with a parallel test."""
+    root = tmp_path_factory.getbasetemp() / "default-homes" / str(next(_default_homes))
+    monkeypatch.setenv("WORKBENCH_HOME", str(root))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cheap argon2id parameters for the users of this process, unless the test is marked
+    `real_password_hashing` (it then sees the parameters the app uses)."""
+    if request.node.get_closest_marker("real_password_hashing") is not None:
+        return
+    from engine.clients import users
+
+    monkeypatch.setattr(users, "_hasher", CHEAP_HASHER)
+    monkeypatch.setattr(users, "_DUMMY_HASH", CHEAP_HASHER.hash("dummy password"))
+
+
+@pytest.fixture(autouse=True)
+def _component_scan_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each new AppTest scans every installed distribution for Streamlit components (a third of
+    a second or more); the packages cannot change during a test run, so scan once a process."""
+    if "streamlit.testing.v1" not in sys.modules:
+        return
+    from streamlit.components.v2 import manifest_scanner
+
+    if "found" not in _components:
+        _components["found"] = manifest_scanner.scan_component_manifests()
+    found = _components["found"]
+    monkeypatch.setattr(manifest_scanner, "scan_component_manifests", lambda *a, **k: list(found))
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    """A state folder whose database has every migration applied; copy it, never change it."""
+
+    def migrate(home: Home) -> None:
+        with connect(home):
+            pass
+
+    return built_once(tmp_path_factory, "empty", migrate)
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
-    """An empty state folder, named by $WORKBENCH_HOME for the code under test."""
-    where = Home(tmp_path / "home").ensure()
+def home(empty_template: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """An empty state folder (its database migrated), named by $WORKBENCH_HOME."""
+    where = copy_home(empty_template, tmp_path / "home").ensure()
     monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
     return where
 
@@ -90,18 +160,13 @@ def small_files(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    """A small synthetic demo universe, built once per test session; copy it, never change it."""
-    from engine.demo.build import DemoConfig, build_demo
-
-    where = Home(tmp_path_factory.mktemp("demo-template") / "home").ensure()
-    build_demo(where, DemoConfig(n_funds=DEMO_FUNDS, years=DEMO_YEARS))
-    return where
+    """A small synthetic demo universe, built once per test run; copy it, never change it."""
+    return demo_store(tmp_path_factory, n_funds=DEMO_FUNDS, years=DEMO_YEARS)
 
 
 @pytest.fixture
 def demo_home(demo_template: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     """A private copy of the demo universe, named by $WORKBENCH_HOME."""
-    where = Home(tmp_path / "demo-home")
-    shutil.copytree(demo_template.root, where.root)
+    where = copy_home(demo_template, tmp_path / "demo-home")
     monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
     return where

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from store.home import Home
+from tests.template_support import built_on, copy_home, demo_store
 
 RUN_ID = "run-0001"
 DEMO_FUNDS, DEMO_YEARS = 60, 5
@@ -54,27 +55,11 @@ def write_run(home: Home, run_id: str = RUN_ID, *, sft: bool = True) -> Path:
     return folder
 
 
-_BUILT: dict[str, Home] = {}  # one template per session, whichever test module asks first
-
-
 @pytest.fixture(scope="session")
 def eval_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """Demo store + built tiny model + run-0001; copy it, never change it."""
-    from engine.demo.build import DemoConfig, build_demo
-
-    key = str(tmp_path_factory.getbasetemp())
-    if key not in _BUILT:
-        where = Home(tmp_path_factory.mktemp("eval-template") / "home").ensure()
-        build_demo(where, DemoConfig(n_funds=DEMO_FUNDS, years=DEMO_YEARS))
-        write_run(where)
-        _BUILT[key] = where
-    return _BUILT[key]
-
-
-def copy_home(template: Home, root: Path) -> Home:
-    """A private copy of the template store at `root`."""
-    shutil.copytree(template.root, root)
-    return Home(root)
+    demo = demo_store(tmp_path_factory, n_funds=DEMO_FUNDS, years=DEMO_YEARS)
+    return built_on(tmp_path_factory, "eval", demo, write_run)
 
 
 def end_jobs(home: Home) -> None:

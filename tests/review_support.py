@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from store.home import Home
+from tests.template_support import built_on, copy_home, demo_store
 
 DEMO_FUNDS = 60
 DEMO_YEARS = 5
@@ -109,20 +110,13 @@ def insert_evaluation(
 @pytest.fixture(scope="session")
 def review_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """Demo store (60 funds, 5 years, house methodology v1 active) with eval-0001 stored."""
-    from engine.demo.build import DemoConfig, build_demo
-
-    where = Home(tmp_path_factory.mktemp("review-template") / "home").ensure()
-    build_demo(where, DemoConfig(n_funds=DEMO_FUNDS, years=DEMO_YEARS))
-    insert_evaluation(where)
-    return where
+    demo = demo_store(tmp_path_factory, n_funds=DEMO_FUNDS, years=DEMO_YEARS)
+    return built_on(tmp_path_factory, "review", demo, insert_evaluation)
 
 
 @pytest.fixture
 def review_home(review_template: Home, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Home:
     """A private copy of the review store, named by $WORKBENCH_HOME."""
-    import shutil
-
-    where = Home(tmp_path / "review-home")
-    shutil.copytree(review_template.root, where.root)
+    where = copy_home(review_template, tmp_path / "review-home")
     monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
     return where

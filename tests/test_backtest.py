@@ -14,19 +14,17 @@ from scipy.stats import spearmanr
 from engine.evaluation import backtest, monitoring
 from store.db import connect
 from store.home import Home
-from tests.review_support import insert_evaluation
+from tests import review_support
+from tests.template_support import copy_home
 
+review_template = review_support.review_template
 FIRST = date(2024, 12, 31)  # the demo's rating date with 12 months of later NAV
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory) -> Home:
-    from engine.demo.build import DemoConfig, build_demo
-
-    where = Home(tmp_path_factory.mktemp("backtest") / "home").ensure()
-    build_demo(where, DemoConfig(n_funds=60, years=5))
-    insert_evaluation(where)
-    return where
+def demo_home(review_template: Home, tmp_path_factory) -> Home:
+    """The demo (60 funds, 5 years) with eval-0001 stored, shared by this module's tests."""
+    return copy_home(review_template, tmp_path_factory.mktemp("backtest") / "home")
 
 
 def _by_hand(home: Home, as_of: date) -> pd.DataFrame:

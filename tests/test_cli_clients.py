@@ -1,27 +1,20 @@
-"""`python -m workbench client|model|release …` as a user runs them (subprocesses)."""
+"""`python -m workbench client|model|release …` as a user runs them (in the test process,
+`tests.cli_support`: the same parser, output and exit status as `python -m workbench`)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from engine.clients.keys import verify_key
 from store.db import connect
+from tests.cli_support import CliResult, run_cli
 from tests.test_api_support import add_evaluation, add_run, fund_ids
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *args],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=120,
-    )
+def _cli(*args: str) -> CliResult:
+    return run_cli(*args)
 
 
 def _json(*args: str) -> dict:

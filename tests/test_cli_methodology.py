@@ -1,4 +1,5 @@
-"""`python -m workbench methodology …` and `score`: versions, diffs, activation, scores."""
+"""`python -m workbench methodology …` and `score`: versions, diffs, activation, scores (run in
+the test process, `tests.cli_support`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from engine.methodology import blank
-from tests.test_cli import run_cli
+from tests.cli_support import cli_demo, run_cli
+from tests.template_support import copy_home
 
 
 def write_doc(path: Path, doc: dict) -> Path:
@@ -17,10 +19,10 @@ def write_doc(path: Path, doc: dict) -> Path:
 
 
 @pytest.fixture()
-def demo_home(tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    assert run_cli("demo", "--funds", "30", home=home).returncode == 0
-    return home
+def demo_home(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the store `python -m workbench demo --funds 30` builds."""
+    template, _ = cli_demo(tmp_path_factory, funds=30)
+    return copy_home(template, tmp_path / "home").root
 
 
 def test_validate_reports_problems_with_json_paths(tmp_path: Path) -> None:

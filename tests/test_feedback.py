@@ -20,8 +20,9 @@ from engine.review import feedback
 from engine.review.feedback import FeedbackError
 from store.db import connect
 from store.home import REPO_ROOT, Home
-from tests import review_support, training_support
+from tests import cli_support, review_support, training_support
 from tests.review_support import rated_funds
+from tests.template_support import copy_home
 from tests.test_cli import run_cli
 from tests.training_support import end_processes, tiny_config
 
@@ -393,10 +394,7 @@ def test_a_rows_sample_weight_scales_its_rl_advantages(train_template, tmp_path)
 
 
 def _train_home(train_template: Home, tmp_path: Path, monkeypatch) -> Home:
-    import shutil
-
-    where = Home(tmp_path / "train-home")
-    shutil.copytree(train_template.root, where.root)
+    where = copy_home(train_template, tmp_path / "train-home")
     monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
     return where
 
@@ -453,6 +451,7 @@ def test_retrain_without_decisions_is_refused(train_template, tmp_path, monkeypa
         feedback.retrain(home, parent, start=False)
 
 
+@pytest.mark.slow
 def test_cli_retrain_trains_a_real_run_whose_corrections_are_then_in_a_trained_model(
     train_template, tmp_path, monkeypatch
 ):
@@ -493,8 +492,12 @@ def test_cli_feedback_import_then_list_as_json(review_home, tmp_path):
     path = tmp_path / "fb.csv"
     path.write_text(f"fund_id,as_of,action,grade,reason,comment\n{fund},{as_of},correct,2,why,\n")
 
-    imported = run_cli("feedback", "import", str(path), "--by", "choi", home=review_home.root)
-    listed = run_cli("feedback", "list", "--fund", fund, "--json", home=review_home.root)
+    imported = cli_support.run_cli(
+        "feedback", "import", str(path), "--by", "choi", home=review_home.root
+    )
+    listed = cli_support.run_cli(
+        "feedback", "list", "--fund", fund, "--json", home=review_home.root
+    )
 
     assert imported.returncode == 0, imported.stderr
     assert "1 actions recorded (1 correct)" in imported.stdout
@@ -508,7 +511,7 @@ def test_cli_feedback_import_of_a_bad_file_fails_in_one_line(review_home, tmp_pa
     path = tmp_path / "bad.csv"
     path.write_text("fund_id,as_of,action\nNOPE,2025-12-31,comment\n")
 
-    done = run_cli("feedback", "import", str(path), home=review_home.root)
+    done = cli_support.run_cli("feedback", "import", str(path), home=review_home.root)
 
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "row 2" in done.stderr
@@ -516,6 +519,8 @@ def test_cli_feedback_import_of_a_bad_file_fails_in_one_line(review_home, tmp_pa
 
 
 def test_cli_retrain_of_an_unknown_run_fails_in_one_line(review_home):
-    done = run_cli("feedback", "retrain", "--run", "run-0099", "--no-start", home=review_home.root)
+    done = cli_support.run_cli(
+        "feedback", "retrain", "--run", "run-0099", "--no-start", home=review_home.root
+    )
 
     assert done.returncode == 2 and "there is no run run-0099" in done.stderr

@@ -132,6 +132,7 @@ def test_the_tiny_tokenizer_corpus_is_the_demo_text_of_now() -> None:
     assert tokenizer_corpus() == corpus() * TINY_CORPUS_REPEAT
 
 
+@pytest.mark.slow  # a real 135M-parameter model: unpacked, loaded and run on the CPU
 def test_smollm2_is_prepared_from_its_wheel_and_answers_like_a_chat_model(tmp_path: Path) -> None:
     folder = resolve(Home(tmp_path / "home"), "smollm2-135m")
     config = (folder / "config.json").read_text()

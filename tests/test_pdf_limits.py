@@ -24,7 +24,7 @@ from engine.methodology.extract.limits import PdfLimits
 from engine.methodology.extract.pdf import ExtractionError, extract
 from engine.methodology.extract.render import FONTS, render_pdf
 from tests import hostile_pdf as hostile
-from tests.test_cli import run_cli
+from tests.cli_support import run_cli
 
 needs_fonts = pytest.mark.skipif(
     not all(p.exists() for p in FONTS.values()), reason="fonts-nanum is not installed"
@@ -236,4 +236,4 @@ def test_cli_refuses_with_one_line_and_exit_2(tmp_path):
         "error: bomb.pdf: page 1 has more drawing instructions than the 1 MiB-per-page limit "
         "once decompressed"
     ]
-    assert time.perf_counter() - started < 60  # a fresh interpreter; the refusal itself is quick
+    assert time.perf_counter() - started < 60  # the refusal itself is quick

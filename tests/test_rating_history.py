@@ -8,13 +8,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from engine.demo.build import DemoConfig, build_demo
 from engine.methodology import get
 from engine.training.config import RunConfig, for_model, rating_date_choice
 from engine.training.features import fund_features
 from engine.training.snapshot import SnapshotError, build_snapshot, snapshot_for
 from store.db import connect
 from store.home import Home
+from tests.template_support import copy_home, demo_store
 
 DATES = [date(2024, 12, 31), date(2025, 12, 31), date(2026, 9, 30)]  # the demo's rating dates
 ISO = [d.isoformat() for d in DATES]
@@ -23,9 +23,8 @@ ISO = [d.isoformat() for d in DATES]
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """The demo (60 funds, 5 years, 3 rating dates, house v1); never changed by a test."""
-    home = Home(tmp_path_factory.mktemp("history") / "home").ensure()
-    build_demo(home, DemoConfig(n_funds=60, years=5))
-    return home
+    demo = demo_store(tmp_path_factory, n_funds=60, years=5)
+    return copy_home(demo, tmp_path_factory.mktemp("history") / "home")
 
 
 @pytest.fixture(scope="module")

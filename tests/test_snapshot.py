@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.demo.build import DemoConfig, build_demo
 from engine.llm.prompts import NUMBER, compact_messages, shown_number
 from engine.llm.rewards import rule_grade
 from engine.methodology import MethodologyError, save_version
@@ -32,6 +31,7 @@ from engine.training.snapshot import (
 )
 from store.db import connect
 from store.home import Home
+from tests.template_support import copy_home, demo_store
 
 LATEST = date(2026, 9, 30)  # the demo's last rating date (end_date of DemoConfig)
 EARLIER = date(2025, 12, 31)
@@ -120,8 +120,8 @@ def _variant() -> dict:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """The demo (60 funds, 5 years) with both methodologies saved; never changed by a test."""
-    home = Home(tmp_path_factory.mktemp("snapshot") / "home").ensure()
-    build_demo(home, DemoConfig(n_funds=60, years=5))
+    demo = demo_store(tmp_path_factory, n_funds=60, years=5)
+    home = copy_home(demo, tmp_path_factory.mktemp("snapshot") / "home")
     with connect(home) as con:
         save_version(con, _house(), created_by="test")
         save_version(con, _variant(), created_by="test")

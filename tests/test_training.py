@@ -24,7 +24,8 @@ from engine.llm.warmup import sft_example, sft_target
 from engine.training.config import RunConfig, TrainingError, for_model, help_texts, parse_weights
 from engine.training.folder import RunFolder
 from store.home import Home
-from tests.test_cli import REPO, run_cli
+from tests.cli_support import run_cli
+from tests.test_cli import REPO
 from tests.training_support import DEADLINE_S, end_processes, train_template  # noqa: F401
 
 # ---------------------------------------------------------------- RunConfig

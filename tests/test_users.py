@@ -50,6 +50,17 @@ def test_password_is_stored_only_as_an_argon2id_hash(home):
     assert "password_hash" not in list_users_columns(home)
 
 
+@pytest.mark.real_password_hashing
+def test_the_app_hashes_at_rfc_9106_low_memory_cost(home):
+    """The other tests hash cheaply (tests/conftest.py); the app uses argon2id at m=64 MiB, t=3."""
+    with connect(home) as con:
+        add_user(con, "kim", "analyst", PASSWORD, created_by="test")
+        stored = con.execute("SELECT password_hash FROM users WHERE user_name = 'kim'").fetchall()
+        assert verify_login(con, "kim", PASSWORD).ok
+    assert stored[0][0].startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert users._DUMMY_HASH.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def list_users_columns(home) -> list[str]:
     with connect(home) as con:
         return list(list_users(con)[0])

@@ -8,7 +8,6 @@ model), which keeps real training runs in the suite to seconds. The tiny model i
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ import pytest
 from engine.training.config import RunConfig, for_model
 from engine.training.folder import RunFolder
 from store.home import Home
+from tests.template_support import built_once, copy_home, demo_builder
 
 DEMO_FUNDS = 80
 DEMO_YEARS = 4
@@ -28,18 +28,19 @@ DEADLINE_S = 900.0  # generous: the suite may share two cores with other work
 @pytest.fixture(scope="session")
 def train_template(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """Demo store + active blank methodology + built tiny model; copy it, never change it."""
-    from engine.demo.build import DemoConfig, build_demo
-    from engine.llm.models import resolve
-    from engine.methodology import blank, save_version, set_active
-    from store.db import connect
 
-    where = Home(tmp_path_factory.mktemp("train-template") / "home").ensure()
-    build_demo(where, DemoConfig(n_funds=DEMO_FUNDS, years=DEMO_YEARS))
-    with connect(where) as con:
-        version = save_version(con, blank("ko"), created_by="test")
-        set_active(con, "new-methodology", version, set_by="test")
-    resolve(where, "builtin-tiny")
-    return where
+    def build(where: Home) -> None:
+        from engine.llm.models import resolve
+        from engine.methodology import blank, save_version, set_active
+        from store.db import connect
+
+        demo_builder(n_funds=DEMO_FUNDS, years=DEMO_YEARS)(where)
+        with connect(where) as con:
+            version = save_version(con, blank("ko"), created_by="test")
+            set_active(con, "new-methodology", version, set_by="test")
+        resolve(where, "builtin-tiny")
+
+    return built_once(tmp_path_factory, "train", build)
 
 
 @pytest.fixture
@@ -47,8 +48,7 @@ def train_home(
     train_template: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Home]:
     """A private copy of the training store; every training process left is ended after."""
-    where = Home(tmp_path / "train-home")
-    shutil.copytree(train_template.root, where.root)
+    where = copy_home(train_template, tmp_path / "train-home")
     monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
     yield where
     end_processes(where)
