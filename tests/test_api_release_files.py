@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 
 from engine.clients import clients, releases
 from engine.data.ingest import ingest_file
+from engine.jobs.liveness import pid_exists
 from store import key_file, release_files
 from store.atomic_files import sha256_bytes
 from store.db import connect
@@ -373,7 +374,7 @@ def test_a_journal_left_by_a_crashed_api_is_loaded_at_the_next_start(world) -> N
 
 
 def test_audit_journal_names_only_the_running_process() -> None:
-    assert api_audit._running(os.getpid())
+    assert pid_exists(os.getpid())  # the journal-loading check the API uses
     assert api_audit.JOURNAL.match("audit-12-0a1b2c3d.jsonl")
     assert api_audit.JOURNAL.match("audit-12-0a1b2c3d.3.loading")
     assert not api_audit.JOURNAL.match("audit-12-0a1b2c3d.jsonl.tmp")

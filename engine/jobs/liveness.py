@@ -53,9 +53,8 @@ def is_job_process(pid: int, worker: str, root: Path) -> bool:
     return worker in args and str(root) in args
 
 
-def _alive_without_proc(pid: int) -> bool:
-    if Path("/proc/self").exists():  # /proc exists, so the pid is gone
-        return False
+def pid_exists(pid: int) -> bool:
+    """Whether a process with this pid exists (any process: signal 0, no /proc needed)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -63,6 +62,12 @@ def _alive_without_proc(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _alive_without_proc(pid: int) -> bool:
+    if Path("/proc/self").exists():  # /proc exists, so the pid is gone
+        return False
+    return pid_exists(pid)
 
 
 def alive(folder: JobFolder, status: dict[str, Any] | None = None) -> bool:

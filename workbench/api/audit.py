@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.jobs.liveness import pid_exists
 from store.clients import write_audit
 from store.db import open_connection
 from store.home import Home
@@ -76,16 +77,6 @@ def _rows_of(path: Path) -> list[dict]:
         except ValueError:  # the last line of a journal cut by a crash
             log.warning("audit journal %s line %d is not a row; skipped", path.name, number)
     return rows
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class AuditBuffer:
@@ -240,7 +231,7 @@ class AuditBuffer:
                 continue
             pid, token = int(match.group(1)), match.group(2)
             ours = pid == os.getpid()
-            if (ours and token in _LIVE_TOKENS) or (not ours and _running(pid)):
+            if (ours and token in _LIVE_TOKENS) or (not ours and pid_exists(pid)):
                 continue
             rows = len(_rows_of(path)) if path.exists() else 0
             if self._claim(path) is not None:
