@@ -160,6 +160,22 @@ def test_a_busy_database_is_reported_not_raised(home, monkeypatch):
     assert "is busy" in _texts(at.error)
 
 
+def test_a_render_shares_one_open_database_and_releases_it(home, monkeypatch):
+    import store.db
+
+    opened = []
+    real_open = store.db.open_connection
+    monkeypatch.setattr(
+        store.db, "open_connection", lambda *a, **k: opened.append(1) or real_open(*a, **k)
+    )
+    _data_page()
+    assert opened  # the page read the store ...
+    assert store.db._HELD == {}  # ... inside the render's hold, which ended with the render
+    code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    other = subprocess.run([sys.executable, "-c", code, str(home.db_path)], capture_output=True)
+    assert other.returncode == 0, other.stderr  # another process (a job) can open the file
+
+
 # ---------------------------------------------------------------- data: upload
 
 

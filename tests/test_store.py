@@ -106,3 +106,32 @@ def test_home_comes_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "elsewhere"))
     assert current_home().root == (tmp_path / "elsewhere").resolve()
     assert current_home(tmp_path / "x").db_path == (tmp_path / "x" / "workbench.duckdb").resolve()
+
+
+def _can_open_from_another_process(path: Path) -> bool:
+    code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    return done.returncode == 0
+
+
+def test_held_block_shares_one_open_file_and_checks_migrations_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = Home(tmp_path / "h")
+    checks: list[int] = []
+    real_migrate = db.migrate
+    monkeypatch.setattr(db, "migrate", lambda con: checks.append(1) or real_migrate(con))
+    with db.held(home):
+        with db.held(home):  # nested blocks (a page inside the app's render) share the file
+            for n in range(5):
+                with connect(home) as con:
+                    con.execute("INSERT INTO meta VALUES (?, 'v')", [f"k{n}"])
+        with connect(home) as con:  # each connection still sees the others' committed writes
+            assert con.execute("SELECT count(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (5,)
+        assert not _can_open_from_another_process(home.db_path)
+    assert len(checks) == 1  # only the block's own connection ran the migration check
+    assert db._HELD == {}
+    assert _can_open_from_another_process(home.db_path)  # released when the block ends
+    with connect(home):
+        pass
+    assert len(checks) == 2  # outside a block every connection checks again

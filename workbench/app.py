@@ -45,15 +45,17 @@ ROLE_PAGES = {
 
 # An emoji favicon is an inline SVG; a material icon would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="LEARN-GRPO", page_icon="📊", layout="wide")
-user = auth.gate()  # stops here with the log-in form while nobody is logged in
-ui.sidebar(show_home=auth.role() != "client")
-auth.sidebar(user)
-if user is None:
-    auth.single_user_banner()
-navigation = st.navigation(
-    [
-        st.Page(ui.page_path(name), title=t(title), icon=icon, default=index == 0)
-        for index, (name, title, icon) in enumerate(ROLE_PAGES[auth.role()])
-    ]
-)
-navigation.run()
+# One render holds the database open, so its many short reads do not each reopen the file.
+with ui.render_hold():
+    user = auth.gate()  # stops here with the log-in form while nobody is logged in
+    ui.sidebar(show_home=auth.role() != "client")
+    auth.sidebar(user)
+    if user is None:
+        auth.single_user_banner()
+    navigation = st.navigation(
+        [
+            st.Page(ui.page_path(name), title=t(title), icon=icon, default=index == 0)
+            for index, (name, title, icon) in enumerate(ROLE_PAGES[auth.role()])
+        ]
+    )
+    navigation.run()
