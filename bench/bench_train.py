@@ -10,7 +10,7 @@ with warm-up then GRPO) and reports
   rule-based scorer's agreement on the same validation funds.
 
     .venv/bin/python bench/bench_train.py [--model builtin-tiny] [--funds 120] [--sft-steps N]
-        [--steps N] [--methodology house|blank] [--eval-funds 24] [--json]
+        [--steps N] [--methodology house|blank] [--eval-funds 24] [--set KEY=VALUE ...] [--json]
 
 `--model smollm2-135m` runs the real pretrained model (slow on a CPU: minutes per few steps).
 `--write-pace` records the run's pace (s per warm-up example, s per RL answer token) in
@@ -180,6 +180,14 @@ def write_pace(model: str, device: str, pace: dict) -> None:
     REFERENCE_PACE.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def setting_value(text: str):
+    """A --set value as JSON when it parses (true, 3e-5, 8), else the text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="builtin-tiny")
@@ -193,6 +201,10 @@ def main() -> int:
     parser.add_argument("--max-completion-length", type=int)
     parser.add_argument("--warmup-share", type=float)
     parser.add_argument("--home", help="keep the demo store here (default: a temporary folder)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="any other run setting, e.g. --set lora=true --set prompt_style=compact_anchored",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--write-pace", action="store_true", help=f"record the pace in {REFERENCE_PACE.name}"
@@ -224,6 +236,9 @@ def main() -> int:
         ):
             if value is not None:
                 changes[key] = value
+        for item in args.set:
+            key, _, value = item.partition("=")
+            changes[key.strip()] = setting_value(value.strip())
         if args.num_generations:
             changes["per_device_train_batch_size"] = args.num_generations * max(
                 1, 8 // args.num_generations
@@ -254,6 +269,9 @@ def main() -> int:
                     "eval_max_funds",
                     "warmup_share",
                     "prompt_style",
+                    "lora",
+                    "micro_batch_size",
+                    *(c.partition("=")[0].strip() for c in args.set),
                 )
             },  # fmt: skip
             "state": result["status"]["state"],
