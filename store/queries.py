@@ -173,6 +173,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "ratings",
         "rating_scores",
         "qualitative",
+        "manager_history",
     ]
     union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     return {name: int(n) for name, n in con.execute(union).fetchall()}

@@ -30,6 +30,17 @@ MODEL_RATED = "model-rated"
 _SOURCE = f"coalesce(e.source, '{MODEL_RATED}')"  # rows published before sources were kept
 
 
+def _next_version(con: duckdb.DuckDBPyConnection, client_id: str) -> int:
+    """The version number the client's next release gets (1 for its first)."""
+    return int(
+        scalar(
+            con,
+            "SELECT coalesce(max(version), 0) + 1 FROM releases WHERE client_id = ?",
+            [client_id],
+        )
+    )
+
+
 def find_evaluation(
     con: duckdb.DuckDBPyConnection, run_id: str, fund_ids: list[str], as_of: str | None = None
 ) -> dict | None:
@@ -75,13 +86,7 @@ def insert_release(
     `find_evaluation` gives it) by run:<run_id>, with a copy of its sample-0 rows for
     `fund_ids`; the new version number."""
     with transaction(con):
-        version = int(
-            scalar(
-                con,
-                "SELECT coalesce(max(version), 0) + 1 FROM releases WHERE client_id = ?",
-                [client_id],
-            )
-        )
+        version = _next_version(con, client_id)
         con.execute(
             "INSERT INTO releases (client_id, version, run_id, methodology_id,"
             " methodology_version, as_of, evaluation_id, n_funds, published_by, note)"
@@ -177,13 +182,7 @@ def insert_cycle_release(
             )
             if not differ:
                 return {"version": None, "why": f"release {last} holds the same grades"}
-        version = int(
-            scalar(
-                con,
-                "SELECT coalesce(max(version), 0) + 1 FROM releases WHERE client_id = ?",
-                [client_id],
-            )
-        )
+        version = _next_version(con, client_id)
         con.execute(
             "INSERT INTO releases (client_id, version, run_id, methodology_id,"
             " methodology_version, as_of, evaluation_id, n_funds, published_by, note, cycle_id)"
