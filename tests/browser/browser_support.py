@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from workbench.i18n import t
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
@@ -179,3 +182,64 @@ def poll(check: Callable[[], object], timeout_s: float, what: str, every_s: floa
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(every_s)
+
+
+# ---------------------------------------------------------------- page helpers
+
+
+def ko(key: str, **fmt: object) -> str:
+    return t(key, "ko", **fmt)
+
+
+TITLES = {
+    "nav_home": "app_title",
+    "nav_data": "data_title",
+    "nav_methodology": "meth_title",
+    "nav_training": "train_title",
+    "nav_review": "rev_title",
+    "nav_validation": "val_title",
+}
+
+
+def go(page, url: str, nav_key: str) -> None:
+    """Open a page from the sidebar navigation; wait for its title."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(ko(nav_key), exact=True).click()
+    page.locator("h1").filter(has_text=ko(TITLES[nav_key])).wait_for(timeout=RENDER_TIMEOUT_MS)
+    settled(page)
+    assert_healthy(page)
+
+
+def open_options(page, label: str):
+    """Open the selectbox labelled `label`; its options (a rerun may close it: try again)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_text(label, exact=True)
+    )
+    options = page.locator('[role="option"]')
+    for _ in range(3):
+        settled(page)
+        box.first.locator("input").click()
+        try:
+            options.first.wait_for(timeout=5_000)
+            return options
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    options.first.wait_for(timeout=5_000)
+    return options
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick `option` (its shown text) in the selectbox labelled `label`."""
+    open_options(page, label).filter(has_text=option).first.click()
+    settled(page)
+
+
+def chart_points(page, key: str) -> int:
+    """How many points the first trace of the plotly chart with widget key `key` has now."""
+    return page.evaluate(
+        """(key) => {
+            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            if (!plot || !plot.data || !plot.data.length) return 0;
+            return plot.data[0].x ? plot.data[0].x.length : 0;
+        }""",
+        key,
+    )

@@ -6,7 +6,9 @@ analyst brings their own files: a 30-fund synthetic universe written by the test
 analyst has (funds CSV, NAV as CP949 CSV with Korean headers, benchmarks Parquet, CD91 CSV,
 qualitative reviews CSV, expert ratings Excel) and the house methodology as a Korean PDF.
 
-Steps (one screenshot each in docs/tour/, used by the README tour):
+Steps (one screenshot each in docs/tour/, used by the README tour; the tour's training shot
+comes from `scripts/tour_training.py` on a real, finished run, since this test's 6-step warm-up
+learns nothing: its own training shot goes to tests/browser/screenshots/e2e-3-training.png):
 1. a bad NAV file is refused with its message and Home's counts stay at zero; the six files load;
 2. the methodology PDF is extracted, its id fixed in the editor and saved as a version;
 3. a built-in tiny model run starts, its reward curve grows live, it is stopped, resumed, finishes;
@@ -29,16 +31,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.browser_support import (
     RENDER_TIMEOUT_MS,
     REPO,
     assert_healthy,
+    chart_points,
+    choose,
     chromium,
     cli,
+    go,
+    ko,
     metric,
     new_tab,
+    open_options,
     poll,
     screenshot,
     served,
@@ -48,7 +54,8 @@ from tests.browser.browser_support import (
 pytestmark = pytest.mark.browser
 
 TOUR = REPO / "docs" / "tour"
-FAILED = REPO / "tests" / "browser" / "screenshots" / "e2e-failure.png"
+SCREENSHOTS = REPO / "tests" / "browser" / "screenshots"  # git-ignored
+FAILED = SCREENSHOTS / "e2e-failure.png"
 FUNDS = 30
 LOADED = "행 적재 — 신규"  # the success line of a loaded file (i18n "load_ok")
 TRAIN_TIMEOUT_S = 420
@@ -72,12 +79,6 @@ ADVANCED_SETTINGS = {
 # The built-in tiny model writes no valid JSON after so short a warm-up, so the review loop runs
 # on the run's tabular baseline (valid grades to accept); the trained model is evaluated too.
 REVIEWED = "tabular"
-
-
-def ko(key: str, **fmt: object) -> str:
-    from workbench.i18n import t
-
-    return t(key, "ko", **fmt)
 
 
 def ko_pattern(key: str) -> re.Pattern:
@@ -129,27 +130,9 @@ def analyst_files(folder: Path) -> dict[str, Path]:
 # ---------------------------------------------------------------- page helpers
 
 
-TITLES = {
-    "nav_home": "app_title",
-    "nav_data": "data_title",
-    "nav_methodology": "meth_title",
-    "nav_training": "train_title",
-    "nav_review": "rev_title",
-    "nav_validation": "val_title",
-}
-
-
-def go(page, url: str, nav_key: str) -> None:
-    """Open a page from the sidebar navigation; wait for its title."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(ko(nav_key), exact=True).click()
-    page.locator("h1").filter(has_text=ko(TITLES[nav_key])).wait_for(timeout=RENDER_TIMEOUT_MS)
-    settled(page)
+def shot(page, name: str, folder: Path = TOUR) -> None:
     assert_healthy(page)
-
-
-def shot(page, name: str) -> None:
-    assert_healthy(page)
-    screenshot(page, TOUR / f"{name}.png")
+    screenshot(page, folder / f"{name}.png")
 
 
 def counts(page) -> tuple[str, str, str]:
@@ -173,42 +156,6 @@ def fill_number(where, label: str, value: object) -> None:
     box = where.get_by_label(label, exact=True)
     box.fill(str(value))
     box.press("Tab")
-
-
-def open_options(page, label: str):
-    """Open the selectbox labelled `label`; its options (a rerun may close it: try again)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(
-        has=page.get_by_text(label, exact=True)
-    )
-    options = page.locator('[role="option"]')
-    for _ in range(3):
-        settled(page)
-        box.first.locator("input").click()
-        try:
-            options.first.wait_for(timeout=5_000)
-            return options
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    options.first.wait_for(timeout=5_000)
-    return options
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick `option` (its shown text) in the selectbox labelled `label`."""
-    open_options(page, label).filter(has_text=option).first.click()
-    settled(page)
-
-
-def chart_points(page, key: str) -> int:
-    """How many points the first trace of the plotly chart with widget key `key` has now."""
-    return page.evaluate(
-        """(key) => {
-            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            if (!plot || !plot.data || !plot.data.length) return 0;
-            return plot.data[0].x ? plot.data[0].x.length : 0;
-        }""",
-        key,
-    )
 
 
 def run_state(home: Path, run_id: str) -> str | None:
@@ -349,7 +296,7 @@ def step_training(page, url: str, home: Path) -> str:
     settled(page)
     assert run_state(home, run_id) == "finished"
     assert chart_points(page, "train_chart_reward") >= RUN_SETTINGS["tf_max_steps"] // 2
-    shot(page, "3-training")
+    shot(page, "e2e-3-training", SCREENSHOTS)  # the tour's: scripts/tour_training.py
     return run_id
 
 
