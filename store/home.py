@@ -51,6 +51,11 @@ class Home:
         return self.root / "models"
 
     @property
+    def demo_ceiling(self) -> Path:
+        """The synthetic demo's ceiling grade of each rating, written when the demo is built."""
+        return self.uploads / "demo" / "ceiling.parquet"
+
+    @property
     def tmp(self) -> Path:
         return self.root / "tmp"
 

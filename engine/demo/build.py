@@ -37,6 +37,7 @@ from engine.demo.house import (
     SMALL_FUND_AUM,
     SMALL_FUND_MAX_GRADE,
     grade_funds,
+    habit_aware_grades,
     house_methodology,
     scoring_inputs,
 )
@@ -59,6 +60,7 @@ from engine.demo.market import (
 from engine.demo.methodology import install_house_methodology
 from engine.demo.reviews import qualitative_frame
 from engine.demo.universe import Universe, generate_universe
+from engine.files.safe_write import write_bytes
 from store.db import connect, transaction
 from store.home import Home
 from store.queries import DATASET_META_KEY, DATASET_META_VALUE
@@ -321,6 +323,24 @@ def write_demo_files(data: DemoData, folder: Path) -> dict[str, Path]:
     return paths
 
 
+def write_ceiling(data: DemoData, path: Path) -> Path:
+    """Write each rating's ceiling grade (`habit_aware_grades`: the written method plus the hidden
+    habits, without leniency and noise) beside the expert's grade, as Parquet replacing `path`
+    in one step; the comparison report reads it (`engine.evaluation.report`)."""
+    grading = data.grading
+    table = pa.table(
+        {
+            "fund_id": pa.array(grading["fund_id"].astype(str).to_numpy()),
+            "as_of": pa.array(grading["as_of"].to_numpy().astype("datetime64[D]")),
+            "grade": pa.array(habit_aware_grades(grading).to_numpy(np.int64)),
+            "expert_grade": pa.array(grading["grade"].to_numpy(np.int64)),
+        }
+    )
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return write_bytes(path, sink.getvalue().to_pybytes(), force=True)
+
+
 def mark_synthetic(home: Home) -> None:
     """Record in the store's meta table that its data is the synthetic demo."""
     with connect(home) as con, transaction(con):
@@ -331,7 +351,8 @@ def mark_synthetic(home: Home) -> None:
 
 
 def build_demo(home: Home, config: DemoConfig = DemoConfig()) -> DemoSummary:
-    """Generate the demo, write its files under uploads/demo and load them through ingest.
+    """Generate the demo, write its files under uploads/demo and load them through ingest;
+    beside them each rating's ceiling grade (`write_ceiling`, `Home.demo_ceiling`).
 
     Then the house methodology is installed as a methodology version, active for all clients
     (`engine.demo.methodology`: rendered as a Korean PDF and extracted like an upload).
@@ -346,6 +367,7 @@ def build_demo(home: Home, config: DemoConfig = DemoConfig()) -> DemoSummary:
         result = ingest_file(home, files[kind], kind, source="demo")
         counts[kind], inserted[kind], replaced[kind] = result.rows, result.inserted, result.replaced
     mark_synthetic(home)
+    write_ceiling(data, home.demo_ceiling)
     loaded = time.perf_counter()
     methodology = install_house_methodology(home)
     seconds = time.perf_counter() - started

@@ -11,8 +11,13 @@ and cost (wall time, seconds per RL step, peak memory, steps; from the run folde
 snapshot hash. Each evaluator says how many of the compared funds its run (or the run it was
 evaluated for comparison with) trained on (`training_funds`; None when that run's split cannot
 be read), and `training_funds` of the data lists every such run with training funds among the
-compared ones: figures on them are in-sample, and the report says so. `build_report(..., out, lang)` renders it (`engine.evaluation.report_html`) to a
-self-contained HTML file (plotly.js inlined once, so it opens offline) and returns its path.
+compared ones: figures on them are in-sample, and the report says so. On the synthetic demo,
+`ceiling` is one more row with the same figures for the demo's ceiling grade (the written method
+plus the analysts' hidden habits, without their leniency and noise, which the demo build writes
+to `Home.demo_ceiling`): labelled demo only, never in the verdict, and left out with one line
+(`ceiling_note`) when a compared fund has no ceiling grade at its date. `build_report(..., out,
+lang)` renders it (`engine.evaluation.report_html`) to a self-contained HTML file (plotly.js
+inlined once, so it opens offline) and returns its path.
 
 PPO is not in the comparison: TRL 1.16 no longer ships a PPO trainer, and PPO needs a learned
 value model (a second network trained beside the policy); RLOO, like GRPO, takes its baseline
@@ -55,6 +60,8 @@ SETTINGS = (
 )  # fmt: skip
 # A verdict calls two evaluators different only when their QWK intervals do not overlap.
 VERDICT_FIGURE = "qwk"
+CEILING_LABEL = "ceiling (demo only)"
+CEILING_COLUMNS = ["fund_id", "as_of", "grade", "expert_grade"]
 
 
 class ReportError(ValueError):
@@ -200,6 +207,53 @@ def _run_part(home: Home, run_id: str | None) -> dict[str, Any] | None:
     return part
 
 
+def ceiling(
+    home: Home, metas: list[dict], frame: pd.DataFrame, *, n_boot: int, seed: int
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The demo's ceiling row on the compared rows `frame` (fund, date, expert grade, category),
+    else why there is none: (row, None) or (None, note with its text key and values)."""
+    path = home.demo_ceiling
+    if not path.is_file():
+        return None, {"key": "ceiling_no_file"}
+    if len({str(m["as_of"]) for m in metas}) > 1:
+        return None, {"key": "ceiling_dates"}
+    keys = pd.DataFrame(
+        {"fund_id": frame["fund_id"].astype(str), "as_of": pd.to_datetime(frame["as_of"]).dt.date}
+    )
+    try:
+        stored = pd.read_parquet(path, columns=CEILING_COLUMNS)
+        stored = stored.assign(
+            fund_id=stored["fund_id"].astype(str), as_of=pd.to_datetime(stored["as_of"]).dt.date
+        )
+        found = keys.merge(stored, on=["fund_id", "as_of"], how="left", validate="many_to_one")
+    except (OSError, KeyError, ValueError) as exc:  # pyarrow's errors are OSError / ValueError
+        log.warning("demo ceiling %s cannot be read: %s", path, exc)
+        return None, {"key": "ceiling_unreadable"}
+    as_of = str(keys["as_of"].iloc[0])
+    missing = int(found["grade"].isna().sum())
+    if missing:
+        return None, {"key": "ceiling_missing", "n": missing, "total": len(found), "as_of": as_of}
+    expert = frame["expert_grade"].astype(int).to_numpy()
+    stale = int((found["expert_grade"].astype(int).to_numpy() != expert).sum())
+    if stale:
+        return None, {"key": "ceiling_stale", "n": stale, "total": len(found), "as_of": as_of}
+    grades = found["grade"].astype(int)
+    figures = compare(
+        expert.tolist(),
+        grades.tolist(),
+        frame["category"].fillna("-").tolist(),
+        n_boot=n_boot,
+        seed=seed,
+    )
+    row = {
+        "label": CEILING_LABEL,
+        "as_of": as_of,
+        "figures": figures,
+        "grade_counts": grade_counts(grades),
+    }
+    return row, None
+
+
 def _label(meta: dict, run: dict | None) -> str:
     algorithm = (run or {}).get("settings", {}).get("algorithm")
     kind = meta["evaluator_kind"]
@@ -273,12 +327,16 @@ def report_data(
         if e["training_run"] and e["training_run"] not in seen:
             seen[e["training_run"]] = e["training_funds"]
     expert = first.assign(as_of=first["as_of"].astype(str))
+    synthetic = _synthetic(home)
+    top, top_note = (
+        ceiling(home, metas, first, n_boot=n_boot, seed=seed) if synthetic else (None, None)
+    )
     return {
         "evaluation_ids": [m["evaluation_id"] for m in metas],
         "n_funds": len(funds),
         "data_sha256": data_hash(expert),
         "expert_counts": grade_counts(expert["expert_grade"].astype("Int64")),
-        "synthetic": _synthetic(home),
+        "synthetic": synthetic,
         "notes": notes,
         "training_funds": [
             {"run_id": run, "n": n} for run, n in seen.items() if n is None or n > 0
@@ -286,6 +344,8 @@ def report_data(
         "invalid_rule": INVALID_RULE,
         "evaluators": evaluators,
         "verdict": verdict(evaluators),
+        "ceiling": top,
+        "ceiling_note": top_note,
         "n_boot": n_boot,
         "seed": seed,
     }

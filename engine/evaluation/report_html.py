@@ -149,6 +149,46 @@ TEXT: dict[str, tuple[str, str]] = {
         "fund, need no value model, and so compare fairly on identical data, rewards and budget: "
         "RLOO is the second RL method of this report.",
     ),
+    "ceiling_label": ("상한 (데모 전용)", "Ceiling (demo only)"),
+    "ceiling_kind": ("데모", "demo"),
+    "ceiling_help": (
+        "상한 (데모 전용): 합성 데모가 숨겨 둔 등급, 곧 문서화된 방법론에 분석가들의 숨은 습관을 더하고 "
+        "관대함과 잡음은 뺀 등급입니다. 이 데모에서 어떤 평가자든 닿을 수 있는 최선이며, 합성 데모만 알 수 "
+        "있습니다. 하우스가 쓸 수 있는 평가자가 아니므로 요약(순위)에서 뺐습니다.",
+        "Ceiling (demo only): the grade the synthetic demo keeps hidden, the written method plus "
+        "the analysts' hidden habits without their leniency and noise: the best any evaluator can "
+        "reach on this demo. Only the synthetic demo knows it; it is not an evaluator the house "
+        "can use, so the verdict leaves it out.",
+    ),
+    "verdict_ceiling": (
+        "참고: 데모의 상한(데모 전용, 평가자가 아님)은 이 펀드에서 QWK {qwk}, 정확 일치 {exact}입니다.",
+        "For reference, the demo's ceiling (demo only, not an evaluator) reaches QWK {qwk}, "
+        "exact agreement {exact} on these funds.",
+    ),
+    "ceiling_no_file": (
+        "데모 상한 행 없음: 상한 파일이 없습니다(이 기능 이전에 만든 데모). 데모를 다시 만들면 보입니다.",
+        "No demo ceiling row: its file is missing (a demo built before the ceiling was recorded); "
+        "rebuild the demo to see it.",
+    ),
+    "ceiling_dates": (
+        "데모 상한 행 없음: 평가 기준일이 서로 달라 한 날짜의 상한과 비교할 수 없습니다.",
+        "No demo ceiling row: the evaluations have different rating dates, so no one date's "
+        "ceiling matches them all.",
+    ),
+    "ceiling_unreadable": (
+        "데모 상한 행 없음: 상한 파일을 읽을 수 없습니다. 데모를 다시 만드십시오.",
+        "No demo ceiling row: its file cannot be read; rebuild the demo.",
+    ),
+    "ceiling_missing": (
+        "데모 상한 행 없음: 비교한 펀드 {total}개 중 {n}개는 {as_of}의 상한 등급이 없습니다.",
+        "No demo ceiling row: {n} of the {total} compared funds have no ceiling grade at {as_of}.",
+    ),
+    "ceiling_stale": (
+        "데모 상한 행 없음: 비교한 펀드 {total}개 중 {n}개는 {as_of}의 전문가 등급이 데모가 만든 등급과 "
+        "다릅니다(데모 뒤에 등급을 다시 올림).",
+        "No demo ceiling row: for {n} of the {total} compared funds the experts' grade at {as_of} "
+        "is not the one the demo made (ratings uploaded after the demo).",
+    ),
     "none": ("–", "–"),
 }
 
@@ -197,10 +237,24 @@ def training_notes(data: dict, lang: str) -> list[str]:
     return lines
 
 
-def _table(header: list[str], rows: list[list[Any]], cls: str = "") -> str:
+def ceiling_note(data: dict, lang: str) -> str | None:
+    """Why the demo's ceiling row is missing, in one line; None when it is there or off the demo."""
+    note = data.get("ceiling_note")
+    if not note:
+        return None
+    return text(note["key"], lang, **{k: v for k, v in note.items() if k != "key"})
+
+
+def _table(
+    header: list[str], rows: list[list[Any]], cls: str = "", row_classes: list[str] | None = None
+) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    row_classes = row_classes or [""] * len(rows)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+        (f'<tr class="{c}">' if c else "<tr>")
+        + "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+        + "</tr>"
+        for row, c in zip(rows, row_classes, strict=True)
     )
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -246,6 +300,17 @@ def _agreement_section(data: dict, lang: str, figs: _Figures) -> str:
                 "–" if latency is None else f"{latency:.1f}", _training_cell(e, lang),
             ]
         )  # fmt: skip
+    top = data.get("ceiling")
+    if top:
+        f = top["figures"]
+        rows.append(
+            [
+                text("ceiling_label", lang), text("ceiling_kind", lang), f["n"],
+                _ci(f, "exact", True), _ci(f, "within_one", True), num(f["mae"]),
+                _ci(f, "qwk", False), num(f["spearman"]), pct(f["invalid_share"]),
+                "–", "–", "–", "–",
+            ]
+        )  # fmt: skip
     labels = [e["label"] for e in ev]
     qwk = [e["figures"]["qwk"] for e in ev]
     lows = [e["figures"]["ci"]["qwk"][0] for e in ev]
@@ -267,14 +332,24 @@ def _agreement_section(data: dict, lang: str, figs: _Figures) -> str:
         )
     )
     bar.update_layout(title=text("fig_qwk", lang), yaxis_range=[-0.2, 1])
+    if top and top["figures"]["qwk"] is not None:
+        bar.add_hline(
+            y=top["figures"]["qwk"],
+            line_dash="dash",
+            line_color="#8a4b00",
+            annotation_text=text("ceiling_label", lang),
+        )
     rates = go.Figure()
     for key, name in (("exact", "col_exact"), ("within_one", "col_within"),
                       ("invalid_share", "col_invalid")):  # fmt: skip
         rates.add_bar(x=labels, y=[e["figures"][key] for e in ev], name=text(name, lang))
     rates.update_layout(title=text("fig_rates", lang), barmode="group", yaxis_tickformat=".0%")
+    why = ceiling_note(data, lang)
     return (
         f"<h2>{text('agreement', lang)}</h2>"
-        + _table(header, rows, "figures")
+        + _table(header, rows, "figures", [""] * len(ev) + (["ceiling"] if top else []))
+        + (f"<p class='help ceiling'>{html.escape(text('ceiling_help', lang))}</p>" if top else "")
+        + (f"<p class='note ceiling'>{html.escape(why)}</p>" if why else "")
         + f"<p class='help'>{html.escape(text('ci_help', lang, n_boot=data['n_boot'], seed=data['seed']))}</p>"
         + f"<p class='help'>{html.escape(text('consistency_help', lang))}</p>"
         + f"<p class='help'>{html.escape(text('invalid_rule', lang, rule=data['invalid_rule']))}</p>"
@@ -394,6 +469,10 @@ def _verdict_section(data: dict, lang: str) -> str:
             lines.append(text("verdict_ties", lang, names=", ".join(v["ties"])))
         if v.get("best_training_funds"):
             lines.append(text("verdict_training", lang, best=v["best"], n=v["best_training_funds"]))
+    top = data.get("ceiling")
+    if top:
+        f = top["figures"]
+        lines.append(text("verdict_ceiling", lang, qwk=num(f["qwk"]), exact=pct(f["exact"])))
     if v.get("mostly_invalid"):
         lines.append(text("verdict_invalid", lang, names=", ".join(v["mostly_invalid"])))
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
@@ -425,6 +504,7 @@ th,td{border:1px solid #ccd;padding:.3em .6em;text-align:right}th{background:#f2
 td:first-child,th:first-child{text-align:left}
 .banner{background:#fff4e5;border:1px solid #f0a030;padding:.6em 1em;border-radius:4px}
 .note{color:#8a4b00}.help{color:#555;font-size:.85em}.verdict{font-size:1.05em}
+tr.ceiling td{background:#fff4e5;font-style:italic}
 """
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from engine.evaluation.backtest import backtest
 from engine.evaluation.export import export_evaluation, export_model
 from engine.evaluation.report import check_output, report_data
-from engine.evaluation.report_html import num, pct, render
+from engine.evaluation.report_html import ceiling_note, num, pct, render
 from engine.files.safe_write import check_target, write_bytes
 from store.home import Home
 
@@ -89,6 +89,13 @@ def cmd_report(args: argparse.Namespace, home: Home) -> dict:
             f"{e['evaluation_id']}  {e['label']:<28} qwk {num(f['qwk'])}  exact {pct(f['exact'])}"
             f"  invalid {pct(f['invalid_share'])}  consistency {pct(e['consistency']['share'])}"
         )
+    ceiling = data.get("ceiling")
+    if ceiling:
+        f = ceiling["figures"]
+        lines.append(f"{'(demo)':<11} {ceiling['label']:<28} qwk {num(f['qwk'])}  "
+                     f"exact {pct(f['exact'])}  (not an evaluator: the demo's noise-free grade)")  # fmt: skip
+    elif why := ceiling_note(data, "en"):
+        lines.append(why)
     rows = [
         {k: v for k, v in e.items() if k != "figures"}
         | {k: e["figures"][k] for k in ("n", "exact", "within_one", "mae", "qwk", "spearman")}
@@ -102,5 +109,7 @@ def cmd_report(args: argparse.Namespace, home: Home) -> dict:
         "synthetic": data["synthetic"],
         "verdict": data["verdict"],
         "evaluators": rows,
+        "ceiling": ceiling,
+        "ceiling_note": data.get("ceiling_note"),
         "summary": "\n".join(lines),
     }
