@@ -17,7 +17,7 @@ The evaluation process is launched as the cycle starts and loads the model while
 are computed; the tabular baseline is fitted while the model answers. `--batch-size` left out,
 the cycle's default for the model applies (128 prompts for the tiny model).
 
-    .venv/bin/python bench/bench_cycle.py [--funds 2000] [--samples 1] [--batch-size N]
+    .venv/bin/python bench/bench_cycle.py [--funds 2000] [--samples 3] [--batch-size N]
         [--max-new-tokens 64] [--json]
 """
 
@@ -101,7 +101,7 @@ def watch_jobs(home: Home, peaks: dict, stop: threading.Event) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--funds", type=int, default=2000)
-    parser.add_argument("--samples", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=cycles.DEFAULT_SAMPLES)
     parser.add_argument("--batch-size", type=int, help="default: the cycle's, by model")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--json", action="store_true")
