@@ -31,6 +31,7 @@ DEFAULT_BUSY_TIMEOUT_S = float(os.environ.get("WORKBENCH_BUSY_TIMEOUT", "15"))
 # Database files this process holds open for a block (`held`), with how many blocks hold each.
 _HELD: dict[Path, int] = {}
 _HELD_LOCK = threading.Lock()
+_BLOCK = threading.local()  # .anchors: this thread's `held` block's open files, None outside
 
 
 class StoreBusyError(RuntimeError):
@@ -116,11 +117,29 @@ def _is_held(path: Path) -> bool:
         return _HELD.get(path, 0) > 0
 
 
+def _hold(path: Path, busy_timeout: float | None) -> None:
+    """Open `path` for the rest of this thread's `held` block (once), migrated."""
+    anchors = getattr(_BLOCK, "anchors", None)
+    if anchors is None or path in anchors:
+        return
+    anchor = open_connection(path, busy_timeout)
+    try:
+        make_private(path)  # a new file gets the process umask, often 0644
+        migrate(anchor)
+    except BaseException:
+        anchor.close()
+        raise
+    anchors[path] = anchor
+    with _HELD_LOCK:
+        _HELD[path] = _HELD.get(path, 0) + 1
+
+
 @contextmanager
 def connect(home: Home, busy_timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the workbench database, migrated to the newest schema, closed on exit."""
     home.ensure()
     path = home.db_path
+    _hold(path, busy_timeout)
     already_open = _is_held(path)
     con = open_connection(path, busy_timeout)
     try:
@@ -133,26 +152,31 @@ def connect(home: Home, busy_timeout: float | None = None) -> Iterator[duckdb.Du
 
 
 @contextmanager
-def held(home: Home, busy_timeout: float | None = None) -> Iterator[None]:
-    """Keep the database open for a short block of work, such as one page render.
+def held() -> Iterator[None]:
+    """Keep each database file this thread opens in the block open until the block ends, such
+    as one page render.
 
     DuckDB shares an open file between the connections of one process, so every `connect`
-    inside the block gets a connection at once and skips the migration check (the block's
-    own connection migrated the file) instead of opening the file afresh (~30 ms each). The
-    file stays locked against other processes until the block ends, so hold it only for work
-    that does not wait on another process.
+    after the first gets a connection at once and skips the migration check (the first one
+    migrated the file) instead of opening the file afresh (~30 ms each). A block that opens
+    nothing (a rerun served from caches) costs nothing. The file stays locked against other
+    processes until the block ends, so hold it only for work that does not wait on another
+    process. Nested blocks are one block.
     """
-    path = home.db_path
-    with connect(home, busy_timeout):
-        with _HELD_LOCK:
-            _HELD[path] = _HELD.get(path, 0) + 1
-        try:
-            yield
-        finally:
+    if getattr(_BLOCK, "anchors", None) is not None:
+        yield
+        return
+    _BLOCK.anchors = {}
+    try:
+        yield
+    finally:
+        anchors, _BLOCK.anchors = _BLOCK.anchors, None
+        for path, anchor in anchors.items():
             with _HELD_LOCK:
                 _HELD[path] -= 1
                 if not _HELD[path]:
                     del _HELD[path]
+            anchor.close()
 
 
 @contextmanager

@@ -121,8 +121,9 @@ def test_held_block_shares_one_open_file_and_checks_migrations_once(
     checks: list[int] = []
     real_migrate = db.migrate
     monkeypatch.setattr(db, "migrate", lambda con: checks.append(1) or real_migrate(con))
-    with db.held(home):
-        with db.held(home):  # nested blocks (a page inside the app's render) share the file
+    with db.held():
+        assert db._HELD == {}  # nothing is opened before the block's first read
+        with db.held():  # nested blocks (a page inside the app's render) are one block
             for n in range(5):
                 with connect(home) as con:
                     con.execute("INSERT INTO meta VALUES (?, 'v')", [f"k{n}"])

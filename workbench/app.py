@@ -17,6 +17,7 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run` puts only workbench/ on th
 
 import streamlit as st  # noqa: E402
 
+from store.db import held  # noqa: E402
 from store.home import private_umask  # noqa: E402
 from workbench.i18n import t  # noqa: E402
 from workbench.web import auth, ui  # noqa: E402
@@ -45,8 +46,9 @@ ROLE_PAGES = {
 
 # An emoji favicon is an inline SVG; a material icon would be fetched from fonts.gstatic.com.
 st.set_page_config(page_title="LEARN-GRPO", page_icon="📊", layout="wide")
-# One render holds the database open, so its many short reads do not each reopen the file.
-with ui.render_hold():
+# A render keeps the database open once it reads it, so its many short reads do not each
+# reopen the file (a busy file is reported by the page's own reads).
+with held():
     user = auth.gate()  # stops here with the log-in form while nobody is logged in
     ui.sidebar(show_home=auth.role() != "client")
     auth.sidebar(user)

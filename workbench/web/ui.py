@@ -5,8 +5,7 @@ training run helpers. The cached reads are `workbench.web.data`'s.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from engine.methodology import MethodologyError
 from engine.training import runs
 from engine.training.config import RunConfig, TrainingError
 from engine.training.snapshot import SnapshotError
-from store import db
 from store.db import StoreBusyError
 from store.home import REPO_ROOT, Home, current_home
 from store.users import SINGLE_USER
@@ -49,19 +47,6 @@ def demo_funds() -> int:
 def home() -> Home:
     """The WORKBENCH_HOME of this app process."""
     return current_home()
-
-
-@contextmanager
-def render_hold() -> Iterator[None]:
-    """Hold the database open for one render (`store.db.held`), so that the page's many short
-    reads share the open file. While another process holds the file the render goes on without
-    (waiting at most a second), and each read then waits or says the store is busy itself."""
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(db.held(home(), busy_timeout=min(1.0, db.DEFAULT_BUSY_TIMEOUT_S)))
-        except StoreBusyError:
-            pass
-        yield
 
 
 def user_name() -> str:
