@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import store.db as db
@@ -136,3 +137,28 @@ def test_held_block_shares_one_open_file_and_checks_migrations_once(
     with connect(home):
         pass
     assert len(checks) == 2  # outside a block every connection checks again
+
+
+def test_the_nav_table_loses_its_index_and_keeps_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = Home(tmp_path / "h")
+    older = tmp_path / "sql"
+    shutil.copytree(db.SQL_DIR, older)
+    (older / "013_nav_without_index.sql").unlink()
+    monkeypatch.setattr(db, "SQL_DIR", older)
+    rows = [("F2", "2024-01-03", 101.5), ("F1", "2024-01-02", 1000.0), ("F1", "2024-01-03", 990.25)]
+    with connect(home) as con:
+        assert schema_version(con) == 12
+        con.executemany("INSERT INTO nav VALUES (?, ?, ?)", rows)
+    monkeypatch.setattr(db, "SQL_DIR", db.Path(db.__file__).parent / "sql")
+    with connect(home) as con:
+        assert schema_version(con) >= 13
+        kept = con.execute("SELECT fund_id, strftime(date, '%Y-%m-%d'), nav FROM nav").fetchall()
+        assert sorted(kept) == sorted(rows)
+        assert con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'nav'"
+            " AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone() == (0,)
+        with pytest.raises(duckdb.ConstraintException):  # the CHECK stays
+            con.execute("INSERT INTO nav VALUES ('F3', DATE '2024-01-02', -1)")
