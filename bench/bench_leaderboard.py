@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ from engine.demo.house import habit_aware_grades  # noqa: E402
 from engine.evaluation import jobs  # noqa: E402
 from engine.evaluation.agreement import compare  # noqa: E402
 from engine.training import runs  # noqa: E402
-from engine.training.config import for_model  # noqa: E402
+from engine.training.config import RunConfig, for_model  # noqa: E402
 from store.home import Home  # noqa: E402
 
 MODEL = "builtin-tiny"
@@ -77,6 +78,13 @@ def run_settings(args: argparse.Namespace, algorithm: str) -> dict:
     return changes
 
 
+def run_config(changes: dict) -> RunConfig:
+    """The tiny model's run settings with `changes`; `model` (a model folder, say a larger
+    built-in model) replaces the model but keeps the tiny model's adjusted settings."""
+    config = for_model(MODEL, **{k: v for k, v in changes.items() if k != "model"})
+    return replace(config, model=changes["model"]) if "model" in changes else config
+
+
 def train(home: Home, changes: dict) -> tuple[str, float]:
     """(run id, minutes): a finished run of the tiny model with `changes`, reused when this
     bench already trained one with the same changes in `home`."""
@@ -87,7 +95,7 @@ def train(home: Home, changes: dict) -> tuple[str, float]:
             and runs.status(home, path.parent.name)["state"] == "finished"
         ):
             return path.parent.name, done["minutes"]
-    run_id = runs.create_run(home, for_model(MODEL, **changes).check(), created_by="bench")
+    run_id = runs.create_run(home, run_config(changes).check(), created_by="bench")
     started = time.perf_counter()
     runs.start(home, run_id)
     status = runs.wait(home, run_id)
@@ -138,7 +146,8 @@ def one_seed(args: argparse.Namespace, work: Path, seed: int) -> dict:
     trained = {a: train(home, run_settings(args, a)) for a in args.algorithms}
     first = trained[args.algorithms[0]][0]
     as_of = runs.load_config(home, first).as_of
-    specs = {"rules": "rules", "tabular": f"tabular:{first}", "untrained": f"base:{MODEL}",
+    model = run_config(run_settings(args, args.algorithms[0])).model
+    specs = {"rules": "rules", "tabular": f"tabular:{first}", "untrained": f"base:{model}",
              "sft-only": f"sft:{first}"}  # fmt: skip
     specs |= {a: f"run:{run_id}" for a, (run_id, _) in trained.items()}
     answers = {name: evaluate(home, spec, first) for name, spec in specs.items()}
