@@ -56,6 +56,11 @@ def run_form(finished_runs: list[str]) -> None:
 def coverage(shown: dict) -> None:
     st.subheader(t("cyc_coverage_header"))
     st.caption(t("cyc_coverage_help"))
+    if not shown["training_split_known"]:
+        st.warning(t("cyc_coverage_training_unknown"), icon=":material/warning:")
+    else:
+        left = max((r["training_left_out"] for r in shown["coverage"]), default=0)
+        st.caption(t("cyc_coverage_held_out", n=left))
     table = pd.DataFrame(
         {
             t("cyc_c_threshold"): [("★ " if r["chosen"] else "") + f"{r['threshold']:.2f}"

@@ -20,6 +20,7 @@ from engine.cycle.changes import changes
 from engine.cycle.folder import CycleFolder, cycles_dir
 from engine.cycle.precedence import overlay
 from engine.cycle.routing import RoutingRule, coverage_table, route, self_agreement
+from engine.evaluation.fund_sets import training_ids
 from engine.methodology import get
 from engine.review import feedback
 from engine.training.features import fund_features
@@ -115,6 +116,23 @@ def test_coverage_table_trades_coverage_for_agreement_with_the_experts() -> None
     assert table[0.67]["coverage"] == 0.75 and table[0.67]["chosen"]
     assert table[0.67]["exact"] == 0.5 and table[0.67]["within_one"] == 1.0
     assert table[1.0]["model_rated"] == 2 and table[1.0]["exact"] == 1.0
+
+
+def test_coverage_agreement_leaves_out_the_funds_the_model_trained_on() -> None:
+    frame = pd.DataFrame(
+        {"fund_id": ["a", "b", "c", "d"],
+         "model_grade": pd.array([4, 4, 2, 3], dtype="Int64"),
+         "rules_grade": pd.array([4, 4, 2, 3], dtype="Int64"),
+         "self_agreement": [1.0, 1.0, 1.0, 1.0], "samples": [3, 3, 3, 3],
+         "expert_grade": pd.array([4, 1, 3, 3], dtype="Int64")}
+    )  # fmt: skip
+    everything = coverage_table(frame, RoutingRule())[0]
+    held_out = coverage_table(frame, RoutingRule(), training={"a", "d"})[0]
+    assert (everything["n_expert"], everything["exact"]) == (4, 0.5)
+    assert everything["training_left_out"] == 0
+    # a and d, the two exact answers, were training funds: only b and c are held out
+    assert (held_out["n_expert"], held_out["exact"], held_out["training_left_out"]) == (2, 0.0, 2)
+    assert held_out["coverage"] == everything["coverage"] == 1.0  # coverage counts every fund
 
 
 def test_an_analysts_grade_beats_the_models_and_waiting_funds_get_the_rules_grade() -> None:
@@ -254,6 +272,15 @@ def test_a_crashed_model_cycle_resumes_without_asking_the_model_again(
     assert resumed["cycle_id"] == failed["cycle_id"] and resumed["outcome"] == "resumed"
     assert resumed["state"] == "finished" and resumed["model"] == "run:run-0001"
     assert folder.evaluations() == [evaluation_id]  # no new evaluation: the answers were kept
+    shown = cycles.show(eval_home, resumed["cycle_id"])
+    trained = training_ids(eval_home, "run-0001")
+    assert shown["training_split_known"] and trained
+    at_zero = shown["coverage"][0]  # threshold 0: every valid answer near the rules is rated
+    zero = route(shown["rows"], RoutingRule(RoutingRule().max_rules_gap, 0.0))
+    rated = zero[(zero["route"] == "model") & zero["expert_grade"].notna()]
+    in_training = rated["fund_id"].isin(trained)
+    assert at_zero["n_expert"] == int((~in_training).sum())
+    assert at_zero["training_left_out"] == int(in_training.sum())
     rows = _grades(eval_home, resumed["cycle_id"])
     assert (rows["samples"] == 2).all() and len(rows) > 30
     invalid = rows[rows["invalid"]]

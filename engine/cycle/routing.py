@@ -82,12 +82,21 @@ def thresholds_for(samples: int) -> list[float]:
 
 
 def coverage_table(
-    frame: pd.DataFrame, rule: RoutingRule, thresholds: list[float] | None = None
+    frame: pd.DataFrame,
+    rule: RoutingRule,
+    thresholds: list[float] | None = None,
+    training: set[str] | None = None,
 ) -> list[dict]:
     """Per self-agreement threshold (the other rules as in `rule`): the share of funds the model
-    rates (coverage) and, on the model-rated funds with an expert grade, how often the model
-    gives the expert's grade (exact) or one off (within_one). `frame` as for `route`, with
-    expert_grade."""
+    rates (coverage) and, on the model-rated funds with an expert grade that the model did not
+    train on (`training`: its run's training funds), how often the model gives the expert's
+    grade (exact) or one off (within_one); `training_left_out` counts those set aside. `frame`
+    as for `route`, with fund_id and expert_grade."""
+    trained = (
+        frame["fund_id"].astype(str).isin(training)
+        if training
+        else pd.Series(False, index=frame.index)
+    )
     if thresholds is None:
         k = int(frame["samples"].max()) if len(frame) else 1
         thresholds = thresholds_for(k)
@@ -95,7 +104,8 @@ def coverage_table(
     for threshold in thresholds:
         routed = route(frame, RoutingRule(rule.max_rules_gap, float(threshold)))
         rated = routed[routed["route"] == MODEL]
-        paired = rated[rated["expert_grade"].notna()]
+        graded = rated["expert_grade"].notna()
+        paired = rated[graded & ~trained[rated.index]]
         gap = (paired["model_grade"].astype(float) - paired["expert_grade"].astype(float)).abs()
         rows.append(
             {
@@ -105,6 +115,7 @@ def coverage_table(
                 "model_rated": len(rated),
                 "to_analyst": len(routed) - len(rated),
                 "n_expert": len(paired),
+                "training_left_out": int((graded & trained[rated.index]).sum()),
                 "exact": float((gap == 0).mean()) if len(paired) else None,
                 "within_one": float((gap <= 1).mean()) if len(paired) else None,
             }

@@ -42,6 +42,7 @@ from engine.cycle.inbox import ingest_inbox
 from engine.cycle.plan import RULES, CycleError, CyclePlan, plans
 from engine.cycle.precedence import overlay
 from engine.cycle.routing import RoutingRule, coverage_table, route
+from engine.evaluation.fund_sets import training_ids
 from engine.jobs import ids, liveness
 from engine.jobs.jsonfiles import now_iso
 from engine.jobs.launch import launch
@@ -388,6 +389,7 @@ def show(home: Home, cycle_id: str) -> dict[str, Any]:
         releases = list_releases(con)
     rule = RoutingRule(**(cycle["params"].get("rule") or {}))
     made = releases[releases["cycle_id"] == cycle_id]
+    training = training_ids(home, cycle["run_id"]) if cycle.get("run_id") else set()
     return {
         "cycle": cycle,
         "status": status(home, cycle_id) if folder.root.is_dir() else {},
@@ -397,7 +399,9 @@ def show(home: Home, cycle_id: str) -> dict[str, Any]:
         "reasons": pd.Series([r for rs in rows["route_reasons"] for r in rs])
         .value_counts()
         .to_dict(),
-        "coverage": coverage_table(rows, rule) if len(rows) else [],
+        "coverage": coverage_table(rows, rule, training=training) if len(rows) else [],
+        # agreement is measured on held-out funds; None: the run's split could not be read
+        "training_split_known": training is not None,
         "rule": rule.to_dict(),
         "previous": previous["cycle_id"] if previous else None,
         "changes": changes(before, rows) if len(rows) else None,

@@ -103,6 +103,15 @@ def cmd_list(args: argparse.Namespace, home: Home) -> dict:
     return {"cycles": records, "summary": "\n".join(lines) or "no cycles yet"}
 
 
+def held_out_line(found: dict) -> str:
+    """Which funds the coverage table's agreement is measured on, in words."""
+    if not found["training_split_known"]:
+        return "agreement includes the run's training funds: its split could not be read"
+    left = max((row["training_left_out"] for row in found["coverage"]), default=0)
+    return (f"agreement on held-out funds with an expert grade ({left} of the run's training "
+            "funds left out)")  # fmt: skip
+
+
 def cmd_show(args: argparse.Namespace, home: Home) -> dict:
     """A cycle: counts by route and source, coverage against agreement, changes, releases."""
     found = cycles.show(home, args.cycle_id)
@@ -113,6 +122,7 @@ def cmd_show(args: argparse.Namespace, home: Home) -> dict:
         f"{cycle['n_funds'] or 0} funds, {cycle['n_routed'] or 0} to the analysts",
         "sources: " + (", ".join(f"{k} {v}" for k, v in found["sources"].items()) or "-"),
         "routing reasons: " + (", ".join(f"{k} {v}" for k, v in found["reasons"].items()) or "-"),
+        held_out_line(found),
         "self-agreement threshold  coverage  experts  exact  within one",
     ]
     for row in found["coverage"]:

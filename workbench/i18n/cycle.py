@@ -48,6 +48,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "전문가 등급이 있는 펀드에서 측정합니다. ★ 표시가 현재 기준입니다.",
         "Measured on the funds with an expert grade. ★ marks the rule in use.",
     ),
+    "cyc_coverage_held_out": (
+        "모델이 학습하지 않은 펀드에서만 일치도를 측정합니다 (실행의 학습 펀드 {n}개 제외).",
+        "Agreement is measured on funds the model did not train on ({n} of the run's training "
+        "funds left out).",
+    ),
+    "cyc_coverage_training_unknown": (
+        "실행의 학습/검증 분할을 읽을 수 없어 일치도에 학습 펀드가 포함되어 있습니다.",
+        "The run's split could not be read, so the agreement includes its training funds.",
+    ),
     "cyc_c_threshold": ("기준", "Threshold"),
     "cyc_c_coverage": ("모델 평가 비율", "Coverage"),
     "cyc_c_experts": ("전문가 등급 펀드", "Funds with expert grade"),
