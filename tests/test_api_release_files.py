@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -34,6 +33,7 @@ from store.releases import (
 from tests.test_api_support import AS_OF, add_evaluation, api_client, auth, make_world
 from workbench.api import audit as api_audit
 from workbench.api import models as m
+from workbench.api.published import fund_model, records
 
 
 @pytest.fixture
@@ -59,41 +59,6 @@ def connects(monkeypatch) -> list[str]:
 # ---------------------------------------------------------------- the answers as the store gives them
 
 
-def _plain(value):
-    if value is None:
-        return None
-    try:
-        if value != value:
-            return None
-    except (TypeError, ValueError):
-        return value
-    if hasattr(value, "item"):
-        value = value.item()
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: _plain(v) if not isinstance(v, dict) else v for k, v in r.items()}
-            for r in frame.astype(object).where(pd.notna(frame), None).to_dict("records")]  # fmt: skip
-
-
-def _fund(row: dict, detail: bool = False):
-    current = None
-    if row.get("parse_status") is not None:
-        keys = ("as_of", "grade", "scores", "reasoning", "parse_status", "source", "run_id",
-                "methodology_id", "methodology_version", "cycle_id")  # fmt: skip
-        current = m.Grade(release_version=row["release_version"], **{k: row[k] for k in keys})
-    fields = {k: row.get(k) for k in ("fund_id", "fund_name", "category", "company")}
-    if not detail:
-        return m.Fund(**fields, current=current)
-    extra = ("manager", "inception_date", "currency", "benchmark_id", "expense_ratio", "aum")
-    return m.FundDetail(**fields, current=current, **{k: row.get(k) for k in extra})
-
-
 def _dump(model) -> bytes:
     """What FastAPI makes of a returned model (pydantic's JSON through a TypeAdapter)."""
     return TypeAdapter(type(model)).dump_json(model, by_alias=True)
@@ -104,26 +69,26 @@ def _expected(con, client_id: str, path: str) -> bytes | None:
     None for a 404."""
     parts = path.strip("/").split("/")[1:]
     if parts == ["funds"]:
-        rows = _records(current_grades(con, client_id))
+        rows = records(current_grades(con, client_id))
         version = next((r["release_version"] for r in rows if r["release_version"]), None)
-        return _dump(m.FundList(funds=[_fund(r) for r in rows], release_version=version))
+        return _dump(m.FundList(funds=[fund_model(r) for r in rows], release_version=version))
     if parts[0] == "funds":
-        rows = _records(current_grades(con, client_id, parts[1]))
+        rows = records(current_grades(con, client_id, parts[1]))
         if not rows:
             return None
         if len(parts) == 2:
-            return _dump(_fund(rows[0], detail=True))
-        history = _records(grade_history(con, client_id, parts[1]))
+            return _dump(fund_model(rows[0], detail=True))
+        history = records(grade_history(con, client_id, parts[1]))
         return _dump(m.FundEvaluations(fund_id=parts[1], evaluations=[
             m.Evaluation(release_version=r.pop("version"), **r) for r in history]))  # fmt: skip
     if parts == ["releases"]:
-        rows = _records(list_releases(con, client_id))
+        rows = records(list_releases(con, client_id))
         return _dump(m.ReleaseList(releases=[m.Release(**r) for r in rows]))
     release = get_release(con, client_id, int(parts[1]))
     if release is None:
         return None
     if len(parts) == 2:
-        rows = [m.ReleaseRow(**r) for r in _records(release_rows(con, client_id, int(parts[1])))]
+        rows = [m.ReleaseRow(**r) for r in records(release_rows(con, client_id, int(parts[1])))]
         return _dump(m.ReleaseDetail(**release, evaluations=rows))
     found = methodology_of(con, client_id, int(parts[1]))
     body = json.loads(found["body"]) if found["body"] else None
