@@ -117,6 +117,12 @@ def _is_held(path: Path) -> bool:
         return _HELD.get(path, 0) > 0
 
 
+def _prepare(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Make the file private (a new one gets the process umask, often 0644) and migrate it."""
+    make_private(path)
+    migrate(con)
+
+
 def _hold(path: Path, busy_timeout: float | None) -> None:
     """Open `path` for the rest of this thread's `held` block (once), migrated."""
     anchors = getattr(_BLOCK, "anchors", None)
@@ -124,8 +130,7 @@ def _hold(path: Path, busy_timeout: float | None) -> None:
         return
     anchor = open_connection(path, busy_timeout)
     try:
-        make_private(path)  # a new file gets the process umask, often 0644
-        migrate(anchor)
+        _prepare(anchor, path)
     except BaseException:
         anchor.close()
         raise
@@ -144,8 +149,7 @@ def connect(home: Home, busy_timeout: float | None = None) -> Iterator[duckdb.Du
     con = open_connection(path, busy_timeout)
     try:
         if not already_open:
-            make_private(path)  # a new file gets the process umask, often 0644
-            migrate(con)
+            _prepare(con, path)
         yield con
     finally:
         con.close()
