@@ -37,6 +37,7 @@ from engine.llm.validation import agreement, evaluate_model  # noqa: E402
 from engine.training import runs  # noqa: E402
 from engine.training.config import for_model  # noqa: E402
 from engine.training.duration import REFERENCE_PACE, run_pace  # noqa: E402
+from engine.training.figures import evals_by_stage  # noqa: E402
 from engine.training.folder import RunFolder  # noqa: E402
 from engine.training.stratified import stratified_sample  # noqa: E402
 from store.home import Home  # noqa: E402
@@ -136,10 +137,6 @@ def phase_timing(events: list[dict], phase: str) -> dict:
         out["reward_first"] = sum(rewards[:k]) / k
         out["reward_last"] = sum(rewards[-k:]) / k
     return out
-
-
-def evals_by_stage(events: list[dict]) -> dict:
-    return {e["stage"]: e for e in events if e["kind"] == "eval"}
 
 
 def _row(name: str, figures: dict | None) -> str:

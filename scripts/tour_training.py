@@ -32,6 +32,7 @@ import pytest  # noqa: E402
 from engine.jobs.jsonfiles import parse_time, read_json  # noqa: E402
 from engine.training import runs  # noqa: E402
 from engine.training.config import RunConfig, TrainingError  # noqa: E402
+from engine.training.figures import evals_by_stage  # noqa: E402
 from store.db import StoreBusyError, connect  # noqa: E402
 from store.home import Home  # noqa: E402
 from tests.browser.browser_support import (  # noqa: E402
@@ -107,11 +108,6 @@ def eval_passes(events: list[dict]) -> list[dict]:
     return [e for e in events if e.get("kind") == "eval"]
 
 
-def by_stage(events: list[dict]) -> dict[str, dict]:
-    """The latest validation pass of each stage (untrained, sft, training, final)."""
-    return {e.get("stage"): e for e in eval_passes(events)}
-
-
 def refusal(record: RunRecord) -> str | None:
     """Why this run cannot show what training learned (one line), or None when it can."""
     state = record.status.get("state")
@@ -165,7 +161,7 @@ def _minutes(seconds: float | None) -> str:
 
 def verdict(events: list[dict], algorithm: str = "grpo") -> str:
     """One plain sentence: did RL (GRPO or RLOO) improve the validation QWK on its start?"""
-    stages = by_stage(events)
+    stages = evals_by_stage(events)
     start_stage = "sft" if "sft" in stages else "untrained"
     start, final = stages.get(start_stage), stages.get("final")
     start_name = "the warm-up" if start_stage == "sft" else "the untrained model"
@@ -185,7 +181,7 @@ def verdict(events: list[dict], algorithm: str = "grpo") -> str:
 
 def best_pass_note(events: list[dict]) -> str | None:
     """A sentence when a pass during GRPO beat the final model's QWK (the final one is kept)."""
-    stages = by_stage(events)
+    stages = evals_by_stage(events)
     final = stages.get("final")
     during = [e for e in eval_passes(events) if e.get("stage") == "training"]
     scored = [e for e in during if isinstance(e.get("qwk"), int | float)]

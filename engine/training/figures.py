@@ -30,6 +30,11 @@ def step_pace(train_events: list[dict]) -> float | None:
     return sum(kept) / len(kept)
 
 
+def evals_by_stage(events: list[dict]) -> dict[str, dict]:
+    """The latest validation pass (`eval` event) of each stage: untrained, sft, training, final."""
+    return {e.get("stage"): e for e in events if e.get("kind") == "eval"}
+
+
 def final_figures(folder: RunFolder) -> dict[str, Any]:
     """What a finished run reports: rewards, the share of groups with no reward spread and the
     policy's entropy at the end (means of the last 10 steps), agreement after warm-up and at
@@ -45,7 +50,7 @@ def final_figures(folder: RunFolder) -> dict[str, Any]:
         values = [e[key] for e in tail if isinstance(e.get(key), int | float)]
         return sum(values) / len(values) if values else None
 
-    evals = {e.get("stage"): e for e in events if e["kind"] == "eval"}
+    evals = evals_by_stage(events)
     strip = ("time", "phase", "kind", "examples")
     status = folder.read_status()
     started = parse_time(status.get("started_at"))
