@@ -11,6 +11,8 @@ import pytest
 from engine.llm.output import parse_output
 from engine.llm.warmup import (
     balanced_rows,
+    grade_token_index,
+    grade_token_weights,
     phase_rows,
     sft_examples,
     sft_target,
@@ -174,8 +176,18 @@ def tiny(tmp_path_factory: pytest.TempPathFactory):
     return model, tokenizer
 
 
-def _warmup_loss(tiny, tmp_path, weights: list[float], funds: list[int], *, plain=False) -> float:
-    """The warm-up trainer's loss on one batch of the funds' worked answers with `weights`."""
+def _warmup_loss(
+    tiny,
+    tmp_path,
+    weights: list[float],
+    funds: list[int],
+    *,
+    plain=False,
+    grade_weight=1.0,
+    batch_out: list | None = None,
+) -> float:
+    """The warm-up trainer's loss on one batch of the funds' worked answers with `weights` (the
+    collated batch appended to `batch_out`)."""
     import torch
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -195,12 +207,14 @@ def _warmup_loss(tiny, tmp_path, weights: list[float], funds: list[int], *, plai
         completion_only_loss=True, max_length=None, report_to="none", use_cpu=True,
         dataloader_num_workers=0, seed=0,
     )  # fmt: skip
-    trainer_class = SFTTrainer if plain else weighted_sft_trainer()
+    trainer_class = SFTTrainer if plain else weighted_sft_trainer(grade_weight)
     trainer = trainer_class(
         model=model, args=args, train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
     )  # fmt: skip
     batch = next(iter(trainer.get_train_dataloader()))
+    if batch_out is not None:
+        batch_out.append(dict(batch))
     count = trainer._get_num_items_in_batch([batch], torch.device("cpu"))
     with torch.no_grad():
         return trainer.compute_loss(trainer.model, dict(batch), num_items_in_batch=count).item()
@@ -223,3 +237,68 @@ def test_with_every_weight_1_the_warmup_loss_is_trls_own(tiny, tmp_path) -> None
     ours = _warmup_loss(tiny, tmp_path, [1.0, 1.0, 1.0], [1, 2, 3])
     trl = _warmup_loss(tiny, tmp_path, [1.0, 1.0, 1.0], [1, 2, 3], plain=True)
     assert ours == pytest.approx(trl, rel=1e-6)
+
+
+def test_the_grade_token_is_the_piece_holding_the_last_grade_digit() -> None:
+    pieces = ['{"', "scores", '":', ' {"', "esg", '":', " 3", "},", ' "', "grade", '":', " 4", ","]
+    assert grade_token_index(pieces) == 11
+    assert grade_token_index(['{"grade', '": 2,', ' "reasoning"']) == 1  # digit inside a piece
+    thought = ["<think>", '"grade": 1', "</think>", '{"grade":', " 5", "}"]
+    assert grade_token_index(thought) == 4  # the answer's grade, not the thought's
+    assert grade_token_index(['{"scores": {}', ', "grade": 7}']) is None  # not a grade 1-5
+    assert grade_token_index(["no answer"]) is None
+    assert grade_token_index([]) is None
+
+
+def test_grade_token_weights_weigh_only_the_answers_grade_token() -> None:
+    import torch
+
+    texts = {1: "x", 2: '"grade":', 3: " 4", 4: "}", 5: " 2"}
+    ids = torch.tensor([[2, 3, 1, 2, 5, 4], [1, 1, 2, 3, 4, 4]])
+    labels = ids.clone()
+    labels[0, :2] = -100  # the prompt's "grade": 4 is not the answer
+    labels[1, 5] = -100
+    weights = grade_token_weights(ids, labels, texts.__getitem__, 8.0)
+    assert weights.tolist() == [[1, 1, 1, 1, 8, 1], [1, 1, 1, 8, 1, 1]]
+    assert grade_token_weights(ids, labels, texts.__getitem__, 1.0).eq(1).all()
+    labels[1, 3] = -100  # no grade left in row 1's answer: nothing weighs more
+    assert grade_token_weights(ids, labels, texts.__getitem__, 8.0)[1].eq(1).all()
+
+
+def test_a_grade_weight_counts_the_grade_token_that_many_times_in_the_warmup_loss(
+    tiny, tmp_path
+) -> None:
+    import torch
+
+    batches: list[dict] = []
+    weighted = _warmup_loss(
+        tiny, tmp_path, [1.0, 2.0], [1, 2], grade_weight=10.0, batch_out=batches
+    )
+    batch = batches[0]
+    model, tokenizer = tiny
+    with torch.no_grad():
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    labels = batch["labels"][:, 1:]
+    per_token = torch.nn.functional.cross_entropy(
+        logits[:, :-1].transpose(1, 2), labels.clamp(min=0), reduction="none"
+    )
+    answer = (labels != -100).float()
+    grade = torch.zeros_like(answer)
+    for row in range(labels.shape[0]):
+        positions = (labels[row] != -100).nonzero().flatten().tolist()
+        text = [tokenizer.decode([int(labels[row, p])]) for p in positions]
+        grade[row, positions[grade_token_index(text)]] = 1
+    assert grade.sum() == 2  # one grade token per answer
+    token = (answer + 9 * grade) * torch.tensor([[1.0], [2.0]])
+    expected = (per_token * token).sum() / token.sum()
+    assert weighted == pytest.approx(expected.item(), rel=1e-5)
+    assert weighted != pytest.approx(_warmup_loss(tiny, tmp_path, [1.0, 2.0], [1, 2]), rel=1e-3)
+
+
+def test_a_grade_weight_below_1_or_not_finite_is_refused() -> None:
+    from engine.training.config import for_model
+
+    for bad in (0.5, float("nan"), float("inf"), "10"):
+        problems = for_model("builtin-tiny", grade_loss_weight=bad).problems()
+        assert any("grade_loss_weight" in p for p in problems), bad
+    assert not for_model("builtin-tiny", grade_loss_weight=10.0).problems()

@@ -16,13 +16,20 @@ Each example carries its row's `sample_weight` (1, or an analyst's feedback weig
 AI grade counts less than a correction). `weighted_token_loss` is the warm-up's loss: the
 token-mean cross-entropy with each example's tokens counted `weight` times, so a weight-0
 example adds nothing and a weight-2 example counts as two copies of it.
+
+`grade_token_weights` lets the grade's token count more than one token in that mean. The answer
+is about 120 tokens of copied scores and cited numbers, and the grade is one of them: at equal
+weight a small model copies the rest almost perfectly (95 % token accuracy) while its grade
+agrees with the experts on fewer training funds than the written rule's grade does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MAX_CITED = 3
@@ -37,6 +44,7 @@ THINK = {
 }
 JOIN = {"ko": ", ", "en": ", "}
 PCT = {"ko": "(백분위 {pct})", "en": " (percentile {pct})"}
+GRADE_VALUE = re.compile(r'"grade"\s*:\s*"?([1-5])')
 
 
 def _json(value: Any, default: Any) -> Any:
@@ -137,6 +145,35 @@ def weighted_token_loss(token_losses, token_mask, weights, total_weight=None):
     weighted = (token_losses * token_mask * weights[:, None]).sum()
     total = weighted_token_count(token_mask, weights) if total_weight is None else total_weight
     return weighted / total if total > 0 else weighted * 0.0
+
+
+def grade_token_index(pieces: Sequence[str]) -> int | None:
+    """The index of the piece that holds the grade's digit in an answer split into token texts
+    (the last `"grade": n` of the answer, so the JSON after a `<think>` part); None without one."""
+    matches = list(GRADE_VALUE.finditer("".join(pieces)))
+    if not matches:
+        return None
+    at, end = matches[-1].start(1), 0
+    for index, piece in enumerate(pieces):
+        end += len(piece)
+        if end > at:
+            return index
+    return None
+
+
+def grade_token_weights(input_ids, labels, piece: Callable[[int], str], grade_weight: float):
+    """Per-token loss weights shaped like `labels` (torch): 1, and `grade_weight` on the token
+    of each answer's grade. `piece` is a token id's text; positions labelled -100 are not
+    answer tokens."""
+    weights = labels.new_ones(labels.shape).float()
+    if grade_weight == 1:
+        return weights
+    for row in range(labels.shape[0]):
+        positions = (labels[row] != -100).nonzero().flatten().tolist()
+        index = grade_token_index([piece(int(input_ids[row, p])) for p in positions])
+        if index is not None:
+            weights[row, positions[index]] = grade_weight
+    return weights
 
 
 def weighted_token_count(token_mask, weights):

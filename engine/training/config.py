@@ -85,6 +85,11 @@ class RunConfig:
     )
     sft_learning_rate: float = _help("Learning rate of the warm-up.", 5e-5)
     sft_batch_size: int = _help("Examples per warm-up step.", 8)
+    grade_loss_weight: float = _help(
+        "How many tokens the grade counts as in the warm-up's loss (1: one token of the "
+        "answer); more makes the warm-up learn the grade rather than the copied numbers.",
+        1.0,
+    )
     warmup_share: float = _help(
         "Share of the training funds the warm-up copies answers for; the RL phase then trains on "
         "the other funds, whose answers the model has not memorised (1 = both phases use all).",
@@ -251,6 +256,10 @@ class RunConfig:
                 out.append(f"{name} must be a whole number of at least 1, got {value!r}")
         if not isinstance(self.sft_steps, int) or self.sft_steps < 0:
             out.append(f"sft_steps must be 0 or more, got {self.sft_steps!r}")
+        if not isinstance(self.grade_loss_weight, int | float) or not (
+            1 <= self.grade_loss_weight <= 1000
+        ):
+            out.append(f"grade_loss_weight must be 1 to 1000, got {self.grade_loss_weight!r}")
         if not isinstance(self.warmup_share, int | float) or not 0 < self.warmup_share <= 1:
             out.append(f"warmup_share must be above 0 and at most 1, got {self.warmup_share!r}")
         for name in ("learning_rate", "sft_learning_rate"):

@@ -21,6 +21,7 @@ from engine.llm.device import use_bf16
 from engine.llm.models import load, resolve
 from engine.llm.rewards import REWARD_FUNCTIONS
 from engine.llm.warmup import (
+    grade_token_weights,
     phase_rows,
     row_weight,
     sft_examples,
@@ -40,6 +41,7 @@ from store.home import Home
 
 log = logging.getLogger("engine.training.worker")  # the training process's log
 WEIGHT = "sample_weight"
+TOKEN_WEIGHT = "token_weight"
 
 
 class RunTrainer:
@@ -155,7 +157,7 @@ class RunTrainer:
             max_length=None,
             **self._common_args("sft"),
         )
-        trainer = weighted_sft_trainer()(
+        trainer = weighted_sft_trainer(config.grade_loss_weight)(
             model=model,
             args=args,
             train_dataset=dataset(examples),
@@ -264,21 +266,29 @@ class RunTrainer:
 
 
 @functools.cache
-def weighted_sft_trainer() -> type:
-    """TRL's SFTTrainer whose loss counts each example's tokens `sample_weight` times.
+def weighted_sft_trainer(grade_weight: float = 1.0) -> type:
+    """TRL's SFTTrainer whose loss counts each example's tokens `sample_weight` times, and each
+    answer's grade token `grade_weight` times (`engine.llm.warmup.grade_token_weights`).
 
     The loss is `engine.llm.warmup.weighted_token_loss` over the whole optimisation step (its
-    micro-batches and processes): the collator carries each example's weight, the step's
-    weighted token count replaces TRL's token count. Built on first use (TRL loads slowly).
+    micro-batches and processes): the collator carries each example's weight and each token's,
+    the step's weighted token count replaces TRL's token count. Built on first use (TRL loads
+    slowly).
     """
     import torch
     from trl import SFTTrainer
     from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
     class WeightedCollator(DataCollatorForLanguageModeling):
+        piece: Any = None  # a token id's text (the trainer's tokenizer), set by the trainer
+
         def torch_call(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
             batch = super().torch_call(examples)
             batch[WEIGHT] = torch.tensor([row_weight(e) for e in examples], dtype=torch.float32)
+            if grade_weight != 1:
+                batch[TOKEN_WEIGHT] = grade_token_weights(
+                    batch["input_ids"], batch["labels"], self.piece, grade_weight
+                )
             return batch
 
     class WeightedSFTTrainer(SFTTrainer):
@@ -291,6 +301,9 @@ def weighted_sft_trainer() -> type:
                 )
             fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
             self.data_collator = WeightedCollator(**fields)
+            self.data_collator.piece = functools.lru_cache(maxsize=None)(
+                lambda token: self.processing_class.decode([token])
+            )
             self.loss_is_scaled_for_ga = True  # divided by the whole step's weighted token count
 
         def _set_signature_columns_if_needed(self) -> None:
@@ -301,9 +314,7 @@ def weighted_sft_trainer() -> type:
         def _get_num_items_in_batch(self, batch_samples: list, device):
             if not batch_samples or WEIGHT not in batch_samples[0]:
                 return super()._get_num_items_in_batch(batch_samples, device)
-            total = sum(
-                weighted_token_count(b["labels"][..., 1:] != -100, b[WEIGHT]) for b in batch_samples
-            )
+            total = sum(weighted_token_count(_token_mask(b), b[WEIGHT]) for b in batch_samples)
             total = torch.as_tensor(total, dtype=torch.float32, device=device)
             if self.args.average_tokens_across_devices and self.args.world_size > 1:
                 total = self.accelerator.gather(total).sum()
@@ -311,17 +322,20 @@ def weighted_sft_trainer() -> type:
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             weights = inputs.pop(WEIGHT, None)
+            token_weights = inputs.pop(TOKEN_WEIGHT, None)
             if weights is None:
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             outputs = model(**inputs, use_cache=False, fused_lm_head=True)
-            mask = outputs.label_mask
+            answer_tokens = mask = outputs.label_mask
+            if token_weights is not None:
+                mask = answer_tokens * token_weights[..., 1:].to(answer_tokens.device)
             per_token = -outputs.log_probs  # zero on ignored positions
             loss = weighted_token_loss(
                 per_token, mask, weights.to(per_token.dtype), num_items_in_batch
             )
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
                 loss = loss * self.accelerator.num_processes  # DDP averages over processes
-            self._token_metrics(inputs, outputs, mask)
+            self._token_metrics(inputs, outputs, answer_tokens)
             return (loss, outputs) if return_outputs else loss
 
         def _token_metrics(self, inputs: dict, outputs, mask) -> None:
@@ -338,6 +352,14 @@ def weighted_sft_trainer() -> type:
             self._metrics[mode]["num_tokens"] = [self._total_train_tokens]
 
     return WeightedSFTTrainer
+
+
+def _token_mask(batch: dict[str, Any]):
+    """The tokens that carry loss in a collated warm-up batch (next-token positions), each as
+    its token weight where the batch has them."""
+    mask = batch["labels"][..., 1:] != -100
+    weights = batch.get(TOKEN_WEIGHT)
+    return mask if weights is None else mask * weights[..., 1:]
 
 
 @functools.cache

@@ -156,6 +156,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tf_sft_learning_rate": ("예열 학습률", "Warm-up learning rate"),
     "tf_sft_batch_size": ("예열 배치", "Warm-up batch"),
     "tf_warmup_share": ("예열 펀드 비율", "Warm-up share of funds"),
+    "tf_grade_loss_weight": ("예열 등급 가중치", "Warm-up grade weight"),
     "tf_per_device_train_batch_size": ("학습 배치 (0 = 자동)", "Training batch (0 = auto)"),
     "tf_generation_batch_size": ("생성 배치 (0 = 학습 배치)", "Generation batch (0 = training)"),
     "tf_eval_every": ("검증 주기 (단계)", "Validate every (steps)"),

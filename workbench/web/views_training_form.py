@@ -305,5 +305,8 @@ def advanced_settings(base: RunConfig, mk: str) -> dict:
     out["mask_truncated_completions"] = setting(
         row[2], "mask_truncated_completions", base.mask_truncated_completions, mk
     )
+    out["grade_loss_weight"] = setting(
+        row[3], "grade_loss_weight", float(base.grade_loss_weight), mk, step=1.0
+    )
     st.caption(t("tf_batch_auto_help"))
     return out
