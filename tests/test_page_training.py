@@ -209,10 +209,12 @@ def test_choosing_the_tiny_model_gives_its_own_defaults_and_no_thinking_switch(d
         tiny["learning_rate"]
     )
     assert _widget(at, "num_generations", "builtin-tiny").value == tiny["num_generations"]
+    assert _widget(at, "grade_loss_weight", "builtin-tiny").value == tiny["grade_loss_weight"]
     assert not [w for w in at.toggle if w.key.startswith("train_f_thinking")]
 
     at.selectbox(key="train_model").set_value("qwen3-0.6b").run()
     assert _widget(at, "thinking", "qwen3-0.6b").value is False  # a thinking-capable preset
+    assert _widget(at, "grade_loss_weight", "qwen3-0.6b").value == 1.0
 
 
 def test_a_hub_model_not_on_this_machine_says_so_and_offers_a_local_folder(studio):

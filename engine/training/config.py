@@ -419,6 +419,9 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "sft_steps": 400,  # at 150 steps it did not yet read the fund (docs/training-format.md §5)
         "sft_learning_rate": 3e-3,
         "sft_batch_size": 8,
+        # at 1 its grade agreed with the experts on 44 % of its own training funds (the rule's
+        # grade: 72 %); at 30, 77 %, and test QWK on demo seed 2 rose from 0.58 to 0.83
+        "grade_loss_weight": 30.0,
         "learning_rate": 1e-4,  # 2e-4 undid the warm-up in 20 GRPO steps; 1e-4 raised the reward
         "temperature": 0.7,  # at 1.0 most of its samples are broken JSON: no signal
         "max_completion_length": 256,
