@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 from argon2 import PasswordHasher
 
 from store.db import connect
@@ -43,6 +44,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("xdist_group") is None:
             browser = item.get_closest_marker("browser") is not None
             item.add_marker(pytest.mark.xdist_group(BROWSER_GROUP if browser else item.path.stem))
+
+
+class _GroupIds:
+    """Gives xdist's `@group` suffix to the test ids pytest 9.2 reads (`--dist loadgroup`).
+
+    xdist 3.8 appends the group to `item._nodeid`; pytest 9.2 reads a test's id from `item._id`
+    (a `NodeId`), so without this every group is ignored and tests are dealt one by one.
+    """
+
+    @pytest.hookimpl(trylast=True)  # after xdist's own hook has named the groups
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            grouped = getattr(item, "_nodeid", None)
+            if grouped and "@" in grouped and grouped != item.nodeid:
+                item._id = NodeId.parse(grouped)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_GroupIds(), "workbench-xdist-group-ids")
 
 
 @pytest.fixture(autouse=True)
