@@ -61,6 +61,7 @@ SAMPLE = '[data-testid="stCode"]'  # a sample answer of the latest recorded step
 SETTINGS = (
     "model", "methodology_id", "methodology_version", "as_of", "rating_dates", "language",
     "prompt_style", "seed", "splits", "sft_steps", "sft_batch_size", "sft_learning_rate",
+    "grade_loss_weight",
     "warmup_share", "algorithm", "max_steps", "learning_rate", "num_generations",
     "per_device_train_batch_size", "max_completion_length", "temperature", "beta", "loss_type",
     "scale_rewards", "epsilon_high", "advantage_floor", "reward_weights", "lora", "eval_every",
