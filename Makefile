@@ -59,9 +59,10 @@ PYTEST := $(PY) -m pytest -q $(if $(filter-out 0,$(PYTEST_JOBS)),-n $(PYTEST_JOB
 test: lint browser-deps
 	$(PYTEST)
 
-# the fast tier: unit tests and AppTests; no training runs, no browser (those are in `make test`)
+# the fast tier: unit tests and AppTests, in this process; no training runs, no browser, no CLI,
+# server or model-job processes (tests marked slow, browser, process: those are in `make test`)
 check: lint
-	$(PYTEST) -m "not slow and not browser"
+	$(PYTEST) -m "not slow and not browser and not process"
 
 bench: dev-venv
 	$(PY) bench/bench_metrics.py

@@ -8,10 +8,14 @@ import secrets
 import socket
 
 import httpx2
+import pytest
 
 from engine.clients import clients
 from store.db import connect
 from tests.test_api_support import auth, free_port, make_world, start_api, stop_api
+
+# it serves the API from `python -m workbench api` and calls it over HTTP
+pytestmark = pytest.mark.process
 
 
 def _raw(port: int, head: bytes, body: bytes = b"") -> tuple[int | None, bytes]:

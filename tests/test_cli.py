@@ -55,6 +55,7 @@ def test_ingest_json_reports_counts_per_file(tmp_path: Path, files: dict[str, Pa
     assert result["files"][0]["encoding"] == "cp949"
 
 
+@pytest.mark.process
 def test_refused_file_exits_non_zero_with_one_line_and_no_traceback(
     tmp_path: Path, files: dict[str, Path]
 ) -> None:

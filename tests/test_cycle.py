@@ -245,6 +245,7 @@ def test_changes_since_the_previous_cycle(eval_home) -> None:
     assert {m["fund_id"] for m in found["movers"]} == big
 
 
+@pytest.mark.process
 def test_a_crashed_model_cycle_resumes_without_asking_the_model_again(
     eval_home, monkeypatch
 ) -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from engine.clients import clients
 from store.db import connect
 from tests import evaluation_support
 from tests.test_api_support import fund_ids
 from tests.test_cli import run_cli
+
+# every test runs `python -m workbench cycle …` and its model job as processes
+pytestmark = pytest.mark.process
 
 # fixtures shared with other test modules
 eval_template = evaluation_support.eval_template

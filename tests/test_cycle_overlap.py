@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from engine.clients import clients, registry
 from engine.cycle import answers
 from engine.cycle import run as cycles
@@ -21,6 +23,8 @@ from store import evaluations as stored_evaluations
 from store.db import connect
 from tests import evaluation_support
 from tests.test_api_support import add_run, fund_ids
+
+pytestmark = pytest.mark.process  # every test runs a model evaluation job as a process
 
 eval_template = evaluation_support.eval_template
 eval_home = evaluation_support.eval_home

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.clients import clients, registry
@@ -15,6 +16,8 @@ from store.db import connect
 from tests import evaluation_support
 from tests.test_api_support import add_run, fund_ids
 from workbench.i18n import t
+
+pytestmark = pytest.mark.process  # its cycle runs a model evaluation job as a process
 
 eval_template = evaluation_support.eval_template
 eval_home = evaluation_support.eval_home

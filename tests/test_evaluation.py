@@ -321,6 +321,7 @@ def base_job(eval_template: Home, tmp_path_factory: pytest.TempPathFactory):  # 
     return home, evaluation_id, seen, final
 
 
+@pytest.mark.process
 def test_a_model_evaluation_runs_in_the_background_with_progress(base_job) -> None:
     home, evaluation_id, seen, final = base_job
     assert seen[0]["state"] in ("queued", "running") and seen[0]["total"] == 12
@@ -362,6 +363,7 @@ def test_sync_imports_each_ended_job_once(base_job) -> None:
     assert listed.loc[evaluation_id, "invalid_share"] == 1.0
 
 
+@pytest.mark.process
 def test_stop_ends_a_run_model_job_after_its_batch_and_keeps_its_answers(eval_home) -> None:  # noqa: F811
     evaluation_id = start_evaluation(
         eval_home, f"run:{RUN_ID}", selection="all", batch_size=1, max_new_tokens=24
@@ -380,6 +382,7 @@ def test_stop_ends_a_run_model_job_after_its_batch_and_keeps_its_answers(eval_ho
     assert stored["summary"]["n"] == len(answers)
 
 
+@pytest.mark.process
 def test_a_job_whose_process_died_is_marked_failed(eval_home) -> None:  # noqa: F811
     evaluation_id = start_evaluation(eval_home, f"sft:{RUN_ID}", selection="funds:2")
     assert evaluation.get_evaluation(eval_home, evaluation_id)["evaluator_kind"] == "sft"
@@ -392,6 +395,7 @@ def test_a_job_whose_process_died_is_marked_failed(eval_home) -> None:  # noqa: 
 # ---------------------------------------------------------------- the CLI
 
 
+@pytest.mark.process
 def test_cli_evaluate_and_agreement(eval_home) -> None:  # noqa: F811
     done = run_cli("evaluate", "--model", "rules", "--funds", "test", "--run", RUN_ID, "--json",
                    home=eval_home.root)  # fmt: skip
@@ -418,6 +422,7 @@ def test_cli_evaluate_and_agreement(eval_home) -> None:  # noqa: F811
     assert "different fund sets" in done.stderr and "eval-0002: 5 funds" in done.stderr
 
 
+@pytest.mark.process
 def test_cli_evaluate_defaults_to_the_run_test_split(eval_home) -> None:  # noqa: F811
     done = run_cli("evaluate", "--model", f"tabular:{RUN_ID}", "--json", home=eval_home.root)
     assert done.returncode == 0, done.stderr

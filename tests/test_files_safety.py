@@ -218,6 +218,7 @@ def test_ensure_tightens_a_home_made_before(tmp_path: Path):
     assert _mode(home.db_path) == 0o600 and _mode(home.root) == 0o700
 
 
+@pytest.mark.process
 def test_cli_process_creates_private_files(tmp_path: Path):
     """`python -m workbench` sets umask 077: the demo's upload files and the database."""
     env = {**os.environ, "WORKBENCH_HOME": str(tmp_path / "h"), "PYTHONPATH": str(REPO)}

@@ -32,6 +32,9 @@ from tests.training_support import (  # noqa: F401
     train_template,
 )
 
+# its tests run `python -m workbench ingest` (or a training run) as processes
+pytestmark = pytest.mark.process
+
 REPO = Path(__file__).resolve().parent.parent
 BIG_FUNDS, BIG_DAYS = 120, 2500  # 300,000 NAV rows
 SMALL_DAYS = 1000  # each concurrent file: 40 funds x 1,000 days

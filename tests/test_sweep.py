@@ -141,6 +141,7 @@ def test_an_invalid_sweep_creates_nothing(demo_home, capsys):
     assert list(demo_home.runs.glob("run-*")) == []
 
 
+@pytest.mark.process
 def test_cli_sweep_queues_one_run_per_point(demo_home, demo_template, tmp_path_factory, capsys):
     shared_home, _ = tiny_run(demo_template, tmp_path_factory)
     shutil.copytree(shared_home.models / "builtin-tiny", demo_home.models / "builtin-tiny")
