@@ -169,6 +169,7 @@ def test_cli_sweep_queues_one_run_per_point(demo_home, demo_template, tmp_path_f
 # ---------------------------------------------------------------- results
 
 
+@pytest.mark.slow  # waits for the shared tiny training run to finish
 def test_results_collect_each_runs_final_figures(
     demo_home, demo_template, tmp_path_factory, capsys
 ):

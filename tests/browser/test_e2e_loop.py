@@ -64,7 +64,7 @@ TRAIN_TIMEOUT_S = 420
 # well under a second on a quiet machine, and 8 steps ended before the stop button was reached.
 RUN_SETTINGS = {
     "tf_sft_steps": 6,
-    "tf_max_steps": 60,
+    "tf_max_steps": 30,
     "tf_num_generations": 2,
     "tf_max_completion_length": 64,
 }
