@@ -25,6 +25,7 @@ from engine.training.snapshot import (
     UNREACHABLE_TOTAL,
     SnapshotError,
     build_snapshot,
+    grade_rules_at,
     load_snapshot,
     to_hf_datasets,
     write_snapshot,
@@ -241,6 +242,19 @@ def test_grade_rule_cutoffs_give_every_graded_fund_its_reference_grade(house_ko,
                 assert rule_grade(scores, rule)[1] == row.reference_grade
                 checked += 1
     assert checked > 40
+
+
+def test_grade_rules_at_give_each_fund_the_rule_its_snapshot_row_has(
+    store: Home, house_ko, variant
+) -> None:
+    for methodology, snap in (("house", house_ko), ("variant", variant)):
+        rows = snap.rows()
+        as_of = str(rows["as_of"].iloc[0])
+        found = grade_rules_at(store, methodology, None, as_of)
+        expected = zip(rows["fund_id"], rows["grade_rule"], strict=True)
+        assert {f: found[f] for f in rows["fund_id"]} == {f: json.loads(r) for f, r in expected}
+    with pytest.raises(SnapshotError, match="no expert ratings on 1999-12-31"):
+        grade_rules_at(store, "house", None, "1999-12-31")
 
 
 def test_thresholds_scale_cutoffs_are_the_scales_min_scores(variant) -> None:

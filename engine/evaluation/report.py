@@ -43,7 +43,7 @@ from engine.llm.rewards import rule_grade
 from engine.methodology.core import GRADES_ASCENDING
 from engine.training.config import RunConfig
 from engine.training.runs import recover
-from engine.training.snapshot import WHOLE, snapshot_for
+from engine.training.snapshot import grade_rules_at
 from store.db import connect
 from store.home import Home
 from store.queries import summary
@@ -113,25 +113,18 @@ def _synthetic(home: Home) -> bool:
 
 
 def _grade_rules(home: Home, metas: list[dict]) -> dict[tuple, dict[str, dict]]:
-    """(methodology id, version, as_of) -> fund_id -> grade_rule, from a snapshot of the store."""
+    """(methodology id, version, as_of) -> fund_id -> grade_rule, as a snapshot of the store
+    at that date has it (`engine.training.snapshot.grade_rules_at`)."""
     out: dict[tuple, dict[str, dict]] = {}
     for meta in metas:
         key = (meta["methodology_id"], int(meta["methodology_version"]), str(meta["as_of"]))
         if key in out:
             continue
         try:
-            config = RunConfig(
-                methodology_id=key[0], methodology_version=key[1], as_of=key[2], splits=list(WHOLE)
-            )
-            rows = snapshot_for(home, config).rows()
+            out[key] = grade_rules_at(home, *key)
         except Exception as exc:  # noqa: BLE001 — consistency is then shown as unavailable
             log.warning("no grade rules for %s: %s", key, exc)
             out[key] = {}
-            continue
-        out[key] = {
-            str(r.fund_id): json.loads(r.grade_rule) if isinstance(r.grade_rule, str) else {}
-            for r in rows.itertuples(index=False)
-        }
     return out
 
 

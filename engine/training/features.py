@@ -151,6 +151,25 @@ def fund_features(
     return features_from(inputs, fund_ids, language=language, prompt_style=prompt_style)
 
 
+def fund_grade_rules(inputs: FeatureInputs) -> dict[str, dict]:
+    """fund_id -> its category's `grade_rule` at `inputs.as_of`, as `features_from` gives it,
+    without the prompts: the reference scorer over every fund, then the cutoffs per category."""
+    doc, as_of = inputs.doc, inputs.as_of
+    funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
+    indicators = (
+        compute_indicators(inputs.metrics, as_of, windows_needed(doc))
+        if inputs.metrics is not None
+        else pd.DataFrame({"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)})
+    )
+    scored = score(doc, indicators, inputs.qualitative, funds, as_of)
+    rules = grade_rules(doc, scored)
+    return {
+        str(fund): rules[category]
+        for fund, category in zip(scored["fund_id"], scored["category"], strict=True)
+        if category in rules
+    }
+
+
 def features_from(
     inputs: FeatureInputs,
     fund_ids: Iterable[str] | None = None,

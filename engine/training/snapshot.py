@@ -58,6 +58,7 @@ from engine.training.features import (
     PROMPT_STYLES,
     check_choices,
     features_from,
+    fund_grade_rules,
     inputs_until,
     read_inputs,
 )
@@ -255,6 +256,22 @@ def resolve_methodology(
     if chosen and chosen[0] == methodology_id:
         return methodology_id, chosen[1]
     return methodology_id, version
+
+
+def grade_rules_at(
+    home: Home, methodology_id: str, version: int | None, as_of: date | str | None
+) -> dict[str, dict]:
+    """fund_id -> the `grade_rule` a snapshot of the methodology at the rating date `as_of`
+    `as_of` (the latest when None) gives the fund, without building the snapshot.
+
+    Raises MethodologyError for an unknown methodology or version, SnapshotError when there is
+    no rating date.
+    """
+    with connect(home) as con:
+        doc = get(con, methodology_id, version)
+        dates = rating_dates_for(prices.rating_dates_ascending(con), as_of, "last")
+        inputs = read_inputs(con, doc, dates[-1])
+    return fund_grade_rules(inputs)
 
 
 def snapshot_for(
