@@ -151,18 +151,29 @@ def fund_features(
     return features_from(inputs, fund_ids, language=language, prompt_style=prompt_style)
 
 
+def reference_scores(
+    inputs: FeatureInputs, extra_windows: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(funds, indicators, scored) at `inputs.as_of`: every fund once, its indicators over the
+    windows the methodology needs and `extra_windows`, and the reference scorer's output."""
+    doc, as_of = inputs.doc, inputs.as_of
+    funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
+    if inputs.metrics is not None:
+        windows = windows_needed(doc)
+        windows = [*windows, *(w for w in extra_windows if w not in windows)]
+        indicators = compute_indicators(inputs.metrics, as_of, windows)
+    else:
+        indicators = pd.DataFrame(
+            {"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)}
+        )
+    return funds, indicators, score(doc, indicators, inputs.qualitative, funds, as_of)
+
+
 def fund_grade_rules(inputs: FeatureInputs) -> dict[str, dict]:
     """fund_id -> its category's `grade_rule` at `inputs.as_of`, as `features_from` gives it,
     without the prompts: the reference scorer over every fund, then the cutoffs per category."""
-    doc, as_of = inputs.doc, inputs.as_of
-    funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
-    indicators = (
-        compute_indicators(inputs.metrics, as_of, windows_needed(doc))
-        if inputs.metrics is not None
-        else pd.DataFrame({"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)})
-    )
-    scored = score(doc, indicators, inputs.qualitative, funds, as_of)
-    rules = grade_rules(doc, scored)
+    _, _, scored = reference_scores(inputs)
+    rules = grade_rules(inputs.doc, scored)
     return {
         str(fund): rules[category]
         for fund, category in zip(scored["fund_id"], scored["category"], strict=True)
@@ -180,18 +191,8 @@ def features_from(
     """`fund_features` on inputs already read: rows by fund id, `attrs["excluded"]` the rest."""
     check_choices(language, prompt_style)
     doc, as_of = inputs.doc, inputs.as_of
-    funds = inputs.funds.drop_duplicates("fund_id").reset_index(drop=True)
     anchored = prompt_style in ANCHORED_STYLES
-    if inputs.metrics is not None:
-        windows = windows_needed(doc)
-        if anchored and CONTEXT_WINDOW not in windows:
-            windows = [*windows, CONTEXT_WINDOW]
-        indicators = compute_indicators(inputs.metrics, as_of, windows)
-    else:
-        indicators = pd.DataFrame(
-            {"fund_id": pd.Series(dtype=object), "window": pd.Series(dtype=object)}
-        )
-    scored = score(doc, indicators, inputs.qualitative, funds, as_of)
+    funds, indicators, scored = reference_scores(inputs, (CONTEXT_WINDOW,) if anchored else ())
     at, excluded = _positions(funds, scored, fund_ids)
     eligible = scored["total"].notna().to_numpy()
     shown = criterion_inputs(doc, funds, eligible, indicators, inputs.qualitative, as_of, at)

@@ -262,7 +262,7 @@ def grade_rules_at(
     home: Home, methodology_id: str, version: int | None, as_of: date | str | None
 ) -> dict[str, dict]:
     """fund_id -> the `grade_rule` a snapshot of the methodology at the rating date `as_of`
-    `as_of` (the latest when None) gives the fund, without building the snapshot.
+    (the latest when None) gives the fund, without building the snapshot.
 
     Raises MethodologyError for an unknown methodology or version, SnapshotError when there is
     no rating date.
