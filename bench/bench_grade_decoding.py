@@ -33,10 +33,11 @@ from engine.training.run_data import load_data  # noqa: E402
 from store.home import Home  # noqa: E402
 
 
-def grade_probabilities(model, tokenizer, row: dict, answer: str) -> np.ndarray | None:
-    """P(grade) over GRADES at the answer's grade token (normalised over the five), or None
-    when the answer has no grade or a grade's token text is not one token."""
-    grade = grade_of(answer)
+def grade_probabilities(
+    model, tokenizer, row: dict, answer: str, grade: int | None
+) -> np.ndarray | None:
+    """P(grade) over GRADES at the token of the answer's `grade` (its `grade_of`), or None when
+    the answer has no grade or a grade's token text is not one token."""
     answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
     pieces = [tokenizer.decode([i]) for i in answer_ids]
     index = grade_token_index(pieces)
@@ -73,7 +74,7 @@ def compare(model, tokenizer, rows: list[dict]) -> dict:
     grades = np.array(GRADES)
     for row, answer in zip(rows, answers, strict=True):
         greedy.append(grade_of(answer))
-        p = grade_probabilities(model, tokenizer, row, answer)
+        p = grade_probabilities(model, tokenizer, row, answer, greedy[-1])
         if p is None:
             mean.append(greedy[-1])
             median.append(greedy[-1])
