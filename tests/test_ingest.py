@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -485,3 +486,15 @@ def test_keys_repeated_out_of_order_or_after_trimming_are_refused(
     with pytest.raises(IngestError, match="nothing was loaded") as caught:
         ingest_file(loaded, write(tmp_path / "nav.csv", "fund_id,date,nav\n" + body))
     assert message in str(caught.value)
+
+
+def test_files_read_at_once_in_several_threads_each_keep_their_own_rows(
+    small_files: dict[str, Path],
+) -> None:
+    kinds = ["funds", "nav", "ratings", "benchmarks"] * 4
+    alone = {kind: preview_file(small_files[kind], limit=200)[1] for kind in set(kinds)}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda kind: preview_file(small_files[kind], limit=200), kinds))
+    for kind, (parsed, frame) in zip(kinds, together, strict=True):
+        assert parsed.kind == kind
+        pd.testing.assert_frame_equal(frame, alone[kind])

@@ -162,3 +162,24 @@ def test_the_nav_table_loses_its_index_and_keeps_every_row(
         ).fetchone() == (0,)
         with pytest.raises(duckdb.ConstraintException):  # the CHECK stays
             con.execute("INSERT INTO nav VALUES ('F3', DATE '2024-01-02', -1)")
+
+
+def test_scratch_connections_keep_their_tables_to_themselves_and_drop_them_on_close() -> None:
+    first, second = db.scratch(), db.scratch()
+    first.execute("CREATE TEMP TABLE raw AS SELECT 1 AS x")
+    second.execute("CREATE TEMP TABLE raw AS SELECT 2 AS x")
+    assert first.execute("SELECT x FROM raw").fetchall() == [(1,)]
+    assert second.execute("SELECT x FROM raw").fetchall() == [(2,)]
+    first.close()
+    second.close()
+    with db.scratch() as later, pytest.raises(duckdb.CatalogException):
+        later.execute("SELECT x FROM raw")
+
+
+def test_an_up_to_date_file_is_checked_with_reads_only(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home):
+        pass
+    with duckdb.connect(str(home.db_path), read_only=True) as con:
+        assert db.migrate(con) == []
+        assert schema_version(con) == max(v for v, _, _ in migrations())

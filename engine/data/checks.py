@@ -153,13 +153,15 @@ def stage(mem: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> None:
         for c in columns
     ]
     mem.execute(
-        f"CREATE OR REPLACE TABLE typed AS SELECT rowid + {FIRST_DATA_ROW} AS _row, "
+        f"CREATE OR REPLACE TEMP TABLE typed AS SELECT rowid + {FIRST_DATA_ROW} AS _row, "
         f"{', '.join(exprs)} FROM raw"
     )
     checks = _column_checks(spec, columns) + [_duplicate_check(spec)]
     raise_if_problems(parsed.file_name, *collect_problems(mem, checks))
     keep = quote_names(columns)
-    mem.execute(f"CREATE OR REPLACE TABLE stage AS SELECT _row, {keep} FROM typed ORDER BY _row")
+    mem.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage AS SELECT _row, {keep} FROM typed ORDER BY _row"
+    )
 
 
 # ---------------------------------------------------------------- the fast path
@@ -257,7 +259,9 @@ def _fast_stage(mem: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> bool:
         if repeated:
             return False
     values = ", ".join(f"{_fast_value(c, t, padded)} AS {quote_name(c)}" for c, t in types.items())
-    mem.execute(f"CREATE VIEW stage AS SELECT rowid + {FIRST_DATA_ROW} AS _row, {values} FROM raw")
+    mem.execute(
+        f"CREATE TEMP VIEW stage AS SELECT rowid + {FIRST_DATA_ROW} AS _row, {values} FROM raw"
+    )
     return True
 
 

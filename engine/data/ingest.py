@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from engine.data.reading import (
     sha256_of,
 )
 from store import release_files, uploads
-from store.db import connect, transaction
+from store.db import connect, held, transaction
 from store.home import Home
 
 __all__ = ["IngestError", "IngestResult", "ParsedFile", "ingest_file", "preview_file", "read_file"]
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 # Kinds whose later uploads change what re-loading a file of the key's kind would write:
 # a qualitative row's subject is a fund or a company by the fund master data at the time.
 SKIP_UNLESS_LATER = {"qualitative": ("funds",)}
+# A file this small is checked in a few milliseconds, so its ingest keeps the database open from
+# the unchanged-content check to the write (one open instead of two); a larger one leaves the
+# database free for other processes while it is read and checked.
+HOLD_BYTES = 2**20
 
 
 @dataclass
@@ -84,6 +89,21 @@ def ingest_file(
 ) -> IngestResult:
     """Load one file into the store in a single transaction, or refuse it and change nothing."""
     path = Path(path)
+    small = path.is_file() and path.stat().st_size <= HOLD_BYTES
+    with held() if small else nullcontext():
+        return _ingest(home, path, kind, sheet, source, display_name, max_bytes, created_by)
+
+
+def _ingest(
+    home: Home,
+    path: Path,
+    kind: str | None,
+    sheet: str | None,
+    source: str,
+    display_name: str | None,
+    max_bytes: int,
+    created_by: str | None,
+) -> IngestResult:
     name = display_name or path.name
     parsed: ParsedFile | None = None
     logged = {"source": source, "created_by": created_by}

@@ -35,7 +35,7 @@ from engine.data.filekinds import (
     infer_kind,
     map_headers,
 )
-from store.db import scalar
+from store.db import scalar, scratch
 from store.sql_names import quote_name
 
 DEFAULT_MAX_BYTES = int(float(os.environ.get("WORKBENCH_MAX_UPLOAD_MB", "200")) * 1024 * 1024)
@@ -203,7 +203,7 @@ def _read_csv(
         types.update({_position(i): t for i, (_, t) in columns.items() if t})
     picked = _select(columns)
     mem.execute(
-        f"CREATE OR REPLACE TABLE raw AS SELECT {picked} FROM read_csv(?, header = false,"
+        f"CREATE OR REPLACE TEMP TABLE raw AS SELECT {picked} FROM read_csv(?, header = false,"
         " delim = ?, quote = '\"', escape = '\"', auto_detect = false, columns = ?, skip = 1,"
         " null_padding = true, dateformat = ?)",
         [str(source), delimiter, types, ISO_DATE],
@@ -337,7 +337,7 @@ def _load_excel(
         {_position(i): pa.array(column, type=pa.string()) for i, column in enumerate(cells)}
     )
     mem.register("excel_rows", table)
-    mem.execute("CREATE TABLE raw AS SELECT * FROM excel_rows")
+    mem.execute("CREATE TEMP TABLE raw AS SELECT * FROM excel_rows")
     mem.unregister("excel_rows")
     return headers
 
@@ -352,7 +352,7 @@ def _load_parquet(
     headers = check_headers(list(schema.names), name, limits)
     casts = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS {_position(i)}" for i in range(len(headers)))
     try:
-        mem.execute(f"CREATE TABLE raw AS SELECT {casts} FROM read_parquet(?)", [str(path)])
+        mem.execute(f"CREATE TEMP TABLE raw AS SELECT {casts} FROM read_parquet(?)", [str(path)])
     except duckdb.Error as exc:
         raise IngestError(name, f"could not read the Parquet file: {_first_line(exc)}") from exc
     return headers
@@ -412,7 +412,7 @@ def _load(
     if file_format not in formats:
         wanted = " or ".join(FORMAT_NAMES[f] for f in formats)
         raise IngestError(name, f"this is a {FORMAT_NAMES[file_format]} file; upload {wanted}")
-    mem = duckdb.connect()
+    mem = scratch()
     try:
         if file_format == "csv":
             headers, encoding, delimiter, typed = _load_csv(
@@ -425,7 +425,7 @@ def _load(
             headers = _load_parquet(mem, path, name, limits)
         _refuse_nul_cells(mem, headers, name)
         picked = _select(choose(headers))
-        mem.execute(f"CREATE OR REPLACE TABLE raw AS SELECT {picked} FROM raw")
+        mem.execute(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT {picked} FROM raw")
         return _Loaded(mem, headers, file_format)
     except BaseException:
         mem.close()
