@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import engine.methodology.extract.render as render_module
 from engine.methodology.extract.pdf import ExtractionError, extract
 from engine.methodology.extract.render import FONTS, LAYOUTS, render_pdf
 from engine.methodology.extract.rules import (
@@ -591,3 +592,26 @@ def test_page_and_size_limits(tmp_path: Path) -> None:
     assert "over the limit of 10 pages" in _refused(path, "too_many_pages", max_pages=10)
     assert "over the 1000 bytes limit" in _refused(path, "too_large", max_bytes=1000)
     assert len(extract(path, max_pages=12).pages) == 12
+
+
+def test_a_document_rendered_again_is_the_same_pdf_without_a_second_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laid_out = []
+    original = render_module._Renderer
+
+    def counting(doc: dict, lang: str, layout: str):
+        laid_out.append(doc["name"])
+        return original(doc, lang, layout)
+
+    monkeypatch.setattr(render_module, "_Renderer", counting)
+    changed = copy.deepcopy(SMALL) | {"name": "다온 펀드등급 기준"}
+    first = render_pdf(SMALL, tmp_path / "a.pdf", pages_min=3)
+    again = render_pdf(copy.deepcopy(SMALL), tmp_path / "b.pdf", pages_min=3)
+    other = render_pdf(changed, tmp_path / "c.pdf", pages_min=3)
+    assert first.read_bytes() == again.read_bytes() != other.read_bytes()
+    assert laid_out.count(SMALL["name"]) <= 1 and laid_out.count(changed["name"]) == 1
+    assert extract(again).draft["name"] == SMALL["name"]
+    monkeypatch.setitem(FONTS, "", tmp_path / "missing" / "NanumGothic.ttf")
+    with pytest.raises(FileNotFoundError, match="fonts-nanum"):
+        render_pdf(SMALL, tmp_path / "d.pdf", pages_min=3)

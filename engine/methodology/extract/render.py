@@ -21,8 +21,10 @@ Layouts, so that extraction is tested on documents it was not tailored to:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
@@ -232,14 +234,20 @@ def _window(window: str | None, lang: str, months: bool = False) -> str:
     return f"{years * 12} months" if months else f"{years}y"
 
 
+def _fonts() -> tuple[tuple[str, Path], ...]:
+    """The Korean fonts by style; FileNotFoundError names the one that is not installed."""
+    for path in FONTS.values():
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path} not found: install it with `apt-get install -y fonts-nanum`"
+            )
+    return tuple(FONTS.items())
+
+
 class _Doc(FPDF):
     def __init__(self, title: str, company: str, confidential: str) -> None:
         super().__init__(format="A4")
-        for style, path in FONTS.items():
-            if not path.exists():
-                raise FileNotFoundError(
-                    f"{path} not found: install it with `apt-get install -y fonts-nanum`"
-                )
+        for style, path in _fonts():
             self.add_font("Nanum", style=style, fname=str(path))
         self.title_text, self.company, self.confidential = title, company, confidential
         self.set_auto_page_break(True, margin=22)
@@ -317,7 +325,7 @@ class _Renderer:
         info = INDICATORS[m["indicator"]]
         return info.label_ko if self.lang == "ko" else info.label
 
-    def render(self, path: Path, pages_min: int) -> Path:
+    def render(self, pages_min: int) -> bytes:
         pdf, t, doc = self.pdf, self.t, self.doc
         pdf.add_page()
         pdf.set_y(70)
@@ -342,9 +350,7 @@ class _Renderer:
         pdf.heading(t["h"][5])
         pdf.para(t["other"])
         self.appendix(pages_min)
-        path = Path(path)
-        pdf.output(str(path))
-        return path
+        return bytes(pdf.output())
 
     def eligibility(self) -> None:
         t, e = self.t, self.doc.get("eligibility") or {}
@@ -576,5 +582,18 @@ def render_pdf(
     lang = lang or doc.get("language") or "ko"
     if lang not in T:
         raise ValueError(f"unknown language {lang!r}: 'ko' or 'en'")
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    path = Path(path)
+    path.write_bytes(_rendered(text, lang, layout, pages_min, _fonts()))
+    return path
+
+
+@lru_cache(maxsize=8)
+def _rendered(
+    doc_json: str, lang: str, layout: str, pages_min: int, fonts: tuple[tuple[str, Path], ...]
+) -> bytes:
+    """The PDF of a methodology given as JSON text. A document rendered again in this process
+    (the demo's house methodology on every demo build) is not laid out again: loading the two
+    Korean fonts alone takes ~0.6 s."""
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "TSI0 NOT subset" chatter
-    return _Renderer(doc, lang, layout).render(Path(path), pages_min)
+    return _Renderer(json.loads(doc_json), lang, layout).render(pages_min)
