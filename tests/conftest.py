@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from store.db import connect
 from store.home import Home
 from tests.template_support import built_once, copy_home, demo_store
+from tests.test_api_support import world_template
 
 DEMO_FUNDS = 30
 DEMO_YEARS = 4
@@ -190,3 +191,10 @@ def demo_home(demo_template: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     where = copy_home(demo_template, tmp_path / "demo-home")
     monkeypatch.setenv("WORKBENCH_HOME", str(where.root))
     return where
+
+
+@pytest.fixture(scope="session")
+def api_world_template(tmp_path_factory: pytest.TempPathFactory, demo_template: Home) -> Home:
+    """The demo with two clients, an approved run and releases (`make_world`), built once per
+    run; copy it with `tests.test_api_support.copy_world`."""
+    return world_template(tmp_path_factory, demo_template)

@@ -7,13 +7,13 @@ from fastapi.testclient import TestClient
 
 from engine.clients import clients, registry, releases
 from store.db import connect
-from tests.test_api_support import api_client, auth, make_world
+from tests.test_api_support import api_client, auth, copy_world
 
 
 @pytest.fixture
-def world(demo_home):
-    """Two clients with three funds each, one approved run, one release each."""
-    return make_world(demo_home)
+def world(api_world_template, tmp_path, monkeypatch):
+    """Two clients with three funds each, one approved run, releases (see make_world)."""
+    return copy_world(api_world_template, tmp_path / "world", monkeypatch)
 
 
 def _audit(api: TestClient, home):

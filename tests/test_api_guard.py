@@ -15,15 +15,15 @@ from fastapi.testclient import TestClient
 from engine.clients import clients
 from engine.clients import live as live_engine
 from store.db import connect
-from tests.test_api_support import api_client, auth, make_world
+from tests.test_api_support import api_client, auth, copy_world
 from workbench.api import guard as api_guard
 from workbench.api.limits import LiveSlots, TokenBuckets
 
 
 @pytest.fixture
-def world(demo_home):
+def world(api_world_template, tmp_path, monkeypatch):
     """Two clients with three funds each, one approved run, releases (see make_world)."""
-    return make_world(demo_home)
+    return copy_world(api_world_template, tmp_path / "world", monkeypatch)
 
 
 def _random_key() -> str:

@@ -30,16 +30,22 @@ from store.releases import (
     methodology_of,
     release_rows,
 )
-from tests.test_api_support import AS_OF, add_evaluation, api_client, auth, make_world
+from tests.test_api_support import (
+    AS_OF,
+    add_evaluation,
+    api_client,
+    auth,
+    copy_world,
+)
 from workbench.api import audit as api_audit
 from workbench.api import models as m
 from workbench.api.published import fund_model, records
 
 
 @pytest.fixture
-def world(demo_home):
+def world(api_world_template, tmp_path, monkeypatch):
     """Two clients with three funds each, one approved run, releases 1-2 of A and 1 of B."""
-    return make_world(demo_home)
+    return copy_world(api_world_template, tmp_path / "world", monkeypatch)
 
 
 @pytest.fixture

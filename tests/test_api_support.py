@@ -13,10 +13,12 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import httpx2
 import pandas as pd
+import pytest
 from fastapi.testclient import TestClient
 
 from engine.clients import clients, registry, releases
@@ -24,6 +26,7 @@ from store import evaluations as stored_evaluations
 from store.db import connect
 from store.home import Home
 from store.runs import insert_run
+from tests.template_support import built_on, copy_home
 from workbench.api.app import ApiSettings, create_app
 
 AS_OF = "2026-09-30"  # the demo's latest rating date
@@ -114,6 +117,29 @@ def make_world(home: Home) -> dict:
         releases.publish(con, a["client_id"], by="ann")
         releases.publish(con, b["client_id"], by="ann")
     return {"home": home, "a": a, "b": b, "funds": funds}
+
+
+WORLD_FILE = "api-world.json"
+
+
+def world_template(tmp_path_factory: pytest.TempPathFactory, demo_template: Home) -> Home:
+    """`make_world` on the demo, built once per run; copy it with `copy_world`."""
+
+    def extend(home: Home) -> None:
+        world = make_world(home)
+        answers = {k: world[k] for k in ("a", "b", "funds")}
+        (home.root / WORLD_FILE).write_text(json.dumps(answers), encoding="utf-8")
+
+    return built_on(tmp_path_factory, "api-world", demo_template, extend)
+
+
+def copy_world(template: Home, root: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """A private copy of the world template, named by $WORKBENCH_HOME, as `make_world` gives it."""
+    home = copy_home(template, root)
+    monkeypatch.setenv("WORKBENCH_HOME", str(home.root))
+    answers = json.loads((home.root / WORLD_FILE).read_text(encoding="utf-8"))
+    (home.root / WORLD_FILE).unlink()
+    return {"home": home, **answers}
 
 
 def api_client(home: Home, client: tuple[str, int] = ("testclient", 50000), **limits) -> TestClient:
