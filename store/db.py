@@ -49,23 +49,13 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    """The highest migration applied to this database (0 for a new file).
-
-    Read first: on every open of a migrated file this is one read, not a catalog write.
-    """
-    exists = scalar(
-        con,
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
-        " AND schema_name = 'main' AND table_name = 'schema_version'",
-    )
-    if exists:
-        return int(scalar(con, "SELECT coalesce(max(version), 0) FROM schema_version"))
+    """The highest migration applied to this database (0 for a new file)."""
     con.execute(
-        "CREATE TABLE schema_version ("
+        "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
-    return 0
+    return int(scalar(con, "SELECT coalesce(max(version), 0) FROM schema_version"))
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):

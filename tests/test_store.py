@@ -174,12 +174,3 @@ def test_scratch_connections_keep_their_tables_to_themselves_and_drop_them_on_cl
     second.close()
     with db.scratch() as later, pytest.raises(duckdb.CatalogException):
         later.execute("SELECT x FROM raw")
-
-
-def test_an_up_to_date_file_is_checked_with_reads_only(tmp_path: Path) -> None:
-    home = Home(tmp_path / "h")
-    with connect(home):
-        pass
-    with duckdb.connect(str(home.db_path), read_only=True) as con:
-        assert db.migrate(con) == []
-        assert schema_version(con) == max(v for v, _, _ in migrations())
