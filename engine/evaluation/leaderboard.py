@@ -18,6 +18,7 @@ import pandas as pd
 from engine.evaluation import fund_sets
 from engine.evaluation.agreement import CI_FIGURES, DEFAULT_BOOT, FIGURES, compare
 from engine.evaluation.jobs import get_evaluation, results
+from store.db import held
 
 
 def _paired(home, evaluation_id: str, against: str):
@@ -53,6 +54,7 @@ def _agreement_of(
     }
 
 
+@held()  # its short reads share one open of the database
 def evaluation_agreement(
     home, evaluation_id: str, against: str = "expert", *, n_boot: int = DEFAULT_BOOT, seed: int = 0
 ) -> dict[str, Any]:
@@ -91,6 +93,7 @@ def _refuse_mixed(entries: list[dict]) -> None:
     )
 
 
+@held()  # its many short reads share one open of the database
 def leaderboard(
     home,
     evaluation_ids: Sequence[str],

@@ -44,7 +44,7 @@ from engine.methodology.core import GRADES_ASCENDING
 from engine.training.config import RunConfig
 from engine.training.runs import recover
 from engine.training.snapshot import grade_rules_at
-from store.db import connect
+from store.db import connect, held
 from store.home import Home
 from store.queries import summary
 
@@ -255,6 +255,7 @@ def _label(meta: dict, run: dict | None) -> str:
     return meta["evaluator"]
 
 
+@held()  # its many short reads share one open of the database
 def report_data(
     home: Home, evaluation_ids: list[str], *, n_boot: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
