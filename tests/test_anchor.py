@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from engine.data.managers import manager_facts
-from engine.demo.build import DemoConfig, build_demo
 from engine.evaluation import tabular
 from engine.llm.anchor import Context, Proposal, anchor_compact, context_line, proposal_line
 from engine.llm.rewards import reasoning_quality
@@ -19,6 +18,7 @@ from engine.training.config import RunConfig
 from engine.training.features import features_from, fund_features, read_inputs
 from store.db import connect
 from store.home import Home
+from tests.template_support import copy_home, demo_store
 
 LATEST = date(2026, 9, 30)  # the demo's last rating date
 CUTOFFS = [[5, 3.92], [4, 3.41], [3, 2.71], [2, 2.15], [1, None]]
@@ -26,9 +26,8 @@ CUTOFFS = [[5, 3.92], [4, 3.41], [3, 2.71], [2, 2.15], [1, None]]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    home = Home(tmp_path_factory.mktemp("anchor") / "home").ensure()
-    build_demo(home, DemoConfig(n_funds=40, years=5))
-    return home
+    template = demo_store(tmp_path_factory, n_funds=40, years=5)
+    return copy_home(template, tmp_path_factory.mktemp("anchor") / "home")
 
 
 def _features(home: Home, style: str, lang: str = "ko") -> pd.DataFrame:

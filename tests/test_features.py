@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.demo.build import DemoConfig, build_demo
 from engine.methodology import get
 from engine.methodology.scoring import score_funds
 from engine.training.features import (
@@ -23,6 +22,7 @@ from engine.training.features import (
 from engine.training.snapshot import COLUMNS, SnapshotError, build_snapshot
 from store.db import connect
 from store.home import Home
+from tests.template_support import copy_home, demo_store
 
 LATEST = date(2026, 9, 30)  # the demo's last rating date
 BETWEEN = date(2025, 6, 30)  # a month-end that is no rating date
@@ -31,9 +31,8 @@ BETWEEN = date(2025, 6, 30)  # a month-end that is no rating date
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Home:
     """The demo (60 funds, 5 years, its house methodology v1); never changed by a test."""
-    home = Home(tmp_path_factory.mktemp("features") / "home").ensure()
-    build_demo(home, DemoConfig(n_funds=60, years=5))
-    return home
+    template = demo_store(tmp_path_factory, n_funds=60, years=5)
+    return copy_home(template, tmp_path_factory.mktemp("features") / "home")
 
 
 def _features(home: Home, as_of, fund_ids=None, **kwargs) -> pd.DataFrame:
