@@ -450,7 +450,9 @@ def read_file(
     typed: bool = False,
     sha256: str | None = None,
 ) -> tuple[duckdb.DuckDBPyConnection, ParsedFile]:
-    """Read `path` into an in-memory DuckDB table `raw` with canonical column names.
+    """Read `path` into an in-memory DuckDB table `raw` with canonical column names: a TEMP
+    table on a new connection to the process's scratch database (`store.db.scratch`), which
+    the caller closes.
 
     Headers are mapped to canonical columns in Python; the file's own column names never
     reach SQL text (columns are addressed by position). `raw` holds text, or with `typed` (CSV

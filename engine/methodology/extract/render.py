@@ -594,6 +594,6 @@ def _rendered(
 ) -> bytes:
     """The PDF of a methodology given as JSON text. A document rendered again in this process
     (the demo's house methodology on every demo build) is not laid out again: loading the two
-    Korean fonts alone takes ~0.6 s."""
+    Korean fonts alone takes ~0.6 s. `fonts` (the font files used) is part of the cache key."""
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "TSI0 NOT subset" chatter
     return _Renderer(json.loads(doc_json), lang, layout).render(pages_min)
