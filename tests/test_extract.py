@@ -600,9 +600,9 @@ def test_a_document_rendered_again_is_the_same_pdf_without_a_second_layout(
     laid_out = []
     original = render_module._Renderer
 
-    def counting(doc: dict, lang: str, layout: str):
+    def counting(doc: dict, lang: str, layout: str, fonts):
         laid_out.append(doc["name"])
-        return original(doc, lang, layout)
+        return original(doc, lang, layout, fonts)
 
     monkeypatch.setattr(render_module, "_Renderer", counting)
     changed = copy.deepcopy(SMALL) | {"name": "다온 펀드등급 기준"}

@@ -245,9 +245,11 @@ def _fonts() -> tuple[tuple[str, Path], ...]:
 
 
 class _Doc(FPDF):
-    def __init__(self, title: str, company: str, confidential: str) -> None:
+    def __init__(
+        self, title: str, company: str, confidential: str, fonts: tuple[tuple[str, Path], ...]
+    ) -> None:
         super().__init__(format="A4")
-        for style, path in _fonts():
+        for style, path in fonts:
             self.add_font("Nanum", style=style, fname=str(path))
         self.title_text, self.company, self.confidential = title, company, confidential
         self.set_auto_page_break(True, margin=22)
@@ -300,11 +302,14 @@ class _Doc(FPDF):
 
 
 class _Renderer:
-    def __init__(self, doc: dict, lang: str, layout: str) -> None:
+    def __init__(
+        self, doc: dict, lang: str, layout: str, fonts: tuple[tuple[str, Path], ...]
+    ) -> None:
         self.doc, self.lang, self.layout, self.t = doc, lang, layout, T[lang]
         title = doc.get("name_en") if lang == "en" and doc.get("name_en") else doc["name"]
         self.title = title
-        self.pdf = _Doc(title, COMPANY[lang], "대외비" if lang == "ko" else "Confidential")
+        confidential = "대외비" if lang == "ko" else "Confidential"
+        self.pdf = _Doc(title, COMPANY[lang], confidential, fonts)
 
     def name(self, item: dict, key: str) -> str:
         return item.get(f"name_{self.lang}") or SECTION_NAMES[self.lang].get(item.get(key, ""), "")
@@ -594,6 +599,7 @@ def _rendered(
 ) -> bytes:
     """The PDF of a methodology given as JSON text. A document rendered again in this process
     (the demo's house methodology on every demo build) is not laid out again: loading the two
-    Korean fonts alone takes ~0.6 s. `fonts` (the font files used) is part of the cache key."""
+    Korean fonts alone takes ~0.6 s; the font files (`fonts`, checked by the caller) are part
+    of the cache key."""
     logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "TSI0 NOT subset" chatter
-    return _Renderer(json.loads(doc_json), lang, layout).render(pages_min)
+    return _Renderer(json.loads(doc_json), lang, layout, fonts).render(pages_min)
