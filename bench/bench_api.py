@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 from engine.clients import clients, registry, releases  # noqa: E402
 from engine.demo.build import DemoConfig, build_demo  # noqa: E402
 from store import evaluations as stored  # noqa: E402
-from store.db import connect, open_connection  # noqa: E402
+from store.db import connect, opened  # noqa: E402
 from store.home import Home  # noqa: E402
 from store.runs import insert_run  # noqa: E402
 from tests.test_api_support import free_port, start_api, stop_api  # noqa: E402
@@ -201,16 +201,12 @@ def direct(home: Home, client_id: str, funds: list[str], total: int) -> dict:
     began = time.perf_counter()
     for fund in picks:
         t0 = time.perf_counter()
-        con = open_connection(home.db_path)
-        try:
+        with opened(home.db_path) as con:
             releases.grade_history(con, client_id, fund)
-        finally:
-            con.close()
         times.append(time.perf_counter() - t0)
     wall_open = time.perf_counter() - began
-    con = open_connection(home.db_path)
     held = []
-    try:
+    with opened(home.db_path) as con:
         began, cpu = time.perf_counter(), time.process_time()
         for fund in picks:
             t0 = time.perf_counter()
@@ -218,8 +214,6 @@ def direct(home: Home, client_id: str, funds: list[str], total: int) -> dict:
             held.append(time.perf_counter() - t0)
         wall_held = time.perf_counter() - began
         cpu_held = time.process_time() - cpu
-    finally:
-        con.close()
     return {"calls": total,
             "open_per_call_per_s": round(total / wall_open, 1),
             "open_per_call_p50_ms": round(percentile(times, 0.5) * 1000, 2),

@@ -131,7 +131,8 @@ def client_exists(con: duckdb.DuckDBPyConnection, client_id: str) -> bool:
     """Whether the client exists (False while the clients table is not there)."""
     has_table = scalar(
         con,
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'clients'",
+        "SELECT count(*) FROM information_schema.tables"
+        " WHERE table_catalog = current_database() AND table_name = 'clients'",
     )
     if not has_table:
         return False

@@ -2,13 +2,16 @@
 
 DuckDB lets one process at a time hold a database file. The app, the CLI, the API and
 background jobs share one file, so nobody keeps a connection open between actions: every
-action opens, works and closes. A connection that meets another process's lock retries with
-back-off for `busy_timeout` seconds, then raises `StoreBusyError`. One page render may hold the
-file open for its few hundred milliseconds (`held`), so that its reads do not reopen it.
+action opens, works and closes. Opening attaches the file to the process's one in-memory
+database, and the last user's close detaches it. An open that meets another process's lock
+retries with back-off for `busy_timeout` seconds, then raises `StoreBusyError`. One page render
+may hold the file open for its few hundred milliseconds (`held`), so that its reads do not
+reopen it.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -16,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -27,11 +31,6 @@ log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 DEFAULT_BUSY_TIMEOUT_S = float(os.environ.get("WORKBENCH_BUSY_TIMEOUT", "15"))
-
-# Database files this process holds open for a block (`held`), with how many blocks hold each.
-_HELD: dict[Path, int] = {}
-_HELD_LOCK = threading.Lock()
-_BLOCK = threading.local()  # .anchors: this thread's `held` block's open files, None outside
 
 
 class StoreBusyError(RuntimeError):
@@ -92,29 +91,119 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
-def open_connection(path: Path, busy_timeout: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open `path` read-write, waiting with back-off while another process holds it."""
+@dataclass
+class _Attachment:
+    """A database file attached to this process's host database, with how many use it now."""
+
+    alias: str
+    users: int = 0
+    migrated: bool = False
+    migrating: threading.Lock = field(default_factory=threading.Lock)
+
+
+_HOST: list[tuple[int, duckdb.DuckDBPyConnection]] = []  # (pid, its one in-memory database)
+_HOST_LOCK = threading.Lock()
+_ATTACHED: dict[Path, _Attachment] = {}  # files attached now, by path
+_ALIASES = itertools.count(1)
+_BLOCK = threading.local()  # .anchors: the files this thread's `held` block attached, None outside
+
+
+def _host() -> duckdb.DuckDBPyConnection:
+    """This process's in-memory host database, started on first use (call under _HOST_LOCK).
+
+    A forked child starts its own: it must not use its parent's database or attachments."""
+    if _HOST and _HOST[0][0] != os.getpid():
+        _HOST.clear()
+        _ATTACHED.clear()
+    if not _HOST:
+        _HOST.append((os.getpid(), duckdb.connect(":memory:")))
+    return _HOST[0][1]
+
+
+def _cursor() -> duckdb.DuckDBPyConnection:
+    """A new connection to the host database (its own transactions, TEMP objects and `USE`)."""
+    with _HOST_LOCK:
+        return _host().cursor()
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _attach(path: Path, busy_timeout: float | None) -> _Attachment:
+    """Attach `path` to the host database, or count one more user of it if it is attached,
+    waiting with back-off while another process holds the file."""
     timeout = DEFAULT_BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
+        with _HOST_LOCK:
+            attachment = _ATTACHED.get(path)
+            if attachment is None:
+                alias = f"store_{next(_ALIASES)}"
+                try:
+                    _host().execute(f"ATTACH {_literal(path)} AS {alias}")
+                except duckdb.IOException as exc:
+                    if not _is_lock_error(exc):
+                        raise
+                    error = exc
+                else:
+                    attachment = _ATTACHED[path] = _Attachment(alias)
+            if attachment is not None:
+                attachment.users += 1
+                return attachment
+        if time.monotonic() >= deadline:
+            raise StoreBusyError(
+                f"The database {path.name} is busy: another process (the app, the CLI, the API "
+                f"or a background job) has held it for over {timeout:.0f} s. Try again in a moment."
+            ) from error
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
+def _release(path: Path) -> None:
+    """One user fewer of `path`; the last one detaches it, which writes it out (a checkpoint)
+    and frees the file for other processes."""
+    with _HOST_LOCK:
+        attachment = _ATTACHED[path]
+        attachment.users -= 1
+        if attachment.users:
+            return
         try:
-            return duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc):
-                raise
-            if time.monotonic() >= deadline:
-                raise StoreBusyError(
-                    f"The database {path.name} is busy: another process (the app, the CLI, the API "
-                    f"or a background job) has held it for over {timeout:.0f} s. Try again in a moment."
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            _host().execute(f"DETACH {attachment.alias}")
+        except duckdb.Error:  # still attached: the next user takes it, the next release retries
+            log.exception("could not detach %s", path)
+            return
+        del _ATTACHED[path]
 
 
-def _is_held(path: Path) -> bool:
-    with _HELD_LOCK:
-        return _HELD.get(path, 0) > 0
+@contextmanager
+def opened(
+    path: Path, busy_timeout: float | None = None, migrate_schema: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the database file `path`, read-write, waiting with back-off while
+    another process holds it; the file is freed when its last user in this process is done.
+
+    Every process keeps one in-memory DuckDB database and attaches the file to it for as long
+    as it is used (~3 ms), instead of starting a database for it (~25 ms: DuckDB builds its
+    catalog of built-in functions at every start). `migrate_schema` brings the file to the
+    newest schema once per attachment.
+    """
+    attachment = _attach(path, busy_timeout)
+    try:
+        con = _cursor()
+        try:
+            con.execute(f"USE {attachment.alias}")
+            if migrate_schema and not attachment.migrated:
+                with attachment.migrating:
+                    if not attachment.migrated:
+                        _prepare(con, path)
+                        attachment.migrated = True
+            yield con
+        finally:
+            con.close()
+    finally:
+        _release(path)
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -123,82 +212,48 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     migrate(con)
 
 
-def _hold(path: Path, busy_timeout: float | None) -> None:
-    """Open `path` for the rest of this thread's `held` block (once), migrated."""
-    anchors = getattr(_BLOCK, "anchors", None)
-    if anchors is None or path in anchors:
-        return
-    anchor = open_connection(path, busy_timeout)
-    try:
-        _prepare(anchor, path)
-    except BaseException:
-        anchor.close()
-        raise
-    anchors[path] = anchor
-    with _HELD_LOCK:
-        _HELD[path] = _HELD.get(path, 0) + 1
-
-
 @contextmanager
 def connect(home: Home, busy_timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the workbench database, migrated to the newest schema, closed on exit."""
     home.ensure()
     path = home.db_path
-    _hold(path, busy_timeout)
-    already_open = _is_held(path)
-    con = open_connection(path, busy_timeout)
-    try:
-        if not already_open:
-            _prepare(con, path)
+    anchors = getattr(_BLOCK, "anchors", None)
+    if anchors is not None and path not in anchors:
+        _attach(path, busy_timeout)
+        anchors.add(path)
+    with opened(path, busy_timeout, migrate_schema=True) as con:
         yield con
-    finally:
-        con.close()
 
 
 @contextmanager
 def held() -> Iterator[None]:
-    """Keep each database file this thread opens in the block open until the block ends, such
-    as one page render.
+    """Keep each database file this thread opens in the block attached until the block ends,
+    such as one page render.
 
-    DuckDB shares an open file between the connections of one process, so every `connect`
-    after the first gets a connection at once and skips the migration check (the first one
-    migrated the file) instead of opening the file afresh (~30 ms each). A block that opens
-    nothing (a rerun served from caches) costs nothing. The file stays locked against other
-    processes until the block ends, so hold it only for work that does not wait on another
-    process. Nested blocks are one block.
+    Every `connect` after the first then gets a connection at once and skips the migration
+    check (the first one migrated the file). A block that opens nothing (a rerun served from
+    caches) costs nothing. The file stays locked against other processes until the block ends,
+    so hold it only for work that does not wait on another process. Nested blocks are one block.
     """
     if getattr(_BLOCK, "anchors", None) is not None:
         yield
         return
-    _BLOCK.anchors = {}
+    _BLOCK.anchors = set()
     try:
         yield
     finally:
         anchors, _BLOCK.anchors = _BLOCK.anchors, None
-        for path, anchor in anchors.items():
-            with _HELD_LOCK:
-                _HELD[path] -= 1
-                if not _HELD[path]:
-                    del _HELD[path]
-            anchor.close()
-
-
-_SCRATCH: list[duckdb.DuckDBPyConnection] = []
-_SCRATCH_LOCK = threading.Lock()
+        for path in anchors:
+            _release(path)
 
 
 def scratch() -> duckdb.DuckDBPyConnection:
-    """A new connection to this process's one in-memory scratch database, for staging an upload.
+    """A new connection to this process's in-memory host database, for staging an upload.
 
-    Starting a DuckDB database costs ~20 ms (its catalog of built-in functions); a connection
-    to a started one under 1 ms. Make only TEMP tables and views on it: they are this
-    connection's own, so uploads read at once in other threads never meet, and they are gone
-    when it closes.
+    Make only TEMP tables and views on it: they are this connection's own, so uploads read at
+    once in other threads never meet, and they are gone when it closes.
     """
-    with _SCRATCH_LOCK:
-        if not _SCRATCH:
-            _SCRATCH.append(duckdb.connect(":memory:"))
-        return _SCRATCH[0].cursor()
+    return _cursor()
 
 
 @contextmanager

@@ -277,9 +277,9 @@ def _open_elsewhere(path, timeout_s: float = 8.0) -> float:
 
     done = subprocess.run(
         [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from store.db import open_connection;"
-         " t = time.monotonic(); c = open_connection(Path(sys.argv[1]), float(sys.argv[2]));"
-         " print(time.monotonic() - t); c.close()", str(path), str(timeout_s)],
+         "import sys, time\nfrom pathlib import Path\nfrom store.db import opened\n"
+         "t = time.monotonic()\nwith opened(Path(sys.argv[1]), float(sys.argv[2])):\n"
+         "    print(time.monotonic() - t)", str(path), str(timeout_s)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-1000:]

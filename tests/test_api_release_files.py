@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from engine.clients import clients, releases
 from engine.data.ingest import ingest_file
 from engine.jobs.liveness import pid_exists
+from store import db as store_db
 from store import key_file, release_files
 from store.atomic_files import sha256_bytes
 from store.db import connect
@@ -50,15 +51,15 @@ def world(api_world_template, tmp_path, monkeypatch):
 
 @pytest.fixture
 def connects(monkeypatch) -> list[str]:
-    """Every duckdb.connect made while the test runs (the file it opened)."""
+    """Every open of a database file made while the test runs (the file it opened)."""
     made: list[str] = []
-    real = duckdb.connect
+    real = store_db._attach
 
-    def counted(*args, **kwargs):
-        made.append(str(args[0]) if args else ":memory:")
-        return real(*args, **kwargs)
+    def counted(path, *args, **kwargs):
+        made.append(str(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(duckdb, "connect", counted)
+    monkeypatch.setattr(store_db, "_attach", counted)
     return made
 
 
@@ -314,7 +315,7 @@ def test_audit_rows_wait_in_the_journal_while_the_store_is_busy(world, monkeypat
 
     with api_client(world["home"], audit_flush_s=60) as api:
         buffer = api.app.state.audit
-        monkeypatch.setattr(api_audit, "open_connection", busy)
+        monkeypatch.setattr(api_audit, "opened", busy)
         for _ in range(7):
             assert api.get("/v1/releases", headers=key).status_code == 200
         assert buffer.flush() == 0 and buffer.pending() == 7

@@ -336,6 +336,7 @@ def test_a_model_evaluation_runs_in_the_background_with_progress(base_job) -> No
     assert settings["device"] == "cpu" and settings["dtype"] == "float32"
 
 
+@pytest.mark.process  # reads the module's model job, run as a process
 def test_untrained_answers_are_stored_invalid_and_count_as_disagreements(base_job) -> None:
     home, evaluation_id, _, final = base_job
     answers = evaluation.results(home, evaluation_id, all_samples=True)
@@ -354,6 +355,7 @@ def test_untrained_answers_are_stored_invalid_and_count_as_disagreements(base_jo
     assert len(per_fund) == 6 and (per_fund["self_consistency"] == 0.0).all()
 
 
+@pytest.mark.process  # reads the module's model job, run as a process
 def test_sync_imports_each_ended_job_once(base_job) -> None:
     home, evaluation_id, _, _ = base_job
     assert evaluation.sync(home) == 0
@@ -429,6 +431,7 @@ def test_cli_evaluate_defaults_to_the_run_test_split(eval_home) -> None:  # noqa
     assert json.loads(done.stdout)["evaluation"]["selection"] == f"test:{RUN_ID}"
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -743,6 +743,7 @@ def _fresh_python(code: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process  # new interpreters
 def test_every_public_name_is_importable_from_engine_methodology_in_any_import_order() -> None:
     for name in PUBLIC_API:
         assert getattr(m, name) is not None, name
@@ -760,6 +761,7 @@ def test_every_public_name_is_importable_from_engine_methodology_in_any_import_o
         assert done.returncode == 0, (first, done.stderr)
 
 
+@pytest.mark.process  # new interpreters
 def test_the_store_of_versions_imports_nothing_from_the_engine() -> None:
     done = _fresh_python(
         "import sys, store.methodologies\n"

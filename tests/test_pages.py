@@ -164,13 +164,13 @@ def test_a_render_shares_one_open_database_and_releases_it(home, monkeypatch):
     import store.db
 
     opened = []
-    real_open = store.db.open_connection
+    real_attach = store.db._attach
     monkeypatch.setattr(
-        store.db, "open_connection", lambda *a, **k: opened.append(1) or real_open(*a, **k)
+        store.db, "_attach", lambda *a, **k: opened.append(1) or real_attach(*a, **k)
     )
     _data_page()
     assert opened  # the page read the store ...
-    assert store.db._HELD == {}  # ... inside the render's hold, which ended with the render
+    assert store.db._ATTACHED == {}  # ... inside the render's hold, which ended with the render
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
     other = subprocess.run([sys.executable, "-c", code, str(home.db_path)], capture_output=True)
     assert other.returncode == 0, other.stderr  # another process (a job) can open the file

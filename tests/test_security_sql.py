@@ -28,6 +28,7 @@ from engine.data.ingest import IngestError, ingest_file, preview_file
 from engine.demo.house import house_methodology
 from engine.methodology import MethodologyError
 from engine.methodology.versions import save_version
+from store import db as store_db
 from store.db import connect
 from store.home import Home
 from workbench.cli.core import main
@@ -69,11 +70,14 @@ class RecordingConnection:
 def sql_log(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every SQL statement run while the test runs."""
     log: list[str] = []
+    real_cursor = store_db._cursor
 
     def recording_connect(*args, **kwargs):
         return RecordingConnection(_real_connect(*args, **kwargs), log)
 
     monkeypatch.setattr(duckdb, "connect", recording_connect)
+    # the store's files and the upload staging: connections to the process's host database
+    monkeypatch.setattr(store_db, "_cursor", lambda: RecordingConnection(real_cursor(), log))
     return log
 
 
@@ -265,7 +269,9 @@ REVIEWED_SQL_PIECES = {
     "engine/data/checks.py": {"', '.join(exprs)", "keep", "union", "flagged", "keyed", "previous",
                               "unordered", "distinct", "per_column", "values"},
     "engine/data/reading.py": {"found", "picked", "casts"},
-    "store/db.py": {"sql"},  # migrations read from store/sql/, and `scalar`'s own argument
+    # migrations read from store/sql/, `scalar`'s own argument; the attachment aliases are
+    # store_<counter>; the attached path is the home's own file, quoted as a string literal
+    "store/db.py": {"sql", "alias", "attachment.alias", "_literal(path)"},
     "store/queries.py": {"union"},  # the fixed table names of table_counts
     "store/uploads.py": {"src", "dst", "cols", "match", "missing", "differs",
                          "update", "select", "selected", "name", "column", "same"},

@@ -5,12 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 import pytest
 
+import store.clients as clients_store
 import store.db as db
 from store.db import StoreBusyError, connect, migrations, schema_version
 from store.home import Home, current_home
@@ -123,7 +126,7 @@ def test_held_block_shares_one_open_file_and_checks_migrations_once(
     real_migrate = db.migrate
     monkeypatch.setattr(db, "migrate", lambda con: checks.append(1) or real_migrate(con))
     with db.held():
-        assert db._HELD == {}  # nothing is opened before the block's first read
+        assert db._ATTACHED == {}  # nothing is opened before the block's first read
         with db.held():  # nested blocks (a page inside the app's render) are one block
             for n in range(5):
                 with connect(home) as con:
@@ -132,7 +135,7 @@ def test_held_block_shares_one_open_file_and_checks_migrations_once(
             assert con.execute("SELECT count(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (5,)
         assert not _can_open_from_another_process(home.db_path)
     assert len(checks) == 1  # only the block's own connection ran the migration check
-    assert db._HELD == {}
+    assert db._ATTACHED == {}
     assert _can_open_from_another_process(home.db_path)  # released when the block ends
     with connect(home):
         pass
@@ -174,3 +177,38 @@ def test_scratch_connections_keep_their_tables_to_themselves_and_drop_them_on_cl
     second.close()
     with db.scratch() as later, pytest.raises(duckdb.CatalogException):
         later.execute("SELECT x FROM raw")
+
+
+def test_two_files_open_at_once_keep_their_own_tables(tmp_path: Path) -> None:
+    first, second = Home(tmp_path / "a"), Home(tmp_path / "b")
+    bare = tmp_path / "bare.duckdb"  # a file without the workbench's tables
+    with connect(first) as a, connect(second) as b, db.opened(bare) as c:
+        a.execute("INSERT INTO meta VALUES ('only', 'a')")
+        a.execute("INSERT INTO clients (client_id, name, created_by) VALUES ('C1', 'one', 't')")
+        assert b.execute("SELECT count(*) FROM meta WHERE key = 'only'").fetchone() == (0,)
+        assert clients_store.client_exists(a, "C1") and not clients_store.client_exists(b, "C1")
+        assert not clients_store.client_exists(c, "C1")  # the other file's table is not its own
+    assert db._ATTACHED == {}
+    assert _can_open_from_another_process(first.db_path)
+    assert _can_open_from_another_process(second.db_path)
+
+
+def test_threads_share_one_attachment_and_the_last_close_frees_the_file(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h")
+    with connect(home):
+        pass
+    start = threading.Barrier(8)
+
+    def write(n: int) -> None:
+        start.wait()
+        for k in range(10):
+            with connect(home) as con:
+                con.execute("INSERT INTO meta VALUES (?, 'v')", [f"t{n}-{k}"])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(8)))
+    assert db._ATTACHED == {}
+    with connect(home) as con:
+        assert con.execute("SELECT count(*) FROM meta WHERE key LIKE 't%'").fetchone() == (80,)
+    assert _can_open_from_another_process(home.db_path)
+    assert not home.db_path.with_name(home.db_path.name + ".wal").exists()  # written out

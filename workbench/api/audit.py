@@ -28,7 +28,7 @@ from pathlib import Path
 
 from engine.jobs.liveness import pid_exists
 from store.clients import write_audit
-from store.db import open_connection
+from store.db import opened
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -207,11 +207,8 @@ class AuditBuffer:
 
     def _write(self, rows: list[dict], busy_timeout_s: float) -> bool:
         try:
-            con = open_connection(self.home.db_path, busy_timeout_s)
-            try:
+            with opened(self.home.db_path, busy_timeout_s) as con:
                 write_audit(con, rows)
-            finally:
-                con.close()
         except Exception as exc:  # noqa: BLE001 - the rows stay in their file, loaded later
             log.warning("audit rows stay in the journal for the next load: %s", exc)
             return False

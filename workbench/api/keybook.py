@@ -15,7 +15,7 @@ import threading
 from store import key_file
 from store.atomic_files import LockTimeout, StatKey, stat_key
 from store.clients import key_record
-from store.db import open_connection
+from store.db import opened
 from store.home import Home
 
 log = logging.getLogger(__name__)
@@ -60,13 +60,10 @@ class KeyBook:
     def from_store(self, key_id: str) -> dict | None:
         """The key's record from the store (blocking), after writing the keys file from it so
         that the next request reads the file again."""
-        con = open_connection(self.home.db_path, self.busy_timeout_s)
-        try:
+        with opened(self.home.db_path, self.busy_timeout_s) as con:
             try:
                 key_file.write(con, self.home, lock_timeout_s=REWRITE_LOCK_TIMEOUT_S)
             except (OSError, LockTimeout) as exc:
                 log.warning("keys file not written: %s", exc)
             self.store_lookups += 1
             return key_record(con, key_id)
-        finally:
-            con.close()

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from store import release_files
 from store.atomic_files import stat_key
-from store.db import open_connection
+from store.db import opened
 from store.home import Home
 from store.release_files import Index, ReleaseFileError
 from workbench.api import models as m
@@ -148,12 +148,9 @@ class Published:
             return loaded
 
     def _write_from_store(self, client_id: str, verify: bool) -> None:
-        con = open_connection(self.home.db_path, self.busy_timeout_s)
-        try:
+        with opened(self.home.db_path, self.busy_timeout_s) as con:
             release_files.sync(con, [client_id], home=self.home, verify=verify,
                                lock_timeout_s=self.busy_timeout_s)  # fmt: skip
-        finally:
-            con.close()
         self.store_reads += 1
 
     def _read(self, client_id: str) -> _Client | None:
