@@ -75,6 +75,7 @@ check: lint
 bench: dev-venv
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_store_open.py
 	$(PY) bench/bench_scoring.py
 	$(PY) bench/bench_extract.py
 	$(PY) bench/bench_evaluation.py
