@@ -59,7 +59,8 @@ def margins(rows: pd.DataFrame) -> pd.DataFrame:
         total = json.loads(facts).get("rule_total", {}).get("value")
         cut = {int(g): low for g, low in rule["cutoffs"]}
         if total is None or grade is None or grade != grade:
-            up.append(np.nan), down.append(np.nan)
+            up.append(np.nan)
+            down.append(np.nan)
             continue
         grade = int(grade)
         above = cut.get(grade + 1)
@@ -69,6 +70,7 @@ def margins(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _value(facts: dict, key: str) -> float:
+    """The fact's number (NaN when the prompt does not show it)."""
     return float(facts.get(key, {}).get("value", np.nan))
 
 
@@ -109,7 +111,7 @@ def fit_told(train: pd.DataFrame, x: pd.DataFrame):
 
 def one_seed(work: Path, seed: int) -> dict[str, pd.DataFrame]:
     """Per held-out selection: expert grade and each evaluator's grade, one row per fund."""
-    home = Home(work / f"seed-{seed}")
+    home = Home(work / f"seed-{seed}")  # every run of a seed has the same split
     first = sorted(p.parent.name for p in home.runs.glob("run-*/bench.json"))[0]
     data = {k: pd.DataFrame(v) for k, v in load_data(RunFolder(home.runs / first)).items()}
     train = data["train"]
@@ -130,6 +132,7 @@ def one_seed(work: Path, seed: int) -> dict[str, pd.DataFrame]:
 
 
 def qwk(frame: pd.DataFrame, column: str) -> float:
+    """Quadratic-weighted kappa of `column` against the experts' grades."""
     return float(cohen_kappa_score(frame["expected"], frame[column], weights="quadratic"))
 
 
