@@ -126,10 +126,6 @@ def _cursor() -> duckdb.DuckDBPyConnection:
         return _host().cursor()
 
 
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _attach(path: Path, busy_timeout: float | None) -> _Attachment:
     """Attach `path` to the host database, or count one more user of it if it is attached,
     waiting with back-off while another process holds the file."""
@@ -142,7 +138,7 @@ def _attach(path: Path, busy_timeout: float | None) -> _Attachment:
             if attachment is None:
                 alias = f"store_{next(_ALIASES)}"
                 try:
-                    _host().execute(f"ATTACH {_literal(path)} AS {alias}")
+                    _host().execute(f"ATTACH ? AS {alias}", [str(path)])
                 except duckdb.IOException as exc:
                     if not _is_lock_error(exc):
                         raise

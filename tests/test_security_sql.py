@@ -270,8 +270,8 @@ REVIEWED_SQL_PIECES = {
                               "unordered", "distinct", "per_column", "values"},
     "engine/data/reading.py": {"found", "picked", "casts"},
     # migrations read from store/sql/, `scalar`'s own argument; the attachment aliases are
-    # store_<counter>; the attached path is the home's own file, quoted as a string literal
-    "store/db.py": {"sql", "alias", "attachment.alias", "_literal(path)"},
+    # store_<counter>; the attached path is a parameter
+    "store/db.py": {"sql", "alias", "attachment.alias"},
     "store/queries.py": {"union"},  # the fixed table names of table_counts
     "store/uploads.py": {"src", "dst", "cols", "match", "missing", "differs",
                          "update", "select", "selected", "name", "column", "same"},
