@@ -101,11 +101,7 @@ def fit_told(train: pd.DataFrame, x: pd.DataFrame):
     """The tabular baseline's classifier and settings, on the flagged columns."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    leaf = int(np.clip(len(train) // tabular.MIN_LEAF_SHARE, tabular.MIN_LEAF, tabular.MAX_LEAF))
-    classifier = HistGradientBoostingClassifier(
-        max_iter=tabular.MAX_ITER, learning_rate=tabular.LEARNING_RATE, min_samples_leaf=leaf,
-        early_stopping=False, random_state=0,
-    )  # fmt: skip
+    classifier = HistGradientBoostingClassifier(**tabular.classifier_params(len(train)))
     return classifier.fit(x.to_numpy(), train["expert_grade"].astype(int).to_numpy())
 
 

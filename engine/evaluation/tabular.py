@@ -88,6 +88,17 @@ def features(rows: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     return frame.reindex(columns=columns).astype(float)
 
 
+def classifier_params(n_train: int, seed: int = 0) -> dict:
+    """The baseline classifier's settings for a training split of `n_train` rows."""
+    return {
+        "max_iter": MAX_ITER,
+        "learning_rate": LEARNING_RATE,
+        "min_samples_leaf": int(np.clip(n_train // MIN_LEAF_SHARE, MIN_LEAF, MAX_LEAF)),
+        "early_stopping": False,
+        "random_state": seed,
+    }
+
+
 def fit(train: pd.DataFrame, *, seed: int = 0) -> TabularModel:
     """Fit the baseline on snapshot rows (`facts`, `expert_grade`, optional `sample_weight`)."""
     from sklearn.ensemble import HistGradientBoostingClassifier  # slow to load: only to fit
@@ -99,13 +110,7 @@ def fit(train: pd.DataFrame, *, seed: int = 0) -> TabularModel:
     grades = np.unique(y)
     if len(grades) == 1:
         return TabularModel(list(x.columns), None, int(grades[0]), {}, len(train))
-    params = {
-        "max_iter": MAX_ITER,
-        "learning_rate": LEARNING_RATE,
-        "min_samples_leaf": int(np.clip(len(train) // MIN_LEAF_SHARE, MIN_LEAF, MAX_LEAF)),
-        "early_stopping": False,
-        "random_state": seed,
-    }
+    params = classifier_params(len(train), seed)
     classifier = HistGradientBoostingClassifier(**params)
     weights = train["sample_weight"].to_numpy(float) if "sample_weight" in train else None
     with threadpool_limits(limits=THREADS, user_api="openmp"):
