@@ -122,7 +122,9 @@ def test_admin_logs_in_and_the_admin_page_renders_cleanly(app, browser):
     publish = page.get_by_role("button", name=t("adm_publish", "ko"))
     publish.wait_for(timeout=30_000)  # the tab's content renders after the click, not with it
     assert publish.count() == 1
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 1  # the published releases
+    releases = page.locator('[data-testid="stDataFrame"] >> visible=true')
+    releases.first.wait_for(timeout=30_000)  # the grid mounts after the form's button does
+    assert releases.count() >= 1  # the published releases
     assert_healthy(page)
     screenshot(page, SHOTS / "admin-releases.png")
     page.context.close()
