@@ -10,7 +10,7 @@ exactly the same work per fund. Throughput is funds per second, best of `--repea
 after a warm-up; the ratio is batched / one-at-a-time. CPU threads wait passively, as in the
 job (OMP_WAIT_POLICY=PASSIVE unless set): on shared cores busy-waiting threads distort both.
 
-    .venv/bin/python bench/bench_evaluation.py [--funds 64] [--batch-size 16]
+    .venv/bin/python bench/bench_evaluation.py [--funds 64] [--batch-size N]
         [--max-new-tokens 64] [--repeat 2] [--prompt-style compact|full] [--device auto] [--json]
 """
 
@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from engine.demo.build import DemoConfig, build_demo  # noqa: E402
 from engine.llm.device import resolve_device  # noqa: E402
-from engine.llm.generate import generate  # noqa: E402
+from engine.llm.generate import default_batch_size, generate  # noqa: E402
 from engine.llm.models import load, resolve  # noqa: E402
 from engine.training.snapshot import build_snapshot  # noqa: E402
 from store.home import Home  # noqa: E402
@@ -53,7 +53,12 @@ def _time(model, tokenizer, prompts, batch_size: int, max_new_tokens: int, repea
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--funds", type=int, default=64, help="prompts to answer")
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help="prompts per batch (default: what the rating cycle's job uses for the model, 128 for"
+        " the built-in tiny model)",
+    )
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--prompt-style", default="compact", choices=["compact", "full"])
@@ -71,7 +76,9 @@ def main() -> int:
         ).rows()
         prompts = list(rows["prompt"][: args.funds])
         device = resolve_device(args.device)
-        model, tokenizer = load(resolve(home, "builtin-tiny"), device=device)
+        folder = resolve(home, "builtin-tiny")
+        batch_size = args.batch_size or default_batch_size(folder)
+        model, tokenizer = load(folder, device=device)
         texts = [
             tokenizer.apply_chat_template(p, tokenize=False, add_generation_prompt=True)
             for p in prompts
@@ -80,14 +87,14 @@ def main() -> int:
         generate(model, tokenizer, prompts[:4], max_new_tokens=4, batch_size=4)  # warm-up
         one_s, one = _time(model, tokenizer, prompts, 1, args.max_new_tokens, args.repeat)
         batch_s, batched = _time(
-            model, tokenizer, prompts, args.batch_size, args.max_new_tokens, args.repeat
+            model, tokenizer, prompts, batch_size, args.max_new_tokens, args.repeat
         )
     result = {
         "funds": len(prompts),
         "prompt_style": args.prompt_style,
         "prompt_tokens_mean": round(sum(tokens) / len(tokens)),
         "max_new_tokens": args.max_new_tokens,
-        "batch_size": args.batch_size,
+        "batch_size": batch_size,
         "device": device,
         "torch_threads": torch.get_num_threads(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
@@ -108,7 +115,7 @@ def main() -> int:
             f"({result['torch_threads']} threads)\n"
             f"one at a time : {result['one_at_a_time_funds_per_s']:8.2f} funds/s "
             f"({one_s:.2f} s)\n"
-            f"batches of {args.batch_size:<3}: {result['batched_funds_per_s']:8.2f} funds/s "
+            f"batches of {batch_size:<3}: {result['batched_funds_per_s']:8.2f} funds/s "
             f"({batch_s:.2f} s)\n"
             f"ratio         : {result['ratio']:.2f}x  identical answers: "
             f"{result['identical_answers']}"
