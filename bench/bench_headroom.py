@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import cohen_kappa_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,6 +41,7 @@ from engine.demo.house import (  # noqa: E402
 )
 from engine.demo.text import EOK  # noqa: E402
 from engine.evaluation import tabular  # noqa: E402
+from engine.evaluation.agreement import compare  # noqa: E402
 from engine.training.folder import RunFolder  # noqa: E402
 from engine.training.run_data import load_data  # noqa: E402
 from store.home import Home  # noqa: E402
@@ -128,8 +128,9 @@ def one_seed(work: Path, seed: int) -> dict[str, pd.DataFrame]:
 
 
 def qwk(frame: pd.DataFrame, column: str) -> float:
-    """Quadratic-weighted kappa of `column` against the experts' grades."""
-    return float(cohen_kappa_score(frame["expected"], frame[column], weights="quadratic"))
+    """Quadratic-weighted kappa of `column` against the experts' grades, as evaluations
+    compute it (`engine.evaluation.agreement.compare`, no bootstrap)."""
+    return compare(frame["expected"], frame[column], n_boot=0)["qwk"]
 
 
 def main() -> None:
