@@ -19,7 +19,7 @@ from engine.evaluation import jobs as evaluation
 from engine.evaluation.agreement import compare
 from engine.evaluation.answers import read_answer
 from engine.evaluation.jobs import EvaluationError, start_evaluation
-from engine.llm.generate import generate
+from engine.llm.generate import SMALL_MODEL_BATCH, generate
 from engine.training.snapshot import load_snapshot
 from store.home import Home
 from tests.evaluation_support import (  # noqa: F401
@@ -387,7 +387,9 @@ def test_stop_ends_a_run_model_job_after_its_batch_and_keeps_its_answers(eval_ho
 @pytest.mark.process
 def test_a_job_whose_process_died_is_marked_failed(eval_home) -> None:  # noqa: F811
     evaluation_id = start_evaluation(eval_home, f"sft:{RUN_ID}", selection="funds:2")
-    assert evaluation.get_evaluation(eval_home, evaluation_id)["evaluator_kind"] == "sft"
+    row = evaluation.get_evaluation(eval_home, evaluation_id)
+    assert row["evaluator_kind"] == "sft"
+    assert row["settings"]["batch_size"] == SMALL_MODEL_BATCH  # the tiny model's, as the cycle's
     end_jobs(eval_home)
     final = evaluation.wait(eval_home, evaluation_id, timeout=30, poll=0.1)
     assert final["state"] == "failed" and "died" in final["message"]

@@ -48,6 +48,7 @@ from engine.jobs.jsonfiles import parse_time
 from engine.jobs.launch import launch
 from engine.jobs.wait import wait_until
 from engine.llm import models
+from engine.llm.generate import default_batch_size
 from engine.training.config import MODEL_DEFAULTS
 from engine.training.folder import is_complete
 from store import evaluations as stored
@@ -144,9 +145,13 @@ def _run_state(home: Home, run_id: str) -> str:
     return f"it is {status.get('state', 'in an unknown state')}"
 
 
-def _check_numbers(samples: int, batch_size: int, temperature: float, tokens: int | None) -> None:
+def _check_numbers(
+    samples: int, batch_size: int | None, temperature: float, tokens: int | None
+) -> None:
     problems = []
     for name, value in (("samples", samples), ("batch_size", batch_size)):
+        if name == "batch_size" and value is None:
+            continue
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(f"{name} must be a whole number of at least 1, got {value!r}")
     if tokens is not None and (not isinstance(tokens, int) or tokens < 1):
@@ -165,7 +170,7 @@ def start_evaluation(
     as_of: Any = None,
     methodology: tuple[str, int | None] | None = None,
     samples: int = 1,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     created_by: str = "cli",
     run_id: str | None = None,
     language: str | None = None,
@@ -184,7 +189,8 @@ def start_evaluation(
     (`default_selection`); the training funds of that run in the selection are counted in the
     settings (`training_funds_in_selection`, `split_run`). `samples` > 1 adds sampled answers at
     `temperature` for self-consistency (language models only); `max_new_tokens` defaults to the
-    run's (or the preset's) answer length.
+    run's (or the preset's) answer length; `batch_size` to the model's (`default_batch_size`:
+    128 for a small model such as builtin-tiny, else 8), as the rating cycle's.
     """
     if (evaluator or "").strip() == "base" and run_id:  # the model the run started from
         evaluator = f"base:{run_config(home, run_id)['model']}"
@@ -223,7 +229,7 @@ def start_evaluation(
     settings = {
         **seen,
         "model_folder": str(folder),
-        "batch_size": batch_size,
+        "batch_size": batch_size or default_batch_size(folder),
         "samples": samples,
         "max_new_tokens": max_new_tokens or length,
         "temperature": temperature,

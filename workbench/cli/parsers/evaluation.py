@@ -36,7 +36,11 @@ def add_parsers(
     p.add_argument(
         "--temperature", type=float, default=0.7, help="sampling temperature of answers 2..k"
     )
-    p.add_argument("--batch-size", type=int, default=8, help="prompts generated together")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        help="prompts generated together (default: 128 for a small model such as builtin-tiny, else 8)",
+    )
     p.add_argument("--max-new-tokens", type=int, help="longest answer (default: the run's)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--seed", type=int, default=0)
