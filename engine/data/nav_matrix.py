@@ -137,6 +137,24 @@ def _centred(
     return np.broadcast_to(shift, s1.shape), s1, s2, centred
 
 
+def _max_drawdowns(nav: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """min(NAV / running max NAV) - 1 from each window's start column on, per window and fund
+    (shape (windows, funds)). The running max is taken once per segment between two window
+    starts; in a later segment a window's peak is the larger of that and its earlier segments'."""
+    bounds = np.unique(starts)
+    segments = [nav[:, lo:hi] for lo, hi in zip(bounds, [*bounds[1:], nav.shape[1]], strict=True)]
+    running = [np.maximum.accumulate(part, axis=1) for part in segments]
+    lowest = np.empty((len(bounds), len(nav)))  # per window start: the lowest NAV / peak
+    for k in range(len(bounds)):
+        low = (segments[k] / running[k]).min(axis=1)
+        peak = running[k][:, -1]
+        for j in range(k + 1, len(bounds)):
+            low = np.minimum(low, (segments[j] / np.maximum(running[j], peak[:, None])).min(axis=1))
+            peak = np.maximum(peak, running[j][:, -1])
+        lowest[k] = low
+    return lowest[np.searchsorted(bounds, starts)] - 1.0
+
+
 def _block(
     rows: tuple[np.ndarray, np.ndarray, np.ndarray],
     bench: np.ndarray,
@@ -194,9 +212,20 @@ def _block(
             "rf": suffixes.sum(rf),
         }
         centred = {}
-        for name, values in (("r", r), ("b", b), ("e", r - rf), ("a", r - b)):
+        for name, values in (("r", r), ("b", b)):
             shift, s1, s2, centred[name] = _centred(values, weight, n_newest, suffixes)
             sums |= {f"c_{name}": shift, f"s1_{name}": s1, f"s2_{name}": s2}
+        # e = r - rf and a = r - b are centred by the shifts of their parts: c_e = c_r (rf is far
+        # smaller than r's spread), c_a = c_r - c_b.
+        for name, values, shift in (
+            ("e", centred["r"] - rf, sums["c_r"]),
+            ("a", centred["r"] - centred["b"], sums["c_r"] - sums["c_b"]),
+        ):
+            sums |= {
+                f"c_{name}": shift,
+                f"s1_{name}": suffixes.sum(values),
+                f"s2_{name}": suffixes.sum(values * values),
+            }
         sums["s_rb"] = suffixes.sum(centred["r"] * centred["b"])
         shortfall = np.minimum(r - rf, 0.0)
         sums["shortfall2"] = suffixes.sum(shortfall * shortfall)
@@ -210,12 +239,7 @@ def _block(
                 factor = values * on_side
                 factor += 1.0
                 sums[key] = suffixes.prod(factor)
-
-        drawdown = np.empty((len(days.first_columns), width))
-        for w, start in enumerate(days.first_columns - 1):
-            peak = np.maximum.accumulate(nav[:, start:], axis=1)
-            drawdown[w] = (nav[:, start:] / peak).min(axis=1) - 1.0
-        sums["max_drawdown"] = drawdown
+        sums["max_drawdown"] = _max_drawdowns(nav, days.first_columns - 1)
 
     start_day = np.where(has_start, np.append(day, NO_DAY)[starts], NO_DAY)
     # A level is missing somewhere in a window when its start level or a benchmark return is NaN.
