@@ -34,10 +34,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.demo.house import (  # noqa: E402
-    LONG_RECORD_YEARS,
-    SLUMP_BOTTOM_PERCENT,
-    SMALL_FUND_AUM,
-    TURNOVER_NOTCH_MIN_CHANGES,
+    long_record,
+    recent_change,
+    recent_slump,
+    small_fund,
+    turnover_notch,
 )
 from engine.demo.text import EOK  # noqa: E402
 from engine.evaluation import tabular  # noqa: E402
@@ -83,11 +84,11 @@ def habit_flags(rows: pd.DataFrame) -> pd.DataFrame:
         aum = facts.get("aum", {})
         in_eok = str(aum.get("text", "")).endswith("억원")  # USD funds show millions of USD
         out.append({
-            "turnover": float(three >= TURNOVER_NOTCH_MIN_CHANGES),
-            "recent_change": float(one >= 1 and three < TURNOVER_NOTCH_MIN_CHANGES),
-            "long_record": float(_value(facts, "track_record_years") >= LONG_RECORD_YEARS),
-            "small_fund": float(in_eok and float(aum.get("value", np.inf)) < SMALL_FUND_AUM / EOK),
-            "slump": float(_value(facts, "ret_1y_pct") < SLUMP_BOTTOM_PERCENT),
+            "turnover": float(turnover_notch(three)),
+            "recent_change": float(recent_change(one, three)),
+            "long_record": float(long_record(_value(facts, "track_record_years"))),
+            "small_fund": float(in_eok and small_fund(float(aum.get("value", np.inf)) * EOK)),
+            "slump": float(recent_slump(_value(facts, "ret_1y_pct"))),
         })  # fmt: skip
     return pd.DataFrame(out, index=rows.index)
 

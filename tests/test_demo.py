@@ -25,6 +25,16 @@ from engine.demo.build import (
     generate_demo,
     house_methodology,
 )
+from engine.demo.house import (
+    LONG_RECORD_YEARS,
+    SLUMP_BOTTOM_PERCENT,
+    TURNOVER_NOTCH_MIN_CHANGES,
+    long_record,
+    recent_change,
+    recent_slump,
+    small_fund,
+    turnover_notch,
+)
 from engine.methodology import effective_weight, iter_criteria, save_version, summary, validate
 from engine.methodology.scoring import score_funds
 from store.db import connect
@@ -314,3 +324,17 @@ def test_funds_file_is_cp949_with_korean_headers_and_thousands_separators(tmp_pa
     header, first = raw.decode("cp949").splitlines()[:2]
     assert header.startswith("펀드코드,펀드명,유형,운용사,매니저,설정일")
     assert re.search(r'"\d{1,3}(,\d{3})+"', first)
+
+
+def test_each_habit_applies_from_its_bound_on_and_never_on_a_missing_fact() -> None:
+    notch, eps = TURNOVER_NOTCH_MIN_CHANGES, 1e-9
+    assert turnover_notch([notch - 1, notch, np.nan]).tolist() == [False, True, False]
+    changes = recent_change([1, 1, 0, np.nan, 1], [1, notch, 0, 0, np.nan])
+    assert changes.tolist() == [True, False, False, False, False]
+    assert long_record([LONG_RECORD_YEARS - eps, LONG_RECORD_YEARS, np.nan]).tolist() == [
+        False, True, False,
+    ]  # fmt: skip
+    assert small_fund([SMALL_FUND_AUM - 1, SMALL_FUND_AUM, np.nan]).tolist() == [True, False, False]
+    assert recent_slump([SLUMP_BOTTOM_PERCENT - eps, SLUMP_BOTTOM_PERCENT, np.nan]).tolist() == [
+        True, False, False,
+    ]  # fmt: skip

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from engine.data.metrics import MetricInputs, compute_indicators
 from engine.demo.market import DAYS_PER_YEAR, DemoSettings, _days, _rng
@@ -259,12 +260,42 @@ def scoring_inputs(
     return scored_funds, reviews
 
 
+# Where each hidden habit applies, from the facts it acts on (NaN: it does not apply). The demo's
+# grading and `bench/bench_headroom.py` (from the facts a prompt shows) both use these.
+
+
+def turnover_notch(changes_3y: ArrayLike) -> np.ndarray:
+    """`manager_turnover`'s notch: at least TURNOVER_NOTCH_MIN_CHANGES changes in 3 years."""
+    return np.asarray(changes_3y, dtype=float) >= TURNOVER_NOTCH_MIN_CHANGES
+
+
+def recent_change(changes_1y: ArrayLike, changes_3y: ArrayLike) -> np.ndarray:
+    """`manager_turnover`'s penalty: a change in the last 12 months, too few in 3 years to notch."""
+    three = np.asarray(changes_3y, dtype=float)
+    return (np.asarray(changes_1y, dtype=float) >= 1) & (three < TURNOVER_NOTCH_MIN_CHANGES)
+
+
+def long_record(age_years: ArrayLike) -> np.ndarray:
+    """`long_track_record`: at least LONG_RECORD_YEARS since inception."""
+    return np.asarray(age_years, dtype=float) >= LONG_RECORD_YEARS
+
+
+def small_fund(aum_krw: ArrayLike) -> np.ndarray:
+    """`small_fund_distrust`: AUM under SMALL_FUND_AUM won."""
+    return np.asarray(aum_krw, dtype=float) < SMALL_FUND_AUM
+
+
+def recent_slump(ret1_pct: ArrayLike) -> np.ndarray:
+    """`recent_slump`: a 1-year return below the SLUMP_BOTTOM_PERCENT percentile of its category."""
+    return np.asarray(ret1_pct, dtype=float) < SLUMP_BOTTOM_PERCENT
+
+
 def _habits(out: pd.DataFrame, ret1_pct: pd.Series) -> None:
     """Add the score adjustments of the hidden habits (in points of the 1-5 total) to `out`."""
-    out["adj_long_record"] = np.where(out["age_years"] >= LONG_RECORD_YEARS, LONG_RECORD_BONUS, 0.0)
-    recent = (out["changes_1y"] >= 1) & (out["changes_3y"] < TURNOVER_NOTCH_MIN_CHANGES)
+    out["adj_long_record"] = np.where(long_record(out["age_years"]), LONG_RECORD_BONUS, 0.0)
+    recent = recent_change(out["changes_1y"], out["changes_3y"])
     out["adj_recent_change"] = np.where(recent, -RECENT_CHANGE_PENALTY, 0.0)
-    out["adj_recent_slump"] = np.where(ret1_pct < SLUMP_BOTTOM_PERCENT, -SLUMP_PENALTY, 0.0)
+    out["adj_recent_slump"] = np.where(recent_slump(ret1_pct), -SLUMP_PENALTY, 0.0)
 
 
 def _final_grade(out: pd.DataFrame, doc: dict) -> None:
@@ -272,9 +303,9 @@ def _final_grade(out: pd.DataFrame, doc: dict) -> None:
     adjustments = [c for c in out.columns if c.startswith("adj_")]
     out["total_final"] = (out["total_documented"] + out[adjustments].sum(axis=1)).round(DECIMALS)
     banded = grade_band(category_pct(out["total_final"], out["category"]), doc)
-    out["turnover_notch"] = out["changes_3y"] >= TURNOVER_NOTCH_MIN_CHANGES
+    out["turnover_notch"] = turnover_notch(out["changes_3y"])
     notched = np.clip(banded - out["turnover_notch"].to_numpy(int), 1, 5)
-    out["small_fund"] = out["aum"] < SMALL_FUND_AUM
+    out["small_fund"] = small_fund(out["aum"])
     out["small_fund_cap"] = out["small_fund"] & (notched > SMALL_FUND_MAX_GRADE)
     out["grade"] = np.where(out["small_fund"], np.minimum(notched, SMALL_FUND_MAX_GRADE), notched)
 
