@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import itertools
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,6 +34,7 @@ YOUNG_GC_THRESHOLD = 10_000  # new objects between two collections of the younge
 # Argon2id at RFC 9106 low-memory cost takes about half a second a hash on a busy core; tests
 # that add users and log in do dozens. Same algorithm and code path, the cheapest parameters.
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+QUICK_REFUSAL_S = 0.05
 _default_homes = itertools.count()
 _components: dict[str, list] = {}  # the Streamlit components installed, scanned once
 
@@ -102,6 +104,9 @@ def _cheap_password_hashing(
 
     monkeypatch.setattr(users, "_hasher", CHEAP_HASHER)
     monkeypatch.setattr(users, "_DUMMY_HASH", CHEAP_HASHER.hash("dummy password"))
+    # A refused log-in is answered no sooner than min_refusal_s (0.5 s in the app); tests of
+    # that delay pass a policy of their own.
+    monkeypatch.setattr(users, "POLICY", replace(users.POLICY, min_refusal_s=QUICK_REFUSAL_S))
 
 
 @pytest.fixture(autouse=True)

@@ -8,17 +8,17 @@ and filters the API audit log, every write naming the logged-in admin.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.clients import clients, registry, releases
+from engine.clients import clients, registry, releases, users
 from engine.clients.keys import verify_key
 from engine.clients.users import (
     SINGLE_USER,
-    LoginPolicy,
     Throttle,
     add_user,
     get_user,
@@ -123,7 +123,7 @@ def test_disabled_user_is_refused(staff, home):
 
 
 def test_repeated_failures_slow_log_in_down(staff, monkeypatch):
-    slow = LoginPolicy(per_name=Throttle(free_attempts=3, base_s=60.0))  # no race on a slow box
+    slow = replace(users.POLICY, per_name=Throttle(free_attempts=3, base_s=60.0))  # no race
     monkeypatch.setattr("engine.clients.users.POLICY", slow)
     at = _app()
     for _ in range(slow.per_name.free_attempts):

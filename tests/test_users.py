@@ -297,7 +297,7 @@ def _spy_hashes(monkeypatch) -> list[bool]:
 
 
 def test_known_unknown_and_throttled_names_get_the_same_answer_work_and_delay(home, monkeypatch):
-    policy = LoginPolicy(per_name=Throttle(free_attempts=3, base_s=60.0), min_refusal_s=0.3)
+    policy = LoginPolicy(per_name=Throttle(free_attempts=3, base_s=60.0), min_refusal_s=0.1)
     with connect(home) as con:
         add_user(con, "kim", "analyst", PASSWORD, created_by="test")
     dummy = _spy_hashes(monkeypatch)
