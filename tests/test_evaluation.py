@@ -8,6 +8,7 @@ tests/evaluation_support.py): a real tiny training run costs over a minute here.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import time
@@ -19,7 +20,7 @@ from engine.evaluation import jobs as evaluation
 from engine.evaluation.agreement import compare
 from engine.evaluation.answers import read_answer
 from engine.evaluation.jobs import EvaluationError, start_evaluation
-from engine.llm.generate import SMALL_MODEL_BATCH, generate
+from engine.llm.generate import DEFAULT_BATCH, SMALL_MODEL_BATCH, generate
 from engine.training.snapshot import load_snapshot
 from store.home import Home
 from tests.evaluation_support import (  # noqa: F401
@@ -31,6 +32,7 @@ from tests.evaluation_support import (  # noqa: F401
     write_run,
 )
 from tests.test_cli import run_cli
+from workbench.cli.core import build_parser
 
 JOB_DEADLINE_S = 120
 
@@ -453,3 +455,23 @@ def test_results_frame_is_plain_for_pages(eval_home) -> None:  # noqa: F811
     assert isinstance(frame, pd.DataFrame)
     assert {"fund_id", "fund_name", "category", "company", "grade", "expert_grade", "scores",
             "reasoning", "parse_status", "latency_ms", "expert_comment"} <= set(frame.columns)  # fmt: skip
+
+
+def _batch_size_helps(parser: argparse.ArgumentParser) -> list[str]:
+    """The help of every --batch-size option of `parser` and its subcommands."""
+    found = []
+    for action in parser._actions:
+        if "--batch-size" in action.option_strings:
+            found.append(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _batch_size_helps(sub)
+    return found
+
+
+def test_the_clis_batch_size_help_names_the_generators_defaults() -> None:
+    # evaluate and cycle run: their parsers import no engine, so their help states the numbers
+    helps = _batch_size_helps(build_parser())
+    assert len(helps) >= 2
+    for text in helps:
+        assert f"{SMALL_MODEL_BATCH} for a small model" in text and f"else {DEFAULT_BATCH}" in text
