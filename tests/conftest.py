@@ -104,8 +104,14 @@ def _cheap_password_hashing(
 
     monkeypatch.setattr(users, "_hasher", CHEAP_HASHER)
     monkeypatch.setattr(users, "_DUMMY_HASH", CHEAP_HASHER.hash("dummy password"))
-    # A refused log-in is answered no sooner than min_refusal_s (0.5 s in the app); tests of
-    # that delay pass a policy of their own.
+
+
+@pytest.fixture(autouse=True)
+def _quick_refusals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused log-in is answered no sooner than `min_refusal_s` (0.5 s in the app); in tests
+    after QUICK_REFUSAL_S. The tests of that delay pass a policy of their own."""
+    from engine.clients import users
+
     monkeypatch.setattr(users, "POLICY", replace(users.POLICY, min_refusal_s=QUICK_REFUSAL_S))
 
 
