@@ -439,6 +439,25 @@ def test_check_raises_with_every_problem_in_a_one_line_message() -> None:
     assert str(Problem("$.a", "b")) == "$.a: b"
 
 
+def test_check_remembers_only_valid_documents_as_they_are(monkeypatch) -> None:
+    validated = []
+    validate = m.core.validate
+    monkeypatch.setattr(m.core, "validate", lambda doc: validated.append(1) or validate(doc))
+    doc = _doc()
+    doc["id"] = "remembered"  # not a document another test has checked in this process
+    assert m.check(doc) is doc and m.check(copy.deepcopy(doc)) is not doc
+    assert len(validated) == 1  # an equal document is not validated again
+    doc["sections"][0]["weight"] = 50  # changed after it passed: validated again
+    for _ in range(2):  # and, refused, never remembered
+        with pytest.raises(MethodologyError, match=r"\$\.sections"):
+            m.check(doc)
+    assert len(validated) == 3
+    doc["sections"][0]["weight"] = 60
+    doc["sections"] = tuple(doc["sections"])  # the valid one's JSON text, but not a list
+    with pytest.raises(MethodologyError, match=r"\$\.sections"):
+        m.check(doc)
+
+
 def test_validate_refuses_a_non_object() -> None:
     assert m.validate([]) == [Problem("$", "a methodology is a JSON object, not list")]
 

@@ -8,6 +8,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.data.metrics import indicators as store_indicators
 from engine.methodology import MethodologyError, get, save_version
@@ -337,6 +339,33 @@ def test_category_pct_averages_ties_and_puts_a_lone_fund_in_the_middle() -> None
     assert category_pct(values, groups).tolist()[:4] == [0.0, 50.0, 50.0, 100.0]
     pct = category_pct(values, groups)
     assert np.isnan(pct[4]) and pct[5] == 50.0 and np.isnan(pct[6])
+
+
+def _pandas_pct(values: pd.Series, category: pd.Series) -> pd.Series:
+    """The documented formula with pandas' grouped rank: the oracle for `category_pct`."""
+    grouped = values.groupby(category, dropna=True, sort=False)
+    count = grouped.transform("count")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = (grouped.rank(method="average") - 1.0) * 100.0 / (count - 1.0)
+    return pct.where(count >= 2, 50.0).where(values.notna() & category.notna()).round(9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([np.nan, -1.5, -0.0, 0.0, 0.1, 1 / 3, 2.0, 1e300]),
+            st.sampled_from(["a", "b", "국내주식형", None]),
+        ),
+        max_size=40,
+    )
+)
+def test_category_pct_is_the_grouped_rank_formula(rows: list[tuple[float, str | None]]) -> None:
+    values = pd.Series([v for v, _ in rows], dtype=float, name="total")
+    category = pd.Series([c for _, c in rows], dtype=object)
+    pd.testing.assert_series_equal(
+        category_pct(values, category), _pandas_pct(values, category), check_exact=True
+    )
 
 
 def test_score_refuses_an_invalid_methodology() -> None:

@@ -15,6 +15,8 @@ import json
 import math
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +41,11 @@ SECTION_KINDS = ("quantitative", "qualitative", "company", "esg")
 SCORING_METHODS = ("percentile_bands", "thresholds", "qualitative")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 DEFAULT_SCORE_BANDS = ((90, 5), (67.5, 4), (32.5, 3), (10, 2), (0, 1))  # (min_pct, score)
+KNOWN_VALID = 32  # documents `check` remembers as valid
+# repr of the documents `check` found valid, newest last. Unlike JSON text, repr tells a tuple
+# from a list and 1 from 1.0 or True, which the schema also tells apart.
+_VALID: OrderedDict[str, None] = OrderedDict()
+_VALID_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -247,13 +254,25 @@ def validate(doc: Any) -> list[Problem]:
 
 
 def check(doc: Any) -> dict:
-    """`doc` itself when valid, else MethodologyError listing every problem."""
+    """`doc` itself when valid, else MethodologyError listing every problem.
+
+    A document equal to one of the last KNOWN_VALID found valid is not validated again: the
+    scorer checks its methodology on every call (~8 ms of schema checks each time)."""
+    key = repr(doc)
+    with _VALID_LOCK:
+        if key in _VALID:
+            _VALID.move_to_end(key)
+            return doc
     problems = validate(doc)
     if problems:
         name = doc.get("id") if isinstance(doc, dict) else None
         label = f"methodology '{name}'" if isinstance(name, str) else "the methodology"
         count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
         raise MethodologyError(f"{label} has {count}", problems)
+    with _VALID_LOCK:
+        _VALID[key] = None
+        if len(_VALID) > KNOWN_VALID:
+            _VALID.popitem(last=False)
     return doc
 
 

@@ -1,8 +1,10 @@
 """The rule-based reference scorer: a methodology applied to the whole universe at once.
 
 This is "the existing way" the trained model is compared with, and the source of truth for the
-consistency reward. Every step is a column operation over all funds (one pass per criterion),
-never a loop over funds.
+consistency reward. Every step is an array operation over all funds (one pass per criterion),
+never a loop over funds; only the texts of exclusions and missing inputs are written one by one,
+for the funds they name. The scorer runs once per rating date in training snapshots and the demo,
+so it keeps pandas out of its inner steps (~12 ms for 300 funds, from ~54 ms with Series).
 
 Rules, in order:
 1. Eligibility. A fund is rated only if it passes every rule of `eligibility`: its category is
@@ -37,7 +39,9 @@ Rules, in order:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -66,15 +70,38 @@ SEPARATOR = "; "
 MISSING_SEPARATOR = ", "
 
 
-def category_pct(values: pd.Series, category: pd.Series) -> pd.Series:
-    """100 x (rank - 1) / (n - 1) within category, ties averaged; 50 when n = 1; NaN for NaN."""
-    grouped = values.groupby(category, dropna=True, sort=False)
-    rank = grouped.rank(method="average")
-    count = grouped.transform("count")
+def group_pct(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """`category_pct` on arrays: `groups` are integer codes, negative for no group."""
+    out = np.full(len(values), np.nan)
+    valid = np.flatnonzero(~np.isnan(values) & (groups >= 0))
+    if not len(valid):
+        return out
+    order = valid[np.lexsort((values[valid], groups[valid]))]
+    value, group = values[order], groups[order]
+    n = len(order)
+    new_group = np.empty(n, bool)
+    new_group[0] = True
+    np.not_equal(group[1:], group[:-1], out=new_group[1:])
+    new_tie = new_group.copy()
+    new_tie[1:] |= value[1:] != value[:-1]
+    group_start = np.flatnonzero(new_group)
+    in_group = np.cumsum(new_group) - 1
+    count = np.diff(np.append(group_start, n))[in_group].astype(float)
+    tie_start = np.flatnonzero(new_tie)
+    tie_end = np.append(tie_start[1:], n)  # exclusive
+    # average 1-based rank of the tie, counted from the group's first position
+    rank = ((tie_start + tie_end + 1) / 2.0)[np.cumsum(new_tie) - 1] - group_start[in_group]
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = (rank - 1.0) * PERCENTILE_SCALE / (count - 1.0)
-    pct = pct.where(count >= 2, LONE_FUND_PCT).where(values.notna() & category.notna())
-    return pct.round(DECIMALS)
+    out[order] = np.where(count >= 2, pct, LONE_FUND_PCT)
+    return out.round(DECIMALS)
+
+
+def category_pct(values: pd.Series, category: pd.Series) -> pd.Series:
+    """100 x (rank - 1) / (n - 1) within category, ties averaged; 50 when n = 1; NaN for NaN."""
+    codes = pd.factorize(category.to_numpy(dtype=object), use_na_sentinel=True)[0]
+    pct = group_pct(values.to_numpy(dtype=float, na_value=np.nan), codes)
+    return pd.Series(pct, index=values.index, name=values.name)
 
 
 def _first_match(
@@ -85,32 +112,33 @@ def _first_match(
     return np.where(valid, chosen, np.nan)
 
 
-def criterion_score(criterion: dict, inputs: list[pd.Series], category: pd.Series) -> pd.Series:
+def _first_value(inputs: list[np.ndarray]) -> np.ndarray:
+    """Per fund, the first input that is not NaN."""
+    values = inputs[0]
+    for raw in inputs[1:]:
+        values = np.where(np.isnan(values), raw, values)
+    return values
+
+
+def criterion_score(criterion: dict, inputs: list[np.ndarray], groups: np.ndarray) -> np.ndarray:
     """1-5 scores of one criterion (NaN where the input is missing).
 
-    `inputs` holds the raw values per fund: one series, or for an indicator with a fallback
-    window the window's then the fallback's. percentile_bands ranks each window among its own
-    peers and takes the first percentile a fund has; thresholds take the first value it has.
+    `inputs` holds the raw values per fund: one array, or for an indicator with a fallback
+    window the window's then the fallback's; `groups` the category codes of the funds ranked
+    (negative: not ranked). percentile_bands ranks each window among its own peers and takes
+    the first percentile a fund has; thresholds take the first value it has.
     """
     scoring, way = criterion["scoring"], direction(criterion)
-    index = inputs[0].index
     if scoring["method"] == "percentile_bands":
-        pct = pd.Series(np.nan, index=index)
-        for raw in inputs:
-            pct = pct.fillna(category_pct(raw.astype(float), category))
-        pct = pct.to_numpy()
+        pct = _first_value([group_pct(raw, groups) for raw in inputs])
         if way == "lower_is_better":
             pct = PERCENTILE_SCALE - pct
         bands = scoring["bands"]
         conditions = [pct >= band["min_pct"] for band in bands]
-        chosen = _first_match(conditions, [b["score"] for b in bands], ~np.isnan(pct))
-        return pd.Series(chosen, index=index)
-    values = inputs[0]
-    for raw in inputs[1:]:
-        values = values.fillna(raw)
-    values = values.to_numpy(dtype=float)
+        return _first_match(conditions, [b["score"] for b in bands], ~np.isnan(pct))
+    values = _first_value(inputs)
     if scoring["method"] == "qualitative":
-        return pd.Series(values, index=index)
+        return values
     key = "min" if way == "higher_is_better" else "max"
     conditions, results = [], []
     for item in scoring["thresholds"]:
@@ -120,7 +148,7 @@ def criterion_score(criterion: dict, inputs: list[pd.Series], category: pd.Serie
         else:
             conditions.append(values >= bound if key == "min" else values <= bound)
         results.append(item["score"])
-    return pd.Series(_first_match(conditions, results, ~np.isnan(values)), index=index)
+    return _first_match(conditions, results, ~np.isnan(values))
 
 
 def _months(inception: pd.Series, as_of: pd.Timestamp) -> pd.Series:
@@ -134,46 +162,59 @@ def _months(inception: pd.Series, as_of: pd.Timestamp) -> pd.Series:
     return months.where(start.notna())
 
 
-def _join(parts: list[tuple[pd.Series, pd.Series]], index: pd.Index, sep: str) -> pd.Series:
-    """Per row, the texts whose condition holds, joined with `sep`; None when none holds."""
-    text = pd.Series("", index=index, dtype=object)
-    for condition, message in parts:
-        chosen = condition.fillna(False).to_numpy(dtype=bool)
-        text = text + np.where(chosen, message.astype(str) + sep, "")
-    text = text.str.slice(0, -len(sep))
-    return text.where(text != "", None)
+def _join(parts: list[tuple[np.ndarray, Callable[[int], str]]], n: int, sep: str) -> np.ndarray:
+    """Per row, the texts (`text(row)`) of the parts whose condition holds there, joined with
+    `sep`; None where none holds."""
+    texts: list[list[str]] = [[] for _ in range(n)]
+    for condition, text in parts:
+        for row in np.flatnonzero(condition):
+            texts[row].append(text(row))
+    return np.array([sep.join(row) if row else None for row in texts], dtype=object)
 
 
 def _scientific(values: np.ndarray) -> np.ndarray:
     """Numbers as compact text, e.g. 3.1e9 and 1.0e10 (one decimal, no '+' or leading zero)."""
+    if not len(values):
+        return np.array([], dtype=object)
     text = np.char.mod("%.1e", values)
     for long, short in (("e+0", "e"), ("e+", "e"), ("e-0", "e-")):
         text = np.char.replace(text, long, short)
     return text.astype(object)
 
 
-def eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+def _eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
     """Per fund, the eligibility rules it fails joined with '; ' (None when rated)."""
     rules = doc.get("eligibility") or {}
-    index = funds.index
-    category = funds["category"]
-    parts = [(category.isna(), pd.Series("no category", index=index))]
+    category = funds["category"].to_numpy(dtype=object)
+    no_category = funds["category"].isna().to_numpy()
+    parts: list[tuple[np.ndarray, Callable[[int], str]]] = [(no_category, lambda _: "no category")]
     if rules.get("categories"):
-        outside = category.notna() & ~category.isin(rules["categories"])
-        parts.append((outside, "category " + category.astype(str) + " not rated"))
+        outside = ~no_category & ~funds["category"].isin(rules["categories"]).to_numpy()
+        parts.append((outside, lambda row: f"category {category[row]} not rated"))
     if "min_track_record_months" in rules:
-        floor = rules["min_track_record_months"]
-        months = _months(funds["inception_date"], as_of)
-        known = months.fillna(0).astype(int).astype(str)
-        parts.append((months.isna(), pd.Series("track record unknown", index=index)))
-        parts.append((months < floor, "track record " + known + f" months < {floor}"))
+        min_months = rules["min_track_record_months"]
+        months = _months(funds["inception_date"], as_of).to_numpy(dtype=float, na_value=np.nan)
+        parts.append((np.isnan(months), lambda _: "track record unknown"))
+        parts.append(
+            (
+                months < min_months,
+                lambda row: f"track record {int(months[row])} months < {min_months}",
+            )
+        )
     if "min_aum" in rules:
-        floor = float(rules["min_aum"])
-        aum = pd.to_numeric(funds["aum"], errors="coerce")
-        shown = pd.Series(_scientific(aum.fillna(0).to_numpy(float)), index=index)
-        parts.append((aum.isna(), pd.Series("AUM unknown", index=index)))
-        parts.append((aum < floor, "AUM " + shown + f" < {_scientific(np.array([floor]))[0]}"))
-    return _join(parts, index, SEPARATOR)
+        min_aum = float(rules["min_aum"])
+        aum = pd.to_numeric(funds["aum"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        low = aum < min_aum
+        shown = dict(zip(np.flatnonzero(low), _scientific(aum[low]), strict=True))
+        bound = _scientific(np.array([min_aum]))[0]
+        parts.append((np.isnan(aum), lambda _: "AUM unknown"))
+        parts.append((low, lambda row: f"AUM {shown[row]} < {bound}"))
+    return _join(parts, len(funds), SEPARATOR)
+
+
+def eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Per fund, the eligibility rules it fails joined with '; ' (None when rated)."""
+    return pd.Series(_eligibility(doc, funds, as_of), index=funds.index, dtype=object)
 
 
 def latest_assessments(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -187,11 +228,32 @@ def latest_assessments(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> dict[s
     }
 
 
-def _indicator_tables(indicators: pd.DataFrame, windows: list[str]) -> dict[str, pd.DataFrame]:
+class _Lookup(NamedTuple):
+    """A table indexed by subject, and the row of each fund in it (-1: none)."""
+
+    table: pd.DataFrame
+    rows: np.ndarray
+
+    def column(self, name: str) -> np.ndarray:
+        """The column's value per fund, NaN where the fund has no row."""
+        values = self.table[name].to_numpy(dtype=float, na_value=np.nan)
+        return np.append(values, np.nan)[self.rows]  # row -1: the NaN after the last
+
+
+def _lookup(table: pd.DataFrame, keys: pd.Series) -> _Lookup:
+    return _Lookup(table, table.index.get_indexer(keys.to_numpy(dtype=object)))
+
+
+def _indicator_lookups(
+    indicators: pd.DataFrame, windows: list[str], fund_ids: pd.Series
+) -> dict[str, _Lookup]:
     return {
-        window: indicators[indicators["window"] == window]
-        .drop_duplicates("fund_id")
-        .set_index("fund_id")
+        window: _lookup(
+            indicators[indicators["window"] == window]
+            .drop_duplicates("fund_id")
+            .set_index("fund_id"),
+            fund_ids,
+        )
         for window in windows
     }
 
@@ -199,33 +261,34 @@ def _indicator_tables(indicators: pd.DataFrame, windows: list[str]) -> dict[str,
 def _raw_inputs(
     section: dict,
     criterion: dict,
-    funds: pd.DataFrame,
-    tables: dict[str, pd.DataFrame],
-    reviews: dict[str, pd.DataFrame],
-) -> list[pd.Series]:
+    n_funds: int,
+    indicators: dict[str, _Lookup],
+    reviews: dict[str, _Lookup],
+) -> list[np.ndarray]:
     """The criterion's raw inputs per fund (NaN where missing): one per window, or the score."""
     measure = criterion["measure"]
-    missing = pd.Series(np.nan, index=funds.index)
+    missing = np.full(n_funds, np.nan)
     if measure["type"] == "qualitative":
-        kind = "company" if section["kind"] == "company" else "fund"
-        subject = funds["company_id"] if kind == "company" else funds["fund_id"]
-        table = reviews.get(kind)
-        if table is None or measure["criterion"] not in table.columns:
+        found = reviews.get("company" if section["kind"] == "company" else "fund")
+        if found is None or measure["criterion"] not in found.table.columns:
             return [missing]
-        found = table[measure["criterion"]].reindex(subject.to_numpy()).to_numpy(float)
-        return [pd.Series(found, index=funds.index)]
+        return [found.column(measure["criterion"])]
     out = []
     for window in [measure["window"], measure.get("fallback_window")]:
         if window is None:
             continue
-        table = tables[window]
-        if measure["indicator"] not in table.columns:
+        found = indicators[window]
+        if measure["indicator"] not in found.table.columns:
             log.warning("indicator table has no column %s", measure["indicator"])
             out.append(missing)
             continue
-        found = table[measure["indicator"]].reindex(funds["fund_id"]).to_numpy(float)
-        out.append(pd.Series(found, index=funds.index))
+        out.append(found.column(measure["indicator"]))
     return out
+
+
+def _shown_weight(weight: float) -> str:
+    """A % of weight as text: 2 decimals at most, no trailing '.0'."""
+    return str(round(weight, 2)).removesuffix(".0")
 
 
 def score(
@@ -248,67 +311,75 @@ def score(
     funds = funds.drop_duplicates("fund_id").reset_index(drop=True)
     if "company_id" not in funds.columns:
         funds = funds.assign(company_id=None)
+    n = len(funds)
     out = funds[["fund_id", "category", "company_id"]].copy()
-    excluded = eligibility(doc, funds, as_of)
-    rated = excluded.isna().to_numpy()
-    category = funds["category"].where(rated)
+    excluded = _eligibility(doc, funds, as_of)
+    rated = pd.isna(excluded)
+    groups = np.where(rated, pd.factorize(funds["category"].to_numpy(dtype=object))[0], -1)
     missing_score, max_missing = missing_rule(doc)
-    tables = _indicator_tables(indicators, windows_needed(doc))
-    reviews = latest_assessments(qualitative, as_of)
+    tables = _indicator_lookups(indicators, windows_needed(doc), funds["fund_id"])
+    subjects = {"fund": funds["fund_id"], "company": funds["company_id"]}
+    reviews = {
+        kind: _lookup(table, subjects[kind])
+        for kind, table in latest_assessments(qualitative, as_of).items()
+        if kind in subjects
+    }
 
-    scores: dict[str, pd.Series] = {}
-    missing_parts = []
-    missing_weight = pd.Series(0.0, index=funds.index)
+    scores: dict[str, np.ndarray] = {}
+    missing_parts: list[tuple[np.ndarray, Callable[[int], str]]] = []
+    missing_weight = np.zeros(n)
     for section, criterion in iter_criteria(doc):
         inputs = [
-            raw.where(rated) for raw in _raw_inputs(section, criterion, funds, tables, reviews)
+            np.where(rated, raw, np.nan)
+            for raw in _raw_inputs(section, criterion, n, tables, reviews)
         ]
-        value = criterion_score(criterion, inputs, category)
-        absent = pd.Series(rated, index=funds.index) & value.isna()
-        scores[criterion["id"]] = value.mask(absent, missing_score)
-        missing_parts.append((absent, pd.Series(criterion["id"], index=funds.index)))
+        value = criterion_score(criterion, inputs, groups)
+        absent = rated & np.isnan(value)
+        scores[criterion["id"]] = np.where(absent, missing_score, value)
+        missing_parts.append((absent, lambda _, cid=criterion["id"]: cid))
         missing_weight += absent * effective_weight(section, criterion)
 
-    sections: dict[str, pd.Series] = {}
-    total = pd.Series(0.0, index=funds.index)
+    sections: dict[str, np.ndarray] = {}
+    total = np.zeros(n)
     for section in doc["sections"]:
         part = sum(scores[c["id"]] * (float(c["weight"]) / 100.0) for c in section["criteria"])
         sections[section["id"]] = part
         total += part * (float(section["weight"]) / 100.0)
-    total = total.where(rated).round(DECIMALS)
+    total = np.where(rated, total, np.nan).round(DECIMALS)
 
-    too_missing = pd.Series(rated, index=funds.index) & (
-        missing_weight > max_missing + WEIGHT_EPSILON
-    )
-    shown_weight = missing_weight.round(2).astype(str).str.removesuffix(".0")
-    excluded = excluded.mask(
-        too_missing, "missing inputs " + shown_weight + f"% of weight > {max_missing:g}%"
-    )
-    graded = rated & ~too_missing.to_numpy()
-    total_pct = category_pct(total.where(graded), category)
+    too_missing = rated & (missing_weight > max_missing + WEIGHT_EPSILON)
+    for row in np.flatnonzero(too_missing):
+        excluded[row] = (
+            f"missing inputs {_shown_weight(missing_weight[row])}% of weight > {max_missing:g}%"
+        )
+    graded = rated & ~too_missing
+    total_pct = group_pct(np.where(graded, total, np.nan), groups)
     grade_scale = doc["grade_scale"]
     if grade_scale["method"] == "percentile":
-        basis, key = total_pct.to_numpy(), "min_pct"
+        basis, key = total_pct, "min_pct"
     else:
-        basis, key = total.to_numpy(), "min_score"
+        basis, key = total, "min_score"
     bands = grade_scale["bands"]
     grade = _first_match(
         [basis >= band[key] for band in bands],
         [b["grade"] for b in bands],
         graded & ~np.isnan(basis),
     )
+    missing = _join(missing_parts, n, MISSING_SEPARATOR)
+    missing[rated & pd.isna(missing)] = ""
+    missing[~rated] = None
 
-    out["excluded_by"] = excluded
-    for cid, value in scores.items():
-        out[f"score_{cid}"] = value
-    for sid, value in sections.items():
-        out[f"section_{sid}"] = value.where(rated)
-    out["total"] = total
-    out["total_pct"] = total_pct
-    out["grade"] = pd.array(np.where(np.isnan(grade), None, grade), dtype="Int64")
-    missing = _join(missing_parts, funds.index, MISSING_SEPARATOR).fillna("")
-    out["missing"] = missing.where(rated, None)
-    out["missing_weight"] = missing_weight.where(rated)
+    columns: dict[str, object] = {"excluded_by": pd.Series(excluded, dtype=object)}
+    columns |= {f"score_{cid}": value for cid, value in scores.items()}
+    columns |= {f"section_{sid}": np.where(rated, value, np.nan) for sid, value in sections.items()}
+    columns |= {
+        "total": total,
+        "total_pct": total_pct,
+        "grade": pd.array(np.where(np.isnan(grade), None, grade), dtype="Int64"),
+        "missing": pd.Series(missing, dtype=object),
+        "missing_weight": np.where(rated, missing_weight, np.nan),
+    }
+    out = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
     out.attrs.update(methodology_id=doc["id"], version=doc.get("version"), as_of=as_of.date())
     log.info(
         "scored %d funds (%d rated, %d graded) with %s as of %s",
