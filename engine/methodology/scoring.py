@@ -97,10 +97,14 @@ def group_pct(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out.round(DECIMALS)
 
 
+def category_codes(category: pd.Series) -> np.ndarray:
+    """An integer code per distinct category, -1 for none: the `groups` of `group_pct`."""
+    return pd.factorize(category.to_numpy(dtype=object), use_na_sentinel=True)[0]
+
+
 def category_pct(values: pd.Series, category: pd.Series) -> pd.Series:
     """100 x (rank - 1) / (n - 1) within category, ties averaged; 50 when n = 1; NaN for NaN."""
-    codes = pd.factorize(category.to_numpy(dtype=object), use_na_sentinel=True)[0]
-    pct = group_pct(values.to_numpy(dtype=float, na_value=np.nan), codes)
+    pct = group_pct(values.to_numpy(dtype=float, na_value=np.nan), category_codes(category))
     return pd.Series(pct, index=values.index, name=values.name)
 
 
@@ -182,7 +186,7 @@ def _scientific(values: np.ndarray) -> np.ndarray:
     return text.astype(object)
 
 
-def _eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+def eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
     """Per fund, the eligibility rules it fails joined with '; ' (None when rated)."""
     rules = doc.get("eligibility") or {}
     category = funds["category"].to_numpy(dtype=object)
@@ -210,11 +214,6 @@ def _eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> np.ndar
         parts.append((np.isnan(aum), lambda _: "AUM unknown"))
         parts.append((low, lambda row: f"AUM {shown[row]} < {bound}"))
     return _join(parts, len(funds), SEPARATOR)
-
-
-def eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    """Per fund, the eligibility rules it fails joined with '; ' (None when rated)."""
-    return pd.Series(_eligibility(doc, funds, as_of), index=funds.index, dtype=object)
 
 
 def latest_assessments(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -313,9 +312,9 @@ def score(
         funds = funds.assign(company_id=None)
     n = len(funds)
     out = funds[["fund_id", "category", "company_id"]].copy()
-    excluded = _eligibility(doc, funds, as_of)
+    excluded = eligibility(doc, funds, as_of)
     rated = pd.isna(excluded)
-    groups = np.where(rated, pd.factorize(funds["category"].to_numpy(dtype=object))[0], -1)
+    groups = np.where(rated, category_codes(funds["category"]), -1)
     missing_score, max_missing = missing_rule(doc)
     tables = _indicator_lookups(indicators, windows_needed(doc), funds["fund_id"])
     subjects = {"fund": funds["fund_id"], "company": funds["company_id"]}
