@@ -31,11 +31,6 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 
 @pytest.fixture()
-def home(tmp_path: Path) -> Home:
-    return Home(tmp_path / "home")
-
-
-@pytest.fixture()
 def loaded(home: Home, tmp_path: Path) -> Home:
     """A home with three funds loaded from a CP949 file with Korean headers."""
     ingest_file(home, write(tmp_path / "funds.csv", FUNDS_KO, "cp949"))

@@ -51,9 +51,8 @@ def tiny_demo() -> DemoData:
 
 
 @pytest.fixture()
-def loaded(tmp_path: Path) -> Home:
+def loaded(home: Home, tmp_path: Path) -> Home:
     """A home with three funds F1-F3 in its fund master data."""
-    home = Home(tmp_path / "home")
     ingest_file(home, write(tmp_path / "funds.csv", FUNDS))
     return home
 
