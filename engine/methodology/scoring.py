@@ -216,11 +216,17 @@ def eligibility(doc: dict, funds: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarr
     return _join(parts, len(funds), SEPARATOR)
 
 
-def latest_assessments(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
-    """Per subject kind ('fund', 'company'): the latest score on or before as_of, subject x criterion."""
+def latest_reviews(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The latest review row on or before as_of per (subject_kind, subject_id, criterion_id);
+    of reviews on the same date, the last one given."""
     dated = pd.to_datetime(qualitative["as_of"])
     seen = qualitative.assign(as_of=dated)[dated <= as_of].sort_values("as_of", kind="stable")
-    latest = seen.drop_duplicates(["subject_kind", "subject_id", "criterion_id"], keep="last")
+    return seen.drop_duplicates(["subject_kind", "subject_id", "criterion_id"], keep="last")
+
+
+def latest_assessments(qualitative: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """Per subject kind ('fund', 'company'): the latest score on or before as_of, subject x criterion."""
+    latest = latest_reviews(qualitative, as_of)
     return {
         kind: rows.pivot(index="subject_id", columns="criterion_id", values="score").astype(float)
         for kind, rows in latest.groupby("subject_kind")

@@ -10,16 +10,7 @@ import pandas as pd
 
 from engine.llm.prompts import CriterionInput
 from engine.methodology import iter_criteria
-from engine.methodology.scoring import PERCENTILE_SCALE, category_pct
-
-
-def latest_reviews(qualitative: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """The latest (score, note) per (subject_kind, subject_id, criterion_id); the scorer's rule."""
-    dated = pd.to_datetime(qualitative["as_of"])
-    seen = qualitative.assign(as_of=dated)[dated <= pd.Timestamp(as_of)]
-    seen = seen.sort_values("as_of", kind="stable")
-    latest = seen.drop_duplicates(["subject_kind", "subject_id", "criterion_id"], keep="last")
-    return latest.set_index(["subject_kind", "subject_id", "criterion_id"])[["score", "note"]]
+from engine.methodology.scoring import PERCENTILE_SCALE, category_pct, latest_reviews
 
 
 def criterion_inputs(
@@ -42,7 +33,9 @@ def criterion_inputs(
         w: rows.drop_duplicates("fund_id").set_index("fund_id")
         for w, rows in indicators.groupby("window")
     }
-    reviews = latest_reviews(qualitative, as_of)
+    reviews = latest_reviews(qualitative, pd.Timestamp(as_of)).set_index(
+        ["subject_kind", "subject_id", "criterion_id"]
+    )[["score", "note"]]
     out: list[dict[str, CriterionInput]] = [{} for _ in at]
     for section, criterion in iter_criteria(doc):
         cid, measure = criterion["id"], criterion["measure"]
