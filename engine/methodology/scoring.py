@@ -249,9 +249,10 @@ def _lookup(table: pd.DataFrame, keys: pd.Series) -> _Lookup:
     return _Lookup(table, table.index.get_indexer(keys.to_numpy(dtype=object)))
 
 
-def _indicator_lookups(
+def indicator_lookups(
     indicators: pd.DataFrame, windows: list[str], fund_ids: pd.Series
 ) -> dict[str, _Lookup]:
+    """Per window, each fund's row of indicators (its first row for the window, if any)."""
     return {
         window: _lookup(
             indicators[indicators["window"] == window]
@@ -263,7 +264,7 @@ def _indicator_lookups(
     }
 
 
-def _raw_inputs(
+def raw_inputs(
     section: dict,
     criterion: dict,
     n_funds: int,
@@ -322,7 +323,7 @@ def score(
     rated = pd.isna(excluded)
     groups = np.where(rated, category_codes(funds["category"]), -1)
     missing_score, max_missing = missing_rule(doc)
-    tables = _indicator_lookups(indicators, windows_needed(doc), funds["fund_id"])
+    tables = indicator_lookups(indicators, windows_needed(doc), funds["fund_id"])
     subjects = {"fund": funds["fund_id"], "company": funds["company_id"]}
     reviews = {
         kind: _lookup(table, subjects[kind])
@@ -336,7 +337,7 @@ def score(
     for section, criterion in iter_criteria(doc):
         inputs = [
             np.where(rated, raw, np.nan)
-            for raw in _raw_inputs(section, criterion, n, tables, reviews)
+            for raw in raw_inputs(section, criterion, n, tables, reviews)
         ]
         value = criterion_score(criterion, inputs, groups)
         absent = rated & np.isnan(value)

@@ -9,8 +9,15 @@ import numpy as np
 import pandas as pd
 
 from engine.llm.prompts import CriterionInput
-from engine.methodology import iter_criteria
-from engine.methodology.scoring import PERCENTILE_SCALE, category_pct, latest_reviews
+from engine.methodology import iter_criteria, windows_needed
+from engine.methodology.scoring import (
+    PERCENTILE_SCALE,
+    category_codes,
+    group_pct,
+    indicator_lookups,
+    latest_reviews,
+    raw_inputs,
+)
 
 
 def criterion_inputs(
@@ -24,15 +31,13 @@ def criterion_inputs(
 ) -> list[dict[str, CriterionInput]]:
     """Per row (position `at` in `funds`), what the prompt shows for each criterion.
 
-    Values and percentiles are computed for the whole universe, criterion by criterion, as the
-    scorer does (percentiles among eligible funds of the category, the fallback window ranked
-    among its own peers, reversed when lower is better); then picked for the rows.
+    Values and percentiles are computed for the whole universe, criterion by criterion, from the
+    scorer's own lookups (`indicator_lookups`, `raw_inputs`): percentiles among eligible funds of
+    the category, the fallback window ranked among its own peers, reversed when lower is better;
+    then picked for the rows.
     """
-    category = funds["category"].where(eligible)
-    tables = {
-        w: rows.drop_duplicates("fund_id").set_index("fund_id")
-        for w, rows in indicators.groupby("window")
-    }
+    groups = np.where(eligible, category_codes(funds["category"]), -1)
+    tables = indicator_lookups(indicators, windows_needed(doc), funds["fund_id"])
     reviews = latest_reviews(qualitative, pd.Timestamp(as_of)).set_index(
         ["subject_kind", "subject_id", "criterion_id"]
     )[["score", "note"]]
@@ -58,15 +63,13 @@ def criterion_inputs(
             continue
         value, pct = np.full(len(funds), np.nan), np.full(len(funds), np.nan)
         window = np.full(len(funds), None, dtype=object)
-        for name in (measure["window"], measure.get("fallback_window")):
-            table = tables.get(name)
-            if table is None or measure["indicator"] not in table.columns:
-                continue
-            found = table[measure["indicator"]].reindex(funds["fund_id"]).to_numpy(float)
-            raw = pd.Series(found, index=funds.index).where(eligible)
-            take = np.isnan(value) & raw.notna().to_numpy()
-            value = np.where(take, raw.to_numpy(), value)
-            pct = np.where(take, category_pct(raw, category).to_numpy(float), pct)
+        names = [w for w in (measure["window"], measure.get("fallback_window")) if w is not None]
+        raws = raw_inputs(section, criterion, len(funds), tables, {})
+        for name, raw in zip(names, raws, strict=True):
+            raw = np.where(eligible, raw, np.nan)
+            take = np.isnan(value) & ~np.isnan(raw)
+            value = np.where(take, raw, value)
+            pct = np.where(take, group_pct(raw, groups), pct)
             window[take] = name
         if criterion.get("direction") == "lower_is_better":
             pct = PERCENTILE_SCALE - pct
