@@ -12,7 +12,8 @@ from datetime import date
 
 import duckdb
 import pandas as pd
-import pyarrow.compute as pc
+
+from store.prices import fund_rows
 
 _STORED_RULES = """
 WITH latest_upload AS (
@@ -75,14 +76,13 @@ def category_nav_until(
 ) -> pd.DataFrame:
     """fund_id (categorical), date, nav of the funds in `category` dated on or before `until`,
     in no particular order (`engine.data.returns.sorted_nav` sorts them)."""
-    table = con.sql(
-        "SELECT n.fund_id, n.date, n.nav FROM nav n JOIN funds f USING (fund_id)"
-        " WHERE f.category IS NOT DISTINCT FROM ? AND n.date <= ?",
-        params=[category, until],
-    ).to_arrow_table()
-    # one Python string per fund, not per row: the rows' strings cost more than the query
-    table = table.set_column(0, "fund_id", pc.dictionary_encode(table["fund_id"]))
-    return table.to_pandas(date_as_object=False)
+    return fund_rows(
+        con.sql(
+            "SELECT n.fund_id, n.date, n.nav FROM nav n JOIN funds f USING (fund_id)"
+            " WHERE f.category IS NOT DISTINCT FROM ? AND n.date <= ?",
+            params=[category, until],
+        )
+    )
 
 
 def category_benchmark_levels_until(

@@ -475,7 +475,12 @@ def test_indicators_end_to_end_on_a_temporary_home(
             con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
             con.unregister("incoming")
         loaded = load_inputs(con, date(2020, 1, 1))
-    assert loaded.nav["date"].max() <= pd.Timestamp("2020-01-01")
+    before = universe.nav[universe.nav["date"] <= pd.Timestamp("2020-01-01")]
+    before = before.sort_values(["fund_id", "date"])
+    assert isinstance(loaded.nav["fund_id"].dtype, pd.CategoricalDtype)  # one string per fund
+    assert loaded.nav["fund_id"].astype(str).tolist() == before["fund_id"].tolist()
+    np.testing.assert_array_equal(loaded.nav["date"], before["date"].to_numpy())
+    np.testing.assert_array_equal(loaded.nav["nav"], before["nav"].to_numpy())
     from_store = indicators(home)
     assert from_store["end_date"].max() == pd.Timestamp("2024-06-28")
     compared = list(INDICATORS) + ["reason", "risk_grade"]
