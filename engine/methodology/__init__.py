@@ -23,6 +23,7 @@ from engine.methodology.core import (
     iter_criteria,
     json_path,
     load,
+    measure_windows,
     missing_rule,
     tidy_number,
     validate,
@@ -47,6 +48,6 @@ __all__ = [
     "SCORING_METHODS", "SECTION_KINDS", "WEIGHT_TOTAL", "MethodologyError", "Problem", "active",
     "blank", "body_sha256", "check", "criteria", "diff", "direction", "effective_weight",
     "fmt_number", "from_criteria", "get", "iter_criteria", "json_path", "list_versions", "load",
-    "missing_rule", "save_version", "set_active", "summary", "tidy_number", "validate",
+    "measure_windows", "missing_rule", "save_version", "set_active", "summary", "tidy_number", "validate",
     "windows_needed",
 ]  # fmt: skip

@@ -152,15 +152,18 @@ def missing_rule(doc: dict) -> tuple[float, float]:
     )
 
 
+def measure_windows(measure: dict) -> list[str]:
+    """The windows a (valid) indicator measure reads, in order: its window, then its fallback."""
+    return [w for w in (measure["window"], measure.get("fallback_window")) if w is not None]
+
+
 def windows_needed(doc: dict) -> list[str]:
     """The indicator windows a (valid) methodology reads, in WINDOWS order."""
     used = set()
     for _, criterion in iter_criteria(doc):
         measure = criterion["measure"]
         if measure["type"] == "indicator":
-            used.add(measure["window"])
-            if measure.get("fallback_window"):
-                used.add(measure["fallback_window"])
+            used.update(measure_windows(measure))
     return [w for w in WINDOWS if w in used]
 
 

@@ -53,6 +53,7 @@ from engine.methodology.core import (
     direction,
     effective_weight,
     iter_criteria,
+    measure_windows,
     missing_rule,
     windows_needed,
 )
@@ -280,9 +281,7 @@ def raw_inputs(
             return [missing]
         return [found.column(measure["criterion"])]
     out = []
-    for window in [measure["window"], measure.get("fallback_window")]:
-        if window is None:
-            continue
+    for window in measure_windows(measure):
         found = indicators[window]
         if measure["indicator"] not in found.table.columns:
             log.warning("indicator table has no column %s", measure["indicator"])

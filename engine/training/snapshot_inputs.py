@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from engine.llm.prompts import CriterionInput
-from engine.methodology import iter_criteria, windows_needed
+from engine.methodology import iter_criteria, measure_windows, windows_needed
 from engine.methodology.scoring import (
     PERCENTILE_SCALE,
     category_codes,
@@ -63,9 +63,8 @@ def criterion_inputs(
             continue
         value, pct = np.full(len(funds), np.nan), np.full(len(funds), np.nan)
         window = np.full(len(funds), None, dtype=object)
-        names = [w for w in (measure["window"], measure.get("fallback_window")) if w is not None]
         raws = raw_inputs(section, criterion, len(funds), tables, {})
-        for name, raw in zip(names, raws, strict=True):
+        for name, raw in zip(measure_windows(measure), raws, strict=True):
             raw = np.where(eligible, raw, np.nan)
             take = np.isnan(value) & ~np.isnan(raw)
             value = np.where(take, raw, value)
