@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -38,13 +39,21 @@ class StoreBusyError(RuntimeError):
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """All migration files as (version, file name, SQL), in order."""
+    """All migration files as (version, file name, SQL), in order.
+
+    Read once per state of the folder (adding a file changes its modification time), not at
+    every open of the database."""
+    return list(_migrations_in(SQL_DIR, SQL_DIR.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=4)
+def _migrations_in(folder: Path, stamp: int) -> tuple[tuple[int, str, str], ...]:
     found = []
-    for path in sorted(SQL_DIR.glob("*.sql")):
+    for path in sorted(folder.glob("*.sql")):
         match = MIGRATION_NAME.match(path.name)
         if match:
             found.append((int(match.group(1)), path.name, path.read_text(encoding="utf-8")))
-    return found
+    return tuple(found)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import sys
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from types import CodeType
 
 import pytest
 from _pytest.nodeid import NodeId
@@ -37,6 +39,7 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 QUICK_REFUSAL_S = 0.05
 _default_homes = itertools.count()
 _components: dict[str, list] = {}  # the Streamlit components installed, scanned once
+_compiled: dict = {}  # page scripts compiled, by (path, content); "compile": the real compiler
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -127,6 +130,27 @@ def _component_scan_once(monkeypatch: pytest.MonkeyPatch) -> None:
         _components["found"] = manifest_scanner.scan_component_manifests()
     found = _components["found"]
     monkeypatch.setattr(manifest_scanner, "scan_component_manifests", lambda *a, **k: list(found))
+
+
+@pytest.fixture(autouse=True)
+def _compile_scripts_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest starts a new script cache at every run, so each run (each click) parses, rewrites
+    (Streamlit's "magic") and compiles app.py and the page again; the app server does that once
+    a file. Keep the compiled code for the process, by file path and content."""
+    if "streamlit.testing.v1" not in sys.modules:
+        return
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    compile_script = _compiled.setdefault("compile", ScriptCache.get_bytecode)
+
+    def get_bytecode(cache: ScriptCache, script_path: str) -> CodeType:
+        path = os.path.abspath(script_path)
+        key = (path, Path(path).read_bytes())
+        if key not in _compiled:
+            _compiled[key] = compile_script(cache, path)
+        return _compiled[key]
+
+    monkeypatch.setattr(ScriptCache, "get_bytecode", get_bytecode)
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,22 @@ def test_opening_an_older_database_applies_only_newer_migrations(
         assert db.migrate(con) == []
 
 
+def test_a_migration_added_to_the_folder_is_applied_at_the_next_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "sql"
+    shutil.copytree(db.SQL_DIR, folder)
+    monkeypatch.setattr(db, "SQL_DIR", folder)
+    home = Home(tmp_path / "h")
+    with connect(home):
+        pass
+    assert db.migrations() == db.migrations()  # read once, the same list each time
+    (folder / "999_add_fund_note.sql").write_text("ALTER TABLE funds ADD COLUMN note VARCHAR;")
+    with connect(home) as con:
+        assert schema_version(con) == 999
+        assert con.execute("SELECT count(*) FROM funds WHERE note IS NULL").fetchone() == (0,)
+
+
 def test_failed_migration_leaves_the_database_at_the_previous_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
