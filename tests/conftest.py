@@ -23,7 +23,6 @@ from argon2 import PasswordHasher
 from store.db import connect
 from store.home import Home
 from tests.template_support import built_once, copy_home, demo_store
-from tests.test_api_support import world_template
 
 DEMO_FUNDS = 30
 DEMO_YEARS = 4
@@ -246,4 +245,8 @@ def demo_home(demo_template: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def api_world_template(tmp_path_factory: pytest.TempPathFactory, demo_template: Home) -> Home:
     """The demo with two clients, an approved run and releases (`make_world`), built once per
     run; copy it with `tests.test_api_support.copy_world`."""
+    # Imported here, not at the top: it loads FastAPI (~1 s), and the xdist controller, which
+    # imports this file before it starts the workers, never runs a test.
+    from tests.test_api_support import world_template
+
     return world_template(tmp_path_factory, demo_template)

@@ -99,7 +99,7 @@ def test_writer_waits_for_another_process_then_succeeds(tmp_path: Path) -> None:
     home = Home(tmp_path / "h")
     with connect(home):
         pass
-    holder = _hold_lock(home.db_path, 1.5)
+    holder = _hold_lock(home.db_path, 1.0)
     started = time.monotonic()
     with connect(home, busy_timeout=20) as con:
         con.execute("INSERT INTO meta VALUES ('k', 'v')")
