@@ -38,7 +38,7 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 QUICK_REFUSAL_S = 0.05
 _default_homes = itertools.count()
 _components: dict[str, list] = {}  # the Streamlit components installed, scanned once
-_compiled: dict = {}  # page scripts compiled, by (path, content); "compile": the real compiler
+_compiled: dict[tuple[str, bytes], CodeType] = {}  # page scripts compiled, by path and content
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -140,7 +140,7 @@ def _compile_scripts_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
-    compile_script = _compiled.setdefault("compile", ScriptCache.get_bytecode)
+    compile_script = ScriptCache.get_bytecode  # the real one: ours is undone after each test
 
     def get_bytecode(cache: ScriptCache, script_path: str) -> CodeType:
         path = os.path.abspath(script_path)
